@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely/migration';
+import * as m0001 from './0001_foundation';
+
+/**
+ * Every migration, in order. Listed statically (not read from the folder) so that bundlers and
+ * tsx alike see them. Names sort in the order they run; add new ones at the end.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_foundation': m0001,
+};

@@ -1,0 +1,53 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import next from 'next';
+import { readWebConfig } from '../../server/config';
+import { bootstrap, onShutdown } from './bootstrap';
+
+const root = path.resolve(import.meta.dirname, '..', '..');
+
+/**
+ * Flowline in one process: database (embedded when DATABASE_URL is unset), migrations, the Next.js
+ * app (built first when there is no build) and, from the engine issue on, a worker.
+ */
+export async function serve(options: { dev: boolean; onStop?: () => Promise<void> }): Promise<void> {
+  const { config, database } = await bootstrap();
+  const web = readWebConfig(config.dataDir);
+  // Next.js and NextAuth read these from the environment.
+  Object.assign(process.env, {
+    DATABASE_URL: database.url,
+    NEXTAUTH_SECRET: web.nextAuthSecret,
+    NEXTAUTH_URL: web.nextAuthUrl,
+    FLOWLINE_DATA_DIR: config.dataDir,
+  });
+
+  if (!options.dev && !fs.existsSync(path.join(root, '.next', 'BUILD_ID'))) buildApp();
+
+  const app = next({ dev: options.dev, dir: root, hostname: 'localhost', port: web.port });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+  const server = http.createServer((req, res) => void handle(req, res));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(web.port, resolve);
+  });
+  console.log(`[flowline] ready on ${web.nextAuthUrl}`);
+
+  onShutdown([
+    () => new Promise((resolve) => server.close(resolve)),
+    () => app.close(),
+    async () => options.onStop?.(),
+    () => database.stop(),
+  ]);
+}
+
+function buildApp(): void {
+  console.log('[flowline] no production build yet: building (about half a minute)');
+  const build = spawnSync(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'build'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (build.status !== 0) throw new Error('next build failed');
+}

@@ -1,0 +1,4 @@
+import { runMain } from './lib/bootstrap';
+import { serve } from './lib/serve';
+
+runMain(() => serve({ dev: process.argv.includes('--dev') }));
