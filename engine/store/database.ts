@@ -6,6 +6,10 @@ export interface Database {
   api_tokens: ApiTokensTable;
   flows: FlowsTable;
   flow_versions: FlowVersionsTable;
+  executions: ExecutionsTable;
+  execution_steps: ExecutionStepsTable;
+  execution_logs: ExecutionLogsTable;
+  settings: SettingsTable;
 }
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -69,3 +73,85 @@ export type ApiToken = Selectable<ApiTokensTable>;
 export type Flow = Selectable<FlowsTable>;
 export type FlowUpdate = Updateable<FlowsTable>;
 export type FlowVersion = Selectable<FlowVersionsTable>;
+
+// --- Executions (engine issue): see docs/engine.md ---
+
+export type ExecutionType = 'FLOW' | 'SCRIPT' | 'CONNECTION' | 'SCHEDULE' | 'WEBHOOK';
+export type ExecutionStatus =
+  'PENDING' | 'RUNNING' | 'WAITING' | 'PAUSED' | 'ENDED_SUCCESS' | 'ENDED_ERROR' | 'ENDED_CANCELLED';
+export type StartedBy =
+  | { kind: 'user'; id: string }
+  | { kind: 'token'; id: string }
+  | { kind: 'webhook'; id: string }
+  | { kind: 'schedule'; id: string }
+  | { kind: 'parent'; id: string }
+  | { kind: 'system'; id?: string };
+export type ExecutionError = { name: string; message: string; stack?: string };
+type Json = ColumnType<unknown, unknown, unknown>;
+
+export interface ExecutionsTable {
+  id: Generated<string>;
+  type: ExecutionType;
+  name: string;
+  flow_id: string | null;
+  flow_version: number | null;
+  parent_id: string | null;
+  root_id: string;
+  node_id: string | null;
+  status: ExecutionStatus;
+  is_productive: Generated<boolean>;
+  input: Json | null;
+  output: Json | null;
+  message: string | null;
+  error: ColumnType<ExecutionError | null, ExecutionError | null | undefined, ExecutionError | null>;
+  /** SCRIPT: { compiled, sourceMap }; CONNECTION: the connector call. */
+  code: Json | null;
+  timeout_seconds: Generated<number>;
+  started_by: ColumnType<StartedBy, StartedBy, StartedBy>;
+  created_at: CreatedAt;
+  started_at: Date | null;
+  ended_at: Date | null;
+  worker_id: string | null;
+  lease_until: Date | null;
+  wait_for: Json | null;
+  attempts: Generated<number>;
+}
+
+export type StepStatus = 'STARTED' | 'SUCCEEDED' | 'FAILED';
+
+export interface ExecutionStepsTable {
+  execution_id: string;
+  seq: number;
+  kind: string;
+  request: Json | null;
+  result: Json | null;
+  status: StepStatus;
+  child_id: string | null;
+  created_at: CreatedAt;
+  ended_at: Date | null;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface ExecutionLogsTable {
+  id: Generated<number>;
+  execution_id: string;
+  seq: number | null;
+  at: CreatedAt;
+  level: LogLevel;
+  message: string;
+  data: Json | null;
+  node_id: string | null;
+}
+
+export interface SettingsTable {
+  name: string;
+  value: Json | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export type Execution = Selectable<ExecutionsTable>;
+export type ExecutionStep = Selectable<ExecutionStepsTable>;
+export type ExecutionLog = Selectable<ExecutionLogsTable>;
+export type Setting = Selectable<SettingsTable>;
