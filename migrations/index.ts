@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely/migration';
 import * as m0001 from './0001_foundation';
 import * as m0002 from './0002_executions';
+import * as m0003 from './0003_connections';
 
 /**
  * Every migration, in order. Listed statically (not read from the folder) so that bundlers and
@@ -9,4 +10,5 @@ import * as m0002 from './0002_executions';
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
   '0002_executions': m0002,
+  '0003_connections': m0003,
 };

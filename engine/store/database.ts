@@ -10,6 +10,7 @@ export interface Database {
   execution_steps: ExecutionStepsTable;
   execution_logs: ExecutionLogsTable;
   settings: SettingsTable;
+  connections: ConnectionsTable;
 }
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -155,3 +156,18 @@ export type Execution = Selectable<ExecutionsTable>;
 export type ExecutionStep = Selectable<ExecutionStepsTable>;
 export type ExecutionLog = Selectable<ExecutionLogsTable>;
 export type Setting = Selectable<SettingsTable>;
+
+export interface ConnectionsTable {
+  id: Generated<string>;
+  name: string;
+  /** A registered connector type: REST, SQLPG, ... */
+  connector_type: string;
+  /** The connector's input fields; secret fields hold `enc:v1:...` ciphertexts (engine/secrets). */
+  config: ColumnType<Record<string, unknown>, string, string>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+  created_by: string | null;
+  updated_by: string | null;
+}
+
+export type Connection = Selectable<ConnectionsTable>;
