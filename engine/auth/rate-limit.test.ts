@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { FailureRateLimiter } from './rate-limit';
+
+function limiterWithClock(maxFailures: number, windowMs: number) {
+  const clock = { now: 1_000_000 };
+  const limiter = new FailureRateLimiter({ maxFailures, windowMs, now: () => clock.now });
+  return { limiter, clock };
+}
+
+describe('FailureRateLimiter', () => {
+  it('allows attempts until the limit of failures is reached', () => {
+    const { limiter } = limiterWithClock(3, 60_000);
+    for (let i = 0; i < 2; i++) limiter.recordFailure('a');
+    expect(limiter.retryAfterSeconds('a')).toBe(0);
+    limiter.recordFailure('a');
+    expect(limiter.retryAfterSeconds('a')).toBe(60);
+  });
+
+  it('counts each key on its own', () => {
+    const { limiter } = limiterWithClock(2, 60_000);
+    limiter.recordFailure('a');
+    limiter.recordFailure('a');
+    expect(limiter.retryAfterSeconds('a')).toBeGreaterThan(0);
+    expect(limiter.retryAfterSeconds('b')).toBe(0);
+  });
+
+  it('lets a key try again once its oldest failure leaves the window', () => {
+    const { limiter, clock } = limiterWithClock(2, 60_000);
+    limiter.recordFailure('a');
+    clock.now += 20_000;
+    limiter.recordFailure('a');
+    expect(limiter.retryAfterSeconds('a')).toBe(40);
+    clock.now += 39_000;
+    expect(limiter.retryAfterSeconds('a')).toBe(1);
+    clock.now += 1_001;
+    expect(limiter.retryAfterSeconds('a')).toBe(0);
+  });
+
+  it('forgets a key on reset (a successful sign-in)', () => {
+    const { limiter } = limiterWithClock(1, 60_000);
+    limiter.recordFailure('a');
+    expect(limiter.retryAfterSeconds('a')).toBe(60);
+    limiter.reset('a');
+    expect(limiter.retryAfterSeconds('a')).toBe(0);
+  });
+});

@@ -1,0 +1,102 @@
+import { UserError } from '../errors';
+import { assertValidFlowName } from '../flows/name';
+import type { Db } from './db';
+import type { Flow, FlowKind } from './database';
+
+export class FlowNotFoundError extends UserError {
+  override name = 'FlowNotFoundError';
+  readonly kind = 'not_found';
+}
+
+export class FlowNameTakenError extends UserError {
+  override name = 'FlowNameTakenError';
+  readonly kind = 'conflict';
+}
+
+/** What a new code flow starts with until its author writes their own. */
+export const STARTER_FLOW_CODE = `export default async function handler(this, system) {
+  return this.success('done');
+}
+`;
+
+export type FlowSummary = Pick<Flow, 'id' | 'name' | 'kind' | 'version' | 'created_at' | 'updated_at'>;
+
+const summaryColumns = ['id', 'name', 'kind', 'version', 'created_at', 'updated_at'] as const;
+
+export async function listFlows(db: Db): Promise<FlowSummary[]> {
+  return db.selectFrom('flows').select(summaryColumns).orderBy('name').execute();
+}
+
+export async function getFlowByName(db: Db, name: string): Promise<Flow> {
+  const flow = await db.selectFrom('flows').selectAll().where('name', '=', name).executeTakeFirst();
+  if (!flow) throw new FlowNotFoundError(`flow '${name}' does not exist`);
+  return flow;
+}
+
+export async function getFlowById(db: Db, id: string): Promise<Flow> {
+  const flow = await db.selectFrom('flows').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!flow) throw new FlowNotFoundError(`no flow has the id '${id}'`);
+  return flow;
+}
+
+/** Creates a flow and its version 1 in one transaction. */
+export async function createFlow(
+  db: Db,
+  input: { name: string; kind?: FlowKind; code?: string; graph?: unknown; userId: string | null },
+): Promise<FlowSummary> {
+  assertValidFlowName(input.name);
+  const kind = input.kind ?? 'code';
+  const code = kind === 'code' ? (input.code ?? STARTER_FLOW_CODE) : null;
+  const graph = kind === 'graph' ? JSON.stringify(input.graph ?? { nodes: [], edges: [] }) : null;
+  try {
+    return await db.transaction().execute(async (trx) => {
+      const flow = await trx
+        .insertInto('flows')
+        .values({ name: input.name, kind, code, graph, created_by: input.userId, updated_by: input.userId })
+        .returning(summaryColumns)
+        .executeTakeFirstOrThrow();
+      await trx
+        .insertInto('flow_versions')
+        .values({ flow_id: flow.id, version: flow.version, kind, code, graph, created_by: input.userId })
+        .execute();
+      return flow;
+    });
+  } catch (error) {
+    throw nameTakenOr(error, input.name);
+  }
+}
+
+export async function renameFlow(
+  db: Db,
+  id: string,
+  newName: string,
+  userId: string | null,
+): Promise<FlowSummary> {
+  assertValidFlowName(newName);
+  try {
+    const flow = await db
+      .updateTable('flows')
+      .set({ name: newName, updated_at: new Date(), updated_by: userId })
+      .where('id', '=', id)
+      .returning(summaryColumns)
+      .executeTakeFirst();
+    if (!flow) throw new FlowNotFoundError(`no flow has the id '${id}'`);
+    return flow;
+  } catch (error) {
+    throw nameTakenOr(error, newName);
+  }
+}
+
+/** Deletes a flow and (by cascade) its versions. */
+export async function deleteFlow(db: Db, id: string): Promise<void> {
+  const result = await db.deleteFrom('flows').where('id', '=', id).executeTakeFirst();
+  if (result.numDeletedRows === 0n) throw new FlowNotFoundError(`no flow has the id '${id}'`);
+}
+
+function nameTakenOr(error: unknown, name: string): unknown {
+  const pgError = error as { code?: string; constraint?: string };
+  if (pgError.code === '23505' && pgError.constraint === 'flows_name_key') {
+    return new FlowNameTakenError(`a flow named '${name}' already exists`);
+  }
+  return error;
+}

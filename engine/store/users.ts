@@ -1,0 +1,51 @@
+import { sql } from 'kysely';
+import type { Db } from './db';
+import type { NewUser, User } from './database';
+
+export type PublicUser = Pick<User, 'id' | 'email' | 'name' | 'is_admin' | 'created_at'>;
+
+const publicColumns = ['id', 'email', 'name', 'is_admin', 'created_at'] as const;
+
+export async function countUsers(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+/** Emails are compared without case (the unique index is on lower(email)). */
+export async function findUserByEmail(db: Db, email: string): Promise<User | undefined> {
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .where(sql<string>`lower(email)`, '=', email.toLowerCase())
+    .executeTakeFirst();
+}
+
+export async function findUserById(db: Db, id: string): Promise<PublicUser | undefined> {
+  return db.selectFrom('users').select(publicColumns).where('id', '=', id).executeTakeFirst();
+}
+
+/** Inserts a user; returns undefined when the email is already taken. */
+export async function insertUser(db: Db, user: NewUser): Promise<PublicUser | undefined> {
+  return db
+    .insertInto('users')
+    .values(user)
+    .onConflict((oc) => oc.expression(sql`lower(email)`).doNothing())
+    .returning(publicColumns)
+    .executeTakeFirst();
+}
+
+/**
+ * Inserts a user only when there is none yet: the first-admin set-up. The table lock makes two
+ * simultaneous set-ups create one admin, not two.
+ */
+export async function insertFirstUser(db: Db, user: NewUser): Promise<PublicUser | undefined> {
+  return db.transaction().execute(async (trx) => {
+    await sql`lock table users in share row exclusive mode`.execute(trx);
+    const existing = await trx.selectFrom('users').select('id').limit(1).executeTakeFirst();
+    if (existing) return undefined;
+    return trx.insertInto('users').values(user).returning(publicColumns).executeTakeFirstOrThrow();
+  });
+}
