@@ -1,4 +1,8 @@
-import { readEngineConfig, type EngineConfig } from '../../engine/config';
+import { z } from 'zod';
+import { ensureAdmin } from '../../engine/auth/accounts';
+import { MIN_PASSWORD_LENGTH } from '../../engine/auth/password';
+import { parseEnv, readEngineConfig, type EngineConfig } from '../../engine/config';
+import type { Db } from '../../engine/store/db';
 import { resolveDatabase, type ResolvedDatabase } from '../../engine/postgres/resolve';
 import { createDb } from '../../engine/store/db';
 import { migrateToLatest } from '../../engine/store/migrate';
@@ -14,10 +18,36 @@ export async function bootstrap(): Promise<{ config: EngineConfig; database: Res
   const db = createDb(database.url, { max: 1 });
   try {
     await migrateToLatest(db);
+    await createConfiguredAdmin(db);
   } finally {
     await db.destroy();
   }
   return { config, database };
+}
+
+const adminEnvSchema = z
+  .object({
+    FLOWLINE_ADMIN_EMAIL: z.email('must be an email address').optional(),
+    FLOWLINE_ADMIN_PASSWORD: z
+      .string()
+      .min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`)
+      .optional(),
+  })
+  .refine((env) => (env.FLOWLINE_ADMIN_EMAIL === undefined) === (env.FLOWLINE_ADMIN_PASSWORD === undefined), {
+    message: 'set both FLOWLINE_ADMIN_EMAIL and FLOWLINE_ADMIN_PASSWORD, or neither',
+    path: ['FLOWLINE_ADMIN_PASSWORD'],
+  });
+
+/** FLOWLINE_ADMIN_EMAIL / FLOWLINE_ADMIN_PASSWORD pre-create an administrator (never logging the password). */
+export async function createConfiguredAdmin(db: Db, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const { FLOWLINE_ADMIN_EMAIL: email, FLOWLINE_ADMIN_PASSWORD: password } = parseEnv(adminEnvSchema, env);
+  if (!email || !password) return;
+  const outcome = await ensureAdmin(db, { email, password });
+  console.log(
+    outcome === 'created'
+      ? `[flowline] created the administrator ${email} (FLOWLINE_ADMIN_EMAIL)`
+      : `[flowline] administrator ${email} already exists; its password is left unchanged`,
+  );
 }
 
 /** Runs the exit steps once on SIGINT/SIGTERM, then exits. */

@@ -1,0 +1,32 @@
+import { verifyApiToken } from '../../engine/auth/api-tokens';
+import type { PublicUser } from '../../engine/store/users';
+import { getDb } from '../db';
+
+export type BearerAuthentication =
+  | { ok: true; user: PublicUser; tokenId: string }
+  | { ok: false; status: 401; code: 'UNAUTHORIZED'; message: string };
+
+const failures = {
+  missing: 'Send an API token as `Authorization: Bearer <token>` (create one under Settings -> API tokens).',
+  malformed: 'The Authorization header must be `Bearer <token>` with a Flowline API token (flt_...).',
+  unknown: 'This API token is not valid.',
+  revoked: 'This API token was revoked.',
+} as const;
+
+/**
+ * Authenticates a REST request by its API token. A failure is a value the route turns into its 401
+ * answer; the token itself never appears in it.
+ */
+export async function authenticateBearer(request: Request): Promise<BearerAuthentication> {
+  const header = request.headers.get('authorization');
+  if (!header) return fail('missing');
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match?.[1]) return fail('malformed');
+  const result = await verifyApiToken(getDb(), match[1]);
+  if (!result.ok) return fail(result.reason);
+  return result;
+}
+
+function fail(reason: keyof typeof failures): BearerAuthentication {
+  return { ok: false, status: 401, code: 'UNAUTHORIZED', message: failures[reason] };
+}

@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { createApiToken, revokeUserApiToken } from '../../engine/auth/api-tokens';
+import { listActiveApiTokens } from '../../engine/store/api-tokens';
+import { protectedProcedure, router } from '../trpc';
+
+export const apiTokensRouter = router({
+  list: protectedProcedure.query(({ ctx }) => listActiveApiTokens(ctx.db, ctx.user.id)),
+  /** The token is in this answer only; it is never stored or shown again. */
+  create: protectedProcedure
+    .input(z.object({ name: z.string().max(1000) }))
+    .mutation(({ ctx, input }) => createApiToken(ctx.db, ctx.user.id, input.name)),
+  revoke: protectedProcedure
+    .input(z.object({ id: z.uuid('must be a token id') }))
+    .mutation(async ({ ctx, input }) => {
+      await revokeUserApiToken(ctx.db, ctx.user.id, input.id);
+      return { id: input.id };
+    }),
+});
