@@ -1,0 +1,155 @@
+import type { Db } from '../store/db';
+import { getConnectionByName } from '../store/connections';
+import type { SecretKey } from '../secrets/secrets';
+import {
+  decryptSecretFields,
+  isPlainObject,
+  mergeInput,
+  parseCallInput,
+  redactSecretFields,
+  scrubSecrets,
+  type ConnectorConfig,
+} from './config';
+import { UserError } from '../errors';
+import { ConnectorCallError, InvalidInputError, UnknownConnectorTypeError } from './errors';
+import { restConnector } from './rest';
+import type { ConnectorContext, ConnectorDefinition } from './types';
+
+/** Every connector type Flowline knows. Adding one: a file beside this one, and a line here. */
+export const connectors: readonly ConnectorDefinition[] = [restConnector];
+
+export function findConnector(type: string): ConnectorDefinition | undefined {
+  return connectors.find((connector) => connector.type === type);
+}
+
+export function getConnector(type: unknown): ConnectorDefinition {
+  const connector = typeof type === 'string' ? findConnector(type) : undefined;
+  if (!connector)
+    throw new UnknownConnectorTypeError(
+      type,
+      connectors.map((c) => c.type),
+    );
+  return connector;
+}
+
+/** A stored connection's name, or an ad-hoc config naming its type: `{ connector_type: 'REST', url: ... }`. */
+export type ConnectorTarget = string | ({ connector_type: string } & ConnectorConfig);
+
+export type ResolvedConnectorCall = {
+  definition: ConnectorDefinition;
+  /** The stored connection's name; null for an ad-hoc call. */
+  connectionName: string | null;
+  /** Validated input, defaults filled in, secrets in plain text: only for run(). */
+  input: Record<string, unknown>;
+  /** The same input with secret fields as `{ set }`: safe to record as the execution's input or log. */
+  redactedInput: Record<string, unknown>;
+  /** Plain-text secret values, to scrub from messages that libraries might echo them in. */
+  secretValues: string[];
+};
+
+/**
+ * Loads and decrypts the stored connection (or takes the ad-hoc config), merges the call's input over
+ * it and validates the result. Throws MissingInputError / InvalidInputError / ExtraInputError naming the
+ * field, ConnectionNotFoundError for an unknown name, UnknownConnectorTypeError for an unknown type.
+ */
+export async function resolveConnectorCall(options: {
+  db: Db;
+  secretKey: SecretKey;
+  target: ConnectorTarget;
+  input?: unknown;
+  /** false for "Test connection": a stored connection need not hold what only a call gives (a query). */
+  checkInput?: boolean;
+}): Promise<ResolvedConnectorCall> {
+  const input = options.input ?? {};
+  if (!isPlainObject(input)) throw new InvalidInputError('input', 'input: must be an object');
+  const { connector_type: inputType, ...callInput } = input;
+  let definition: ConnectorDefinition;
+  let stored: ConnectorConfig;
+  let connectionName: string | null = null;
+  if (typeof options.target === 'string') {
+    const row = await getConnectionByName(options.db, options.target);
+    definition = getConnector(row.connector_type);
+    stored = decryptSecretFields(definition, options.secretKey, row.config);
+    connectionName = row.name;
+    if (inputType !== undefined && inputType !== definition.type) {
+      throw new InvalidInputError(
+        'connector_type',
+        `connector_type: connection '${row.name}' is of type ${definition.type}, not ${String(inputType)}`,
+      );
+    }
+  } else {
+    if (!isPlainObject(options.target))
+      throw new InvalidInputError('connector_type', 'connector_type: required');
+    const { connector_type: type, ...config } = options.target;
+    definition = getConnector(type);
+    stored = config;
+  }
+  const parsed = parseCallInput(definition, mergeInput(stored, callInput), options.checkInput ?? true);
+  const secretValues = definition.secretFields
+    .map((field) => parsed[field])
+    .filter((value): value is string => typeof value === 'string');
+  return {
+    definition,
+    connectionName,
+    input: parsed,
+    redactedInput: redactSecretFields(definition, parsed),
+    secretValues,
+  };
+}
+
+/**
+ * One connector call, as `this.connect(...)` makes it: resolve (see resolveConnectorCall), then run.
+ * Failures of the call itself are ConnectorCallError (and subclasses) whose messages never hold a secret.
+ */
+export async function callConnector(options: {
+  db: Db;
+  secretKey: SecretKey;
+  target: ConnectorTarget;
+  input?: unknown;
+  signal?: AbortSignal;
+  log?: ConnectorContext['log'];
+}): Promise<unknown> {
+  const call = await resolveConnectorCall(options);
+  return runResolvedCall(call, {
+    signal: options.signal ?? new AbortController().signal,
+    log: options.log ?? (() => {}),
+  });
+}
+
+export async function runResolvedCall(
+  call: ResolvedConnectorCall,
+  context: ConnectorContext,
+): Promise<unknown> {
+  return guardSecrets(call, () => call.definition.run(call.input, context));
+}
+
+/** Runs the connector's test() (or, lacking one, only validates), for the "Test connection" button. */
+export async function testResolvedCall(
+  call: ResolvedConnectorCall,
+  context: ConnectorContext,
+): Promise<void> {
+  const test = call.definition.test;
+  if (test) await guardSecrets(call, () => test(call.input, context));
+}
+
+async function guardSecrets<T>(call: ResolvedConnectorCall, action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (error) {
+    if (error instanceof UserError || error instanceof ConnectorCallError) {
+      error.message = scrubSecrets(error.message, call.secretValues);
+      if (error.stack) error.stack = scrubSecrets(error.stack, call.secretValues);
+      throw error;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ConnectorCallError(`${call.definition.type}: ${scrubSecrets(message, call.secretValues)}`);
+  }
+}
+
+/** A config (stored or plain) of connector `type` with its secret fields replaced by `{ set: boolean }`. */
+export function redactSecrets(type: string, config: ConnectorConfig): Record<string, unknown> {
+  return redactSecretFields(getConnector(type), config);
+}
+
+export type { ConnectorContext, ConnectorDefinition } from './types';
+export * from './errors';
