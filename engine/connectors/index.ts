@@ -13,10 +13,11 @@ import {
 import { UserError } from '../errors';
 import { ConnectorCallError, InvalidInputError, UnknownConnectorTypeError } from './errors';
 import { restConnector } from './rest';
+import { sqlpgConnector } from './sqlpg';
 import type { ConnectorContext, ConnectorDefinition } from './types';
 
 /** Every connector type Flowline knows. Adding one: a file beside this one, and a line here. */
-export const connectors: readonly ConnectorDefinition[] = [restConnector];
+export const connectors: readonly ConnectorDefinition[] = [restConnector, sqlpgConnector];
 
 export function findConnector(type: string): ConnectorDefinition | undefined {
   return connectors.find((connector) => connector.type === type);

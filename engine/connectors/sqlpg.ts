@@ -1,0 +1,187 @@
+import pg from 'pg';
+import { z } from 'zod';
+import { ConnectorCallError, ConnectorCancelledError, InvalidInputError, MissingInputError } from './errors';
+import type { ConnectorContext, ConnectorDefinition } from './types';
+
+const QUERY_MODES = ['fetchval', 'fetchrow', 'fetch', 'execute'] as const;
+type QueryMode = (typeof QUERY_MODES)[number];
+
+const sqlpgInputSchema = z.strictObject({
+  url: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional()
+    .describe('postgres://user:password@host:port/database, instead of the fields below (kept secret)'),
+  host: z.string().min(1).optional(),
+  port: z.number().int().min(1).max(65535).default(5432),
+  database: z.string().min(1).optional(),
+  user: z.string().min(1).optional(),
+  password: z.string().optional(),
+  ssl: z
+    .enum(['disable', 'require', 'verify-full'])
+    .default('disable')
+    .describe(
+      'TLS: disable, require (encrypted, certificate not checked), verify-full (certificate checked)',
+    ),
+  connect_timeout: z.number().positive().default(10).describe('Seconds to connect'),
+  query_timeout: z.number().positive().optional().describe('Seconds a query may run (default: no limit)'),
+  fetchval: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('SQL answering one value: the first column of the first row'),
+  fetchrow: z.string().min(1).optional().describe('SQL answering one row (or null)'),
+  fetch: z.string().min(1).optional().describe('SQL answering rows'),
+  execute: z.string().min(1).optional().describe('SQL run for its effect: answers the row count'),
+  params: z
+    .array(z.unknown())
+    .default([])
+    .describe('Values for $1, $2, ...: sent apart from the SQL, never spliced'),
+});
+
+export type SqlpgInput = z.infer<typeof sqlpgInputSchema>;
+
+/** One SQL statement against PostgreSQL, on a connection opened for the call and always closed after. */
+export const sqlpgConnector: ConnectorDefinition<typeof sqlpgInputSchema> = {
+  type: 'SQLPG',
+  title: 'PostgreSQL',
+  description: 'Runs SQL on a PostgreSQL database: fetchval, fetchrow, fetch or execute, with $1..$n params.',
+  inputSchema: sqlpgInputSchema,
+  secretFields: ['password', 'url'],
+  checkInput(input) {
+    checkTarget(input);
+    const modes = QUERY_MODES.filter((mode) => input[mode] !== undefined);
+    if (modes.length === 0) {
+      throw new MissingInputError(
+        'fetchval',
+        'fetchval: one of fetchval, fetchrow, fetch or execute is required',
+      );
+    }
+    if (modes.length > 1) {
+      throw new InvalidInputError(
+        modes[1]!,
+        `${modes[1]}: give only one of fetchval, fetchrow, fetch or execute`,
+      );
+    }
+  },
+  async run(input, context) {
+    const mode = QUERY_MODES.find((m) => input[m] !== undefined);
+    if (mode === undefined) throw new MissingInputError('fetchval', 'fetchval: a query is required');
+    return { result: await withClient(input, context, (client) => runQuery(client, mode, input)) };
+  },
+  async test(input, context) {
+    checkTarget(input);
+    await withClient(input, context, (client) => client.query('select 1'));
+  },
+};
+
+function checkTarget(input: SqlpgInput): void {
+  if (input.url === undefined && input.host === undefined) {
+    throw new MissingInputError('host', 'host: required (or url)');
+  }
+  if (input.url !== undefined && input.host !== undefined) {
+    throw new InvalidInputError(
+      'host',
+      'host: give either url or host/port/database/user/password, not both',
+    );
+  }
+}
+
+async function runQuery(client: pg.Client, mode: QueryMode, input: SqlpgInput): Promise<unknown> {
+  const text = input[mode]!;
+  switch (mode) {
+    case 'fetchval': {
+      const answer = await client.query({ text, values: input.params, rowMode: 'array' });
+      const first = answer.rows[0] as unknown[] | undefined;
+      return first?.[0] ?? null;
+    }
+    case 'fetchrow':
+      return (await client.query(text, input.params)).rows[0] ?? null;
+    case 'fetch':
+      return (await client.query(text, input.params)).rows;
+    case 'execute':
+      return (await client.query(text, input.params)).rowCount ?? 0;
+  }
+}
+
+/** Where the call goes, for messages: never the password or the URL (which may hold it). */
+function describeTarget(input: SqlpgInput): string {
+  if (input.url !== undefined) {
+    try {
+      const url = new URL(input.url);
+      return `${decodeURIComponent(url.username) || '(default user)'}@${url.host}${url.pathname}`;
+    } catch {
+      return 'the database at url';
+    }
+  }
+  return `${input.user ?? '(default user)'}@${input.host}:${input.port}/${input.database ?? ''}`;
+}
+
+function clientConfig(input: SqlpgInput): pg.ClientConfig {
+  const ssl =
+    input.ssl === 'disable'
+      ? false
+      : input.ssl === 'require'
+        ? { rejectUnauthorized: false }
+        : { rejectUnauthorized: true };
+  const common: pg.ClientConfig = {
+    ssl,
+    connectionTimeoutMillis: input.connect_timeout * 1000,
+    query_timeout: input.query_timeout === undefined ? undefined : input.query_timeout * 1000,
+    application_name: 'flowline',
+  };
+  if (input.url !== undefined) {
+    // The URL's own sslmode would override ours; the ssl field decides.
+    const url = new URL(input.url);
+    url.searchParams.delete('sslmode');
+    return { ...common, connectionString: url.toString() };
+  }
+  return {
+    ...common,
+    host: input.host,
+    port: input.port,
+    database: input.database,
+    user: input.user,
+    // An absent password must not fall back to PGPASSWORD or ~/.pgpass of the worker.
+    password: input.password ?? '',
+  };
+}
+
+async function withClient<T>(
+  input: SqlpgInput,
+  context: ConnectorContext,
+  action: (client: pg.Client) => Promise<T>,
+): Promise<T> {
+  const where = describeTarget(input);
+  if (context.signal.aborted) throw new ConnectorCancelledError(`SQLPG ${where}: cancelled`);
+  const client = new pg.Client(clientConfig(input));
+  client.on('error', () => {}); // a server going away mid-call surfaces through the pending query
+  const onAbort = () => void client.end().catch(() => {});
+  context.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    try {
+      await client.connect();
+    } catch (error) {
+      throw failure(`SQLPG: cannot connect to ${where}`, error, context.signal);
+    }
+    try {
+      const result = await action(client);
+      context.log(`SQLPG ${where}: done`);
+      return result;
+    } catch (error) {
+      throw failure(`SQLPG ${where}: query failed`, error, context.signal);
+    }
+  } finally {
+    context.signal.removeEventListener('abort', onAbort);
+    await client.end().catch(() => {});
+  }
+}
+
+function failure(prefix: string, error: unknown, signal: AbortSignal): ConnectorCallError {
+  if (signal.aborted) return new ConnectorCancelledError(`${prefix}: cancelled`);
+  const pgError = error as { message?: string; code?: string; detail?: string; position?: string };
+  const code = pgError.code && /^[0-9A-Z]{5}$/.test(pgError.code) ? ` [SQLSTATE ${pgError.code}]` : '';
+  // Only the server's (or socket's) own message: pg's detail may quote row values, and any text of a
+  // library error may hold the connection string; callConnector also scrubs the secret values.
+  return new ConnectorCallError(`${prefix}: ${pgError.message ?? String(error)}${code}`);
+}
