@@ -2,6 +2,11 @@
  * The contract between the runtime (engine/runtime, the worker side) and the sandbox (engine/sandbox,
  * runner processes). The runtime decides what runs when; the sandbox runs one user module at a time
  * per runner process, isolated, and carries its flow API calls back to the runtime.
+ *
+ * Changes by the sandbox helper (additions only, nothing removed):
+ * - SandboxOutcome reasons 'cancelled' (options.signal aborted: the runner was killed) and 'suspended'
+ *   (the host rejected a call with `SandboxSuspend` from ./suspend: the job was dropped, the runner kept).
+ * - SandboxHost.onConsole: where the user's `console.*` output goes (dropped when absent).
  */
 
 /** One run of a user's module: the handler called once, from the top. */
@@ -18,9 +23,18 @@ export type SandboxJob = {
   timeoutMs: number;
 };
 
+export type ConsoleLevel = 'debug' | 'info' | 'warn' | 'error';
+
 /** The worker side of the flow API: every call the user's code makes arrives here. */
 export type SandboxHost = {
+  /**
+   * Answers one flow API call. A rejection arrives in user code as an Error with the same `name`,
+   * `message` and own enumerable data properties (e.g. a child's id). Rejecting with `SandboxSuspend`
+   * ends the job at once without killing the runner (durable sleep / waiting: the handler is re-run later).
+   */
   call(method: string, args: unknown[]): Promise<unknown>;
+  /** The user's `console.log(...)` and friends, already formatted as one line of text. */
+  onConsole?(level: ConsoleLevel, text: string): void;
 };
 
 export type SandboxError = { name: string; message: string; stack?: string };
@@ -29,8 +43,12 @@ export type SandboxOutcome =
   | { ok: true; value: unknown }
   | {
       ok: false;
-      /** thrown: the handler threw; timeout / memory / exit / crash: the runner was lost and replaced. */
-      reason: 'thrown' | 'timeout' | 'memory' | 'exit' | 'crash';
+      /**
+       * thrown: the handler threw (or its module did not load); timeout / memory / exit / crash: the runner
+       * was lost and replaced; cancelled: options.signal aborted the job (runner killed and replaced);
+       * suspended: the host rejected a call with SandboxSuspend (runner kept, job abandoned).
+       */
+      reason: 'thrown' | 'timeout' | 'memory' | 'exit' | 'crash' | 'cancelled' | 'suspended';
       error: SandboxError;
     };
 

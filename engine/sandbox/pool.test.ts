@@ -1,0 +1,483 @@
+import { transform } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSandboxPool } from './pool';
+import { SandboxSuspend } from './suspend';
+import type { SandboxHost, SandboxJob, SandboxOutcome, SandboxPool } from './types';
+
+// The worker's own secret: user code must never see it.
+const secret = 'flowline-test-secret-7c1e9d';
+process.env.FLOWLINE_SANDBOX_TEST_SECRET = secret;
+
+const probeRunner = fileURLToPath(new URL('./fixtures/probe-runner.ts', import.meta.url));
+const unhardenedRunner = fileURLToPath(new URL('./fixtures/unhardened-runner.ts', import.meta.url));
+const escapeExpression = 'this.call.constructor("return process")()';
+
+/** A job whose handler body is `body`; `this.call(method, ...args)` reaches the host. */
+function job(body: string, overrides: Partial<SandboxJob> = {}): SandboxJob {
+  return {
+    code: `export default async function handler(system) {\n${body}\n}\n`,
+    sourceName: 'flow:test@v1',
+    context: { input: 21 },
+    timeoutMs: 20_000,
+    ...overrides,
+  };
+}
+
+type Call = { method: string; args: unknown[] };
+
+function recordingHost(answer: (call: Call) => Promise<unknown> | unknown = () => undefined) {
+  const calls: Call[] = [];
+  const console: string[] = [];
+  const host: SandboxHost = {
+    async call(method, args) {
+      calls.push({ method, args });
+      return answer({ method, args });
+    },
+    onConsole(level, text) {
+      console.push(`${level}: ${text}`);
+    },
+  };
+  return { host, calls, console };
+}
+
+function failed(outcome: SandboxOutcome) {
+  if (outcome.ok) throw new Error(`expected a failed outcome, got value ${JSON.stringify(outcome.value)}`);
+  return outcome;
+}
+
+let pool: SandboxPool;
+
+beforeAll(async () => {
+  pool = await createSandboxPool({ minIdle: 2, max: 4, heapMb: 48, runnerSource: probeRunner });
+});
+
+afterAll(async () => {
+  await pool.close();
+});
+
+describe('running handlers', () => {
+  it('returns the handler value, with the job context and system the flow API built', async () => {
+    const { host } = recordingHost();
+    const outcome = await pool.run(
+      job('return { doubled: this.context.input * 2, system: system.kind, thisIsApi: typeof this.call };'),
+      host,
+    );
+    expect(outcome).toEqual({
+      ok: true,
+      value: { doubled: 42, system: 'probe-system', thisIsApi: 'function' },
+    });
+  });
+
+  it('carries rich values (Map, Date, BigInt) both ways', async () => {
+    const { host } = recordingHost(() => new Map([['at', new Date(0)]]));
+    const outcome = await pool.run(
+      job('const answer = await this.call("get"); return [answer.get("at").getTime(), 2n ** 70n];'),
+      host,
+    );
+    expect(outcome).toEqual({ ok: true, value: [0, 2n ** 70n] });
+  });
+
+  it('forwards console output to the host, formatted', async () => {
+    const { host, console } = recordingHost();
+    await pool.run(job('console.log("n=%d", 5, { a: [1] }); console.error("bad");'), host);
+    expect(console).toEqual(['info: n=5 { a: [ 1 ] }', 'error: bad']);
+  });
+
+  it('gives every job fresh globals: nothing one job leaves behind reaches the next', async () => {
+    const { host } = recordingHost();
+    const single = await createSandboxPool({ minIdle: 0, max: 1, runnerSource: probeRunner });
+    try {
+      const first = await single.run(
+        job('globalThis.leftBehind = "x"; Array.prototype.polluted = 1; return typeof leftBehind;'),
+        host,
+      );
+      const second = await single.run(job('return [typeof globalThis.leftBehind, [].polluted];'), host);
+      expect(first).toEqual({ ok: true, value: 'string' });
+      expect(second).toEqual({ ok: true, value: ['undefined', undefined] });
+    } finally {
+      await single.close();
+    }
+  });
+
+  it('queues jobs beyond max and runs them all', async () => {
+    const { host } = recordingHost();
+    const small = await createSandboxPool({ minIdle: 0, max: 2, runnerSource: probeRunner });
+    try {
+      const outcomes = await Promise.all(
+        Array.from({ length: 6 }, (_, index) =>
+          small.run(job(`await new Promise((r) => setTimeout(r, 5)); return ${index};`), host),
+        ),
+      );
+      expect(outcomes).toEqual(Array.from({ length: 6 }, (_, index) => ({ ok: true, value: index })));
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('refuses a module whose default export is not a function', async () => {
+    const outcome = failed(await pool.run(job('', { code: 'export default 42;' }), recordingHost().host));
+    expect(outcome.reason).toBe('thrown');
+    expect(outcome.error.message).toMatch(/default export must be the handler function/);
+  });
+
+  it('refuses imports with a message that points at the flow API', async () => {
+    const outcome = failed(
+      await pool.run(
+        job('', { code: 'import fs from "node:fs";\nexport default async function () { return fs; }' }),
+        recordingHost().host,
+      ),
+    );
+    expect(outcome.reason).toBe('thrown');
+    expect(outcome.error.message).toMatch(/cannot import 'node:fs'.*flow API/);
+  });
+
+  it('reports a syntax error with its position', async () => {
+    const outcome = failed(
+      await pool.run(
+        job('', { code: 'export default async function () {\n  return 1 +;\n}' }),
+        recordingHost().host,
+      ),
+    );
+    expect(outcome).toMatchObject({ reason: 'thrown', error: { name: 'SyntaxError' } });
+    expect(outcome.error.message).toContain('flow:test@v1:2:');
+  });
+});
+
+describe('flow API calls', () => {
+  it('answers many concurrent calls, each with its own result', async () => {
+    // Answers in reverse order of arrival: results must still be matched to their calls by id.
+    const gate: (() => void)[] = [];
+    const { host, calls } = recordingHost(
+      ({ args }) =>
+        new Promise((resolve) => {
+          gate.push(() => resolve(`answer-${String(args[0])}`));
+          if (gate.length === 20) for (const open of gate.reverse()) open();
+        }),
+    );
+    const outcome = await pool.run(
+      job('return Promise.all(Array.from({ length: 20 }, (_, i) => this.call("echo", i)));'),
+      host,
+    );
+    expect(outcome).toEqual({ ok: true, value: Array.from({ length: 20 }, (_, i) => `answer-${i}`) });
+    expect(calls).toHaveLength(20);
+  });
+
+  it('hands host errors to user code as Errors with name, message and data intact', async () => {
+    class DependencyFailedError extends Error {
+      override name = 'DependencyFailedError';
+      constructor(
+        message: string,
+        readonly childId: string,
+      ) {
+        super(message);
+      }
+    }
+    const { host } = recordingHost(() => {
+      throw new DependencyFailedError("child flow 'x' failed: boom", 'child-7');
+    });
+    const outcome = await pool.run(
+      job(`
+        try {
+          await this.call('flow', 'x');
+        } catch (e) {
+          return { isError: e instanceof Error, name: e.name, message: e.message, childId: e.childId,
+                   caught: e.name === 'DependencyFailedError' };
+        }`),
+      host,
+    );
+    expect(outcome).toEqual({
+      ok: true,
+      value: {
+        isError: true,
+        name: 'DependencyFailedError',
+        message: "child flow 'x' failed: boom",
+        childId: 'child-7',
+        caught: true,
+      },
+    });
+  });
+
+  it('fails the job with the host error when user code does not catch it', async () => {
+    const { host } = recordingHost(() => {
+      throw Object.assign(new Error('no flow named nope'), { name: 'ResourceNotFoundError' });
+    });
+    const outcome = failed(await pool.run(job("await this.call('flow', 'nope');"), host));
+    expect(outcome).toMatchObject({
+      reason: 'thrown',
+      error: { name: 'ResourceNotFoundError', message: 'no flow named nope' },
+    });
+    expect(outcome.error.stack).toMatch(
+      /^ResourceNotFoundError: no flow named nope\n\s+at .*flow:test@v1:2:/,
+    );
+  });
+
+  it('rejects arguments that cannot be sent, in user code', async () => {
+    const outcome = await pool.run(
+      job('try { await this.call("x", () => 1); } catch (e) { return e.message; }'),
+      recordingHost().host,
+    );
+    expect(outcome).toMatchObject({
+      ok: true,
+      value: expect.stringMatching(/arguments of x\(\) cannot be passed/),
+    });
+  });
+
+  it('suspends a job when the host says so, and keeps the runner', async () => {
+    const single = await createSandboxPool({ minIdle: 0, max: 1, runnerSource: probeRunner });
+    try {
+      const sleeping = recordingHost(({ method }) => {
+        if (method === 'sleep') throw new SandboxSuspend('sleeping until tomorrow');
+      });
+      const outcome = await single.run(
+        job('setTimeout(() => this.call("late"), 50); await this.call("sleep"); await this.call("never");'),
+        sleeping.host,
+      );
+      expect(outcome).toMatchObject({
+        ok: false,
+        reason: 'suspended',
+        error: { message: 'sleeping until tomorrow' },
+      });
+      const next = await single.run(
+        job('await new Promise((r) => setTimeout(r, 100)); return "next";'),
+        sleeping.host,
+      );
+      expect(next).toEqual({ ok: true, value: 'next' });
+      expect(sleeping.calls.map((call) => call.method)).toEqual(['sleep']);
+    } finally {
+      await single.close();
+    }
+  });
+});
+
+describe('containment', () => {
+  const escape = 'this.call.constructor("return process")()';
+
+  it('shows user code no process object, and an empty environment behind an escape from the vm', async () => {
+    const outcome = await pool.run(
+      job(`
+        const direct = typeof process;
+        const escaped = ${escape};
+        return { direct, env: { ...escaped.env }, envKeys: Object.keys(escaped.env).length };`),
+      recordingHost().host,
+    );
+    expect(outcome).toEqual({ ok: true, value: { direct: 'undefined', env: {}, envKeys: 0 } });
+    expect(JSON.stringify(outcome)).not.toContain(secret);
+  });
+
+  it('fails plainly on process.exit() without an escape', async () => {
+    const outcome = failed(await pool.run(job('process.exit(0);'), recordingHost().host));
+    expect(outcome).toMatchObject({ reason: 'thrown', error: { name: 'ReferenceError' } });
+  });
+
+  it('takes away module loading and signalling other processes, even behind an escape', async () => {
+    const outcome = await pool.run(
+      job(`
+        const proc = ${escape};
+        const attempts = {
+          getBuiltinModule: () => proc.getBuiltinModule('node:fs'),
+          kill: () => proc.kill(proc.ppid, 'SIGKILL'),
+          mainModule: () => proc.mainModule.require('node:fs'),
+          binding: () => proc.binding('fs'),
+        };
+        const results = {};
+        for (const [name, attempt] of Object.entries(attempts)) {
+          try { attempt(); results[name] = 'allowed'; } catch (e) { results[name] = 'refused'; }
+        }
+        return results;`),
+      recordingHost().host,
+    );
+    expect(outcome).toEqual({
+      ok: true,
+      value: { getBuiltinModule: 'refused', kill: 'refused', mainModule: 'refused', binding: 'refused' },
+    });
+  });
+
+  describe("Node's permission model, without the runner's own hardening", () => {
+    let open: SandboxPool;
+    beforeAll(async () => {
+      open = await createSandboxPool({ minIdle: 1, max: 2, runnerSource: unhardenedRunner });
+    });
+    afterAll(async () => {
+      await open.close();
+    });
+
+    const attempt = (code: string) =>
+      job(`
+        const proc = ${escape};
+        const load = (id) => proc.getBuiltinModule(id);
+        ${code}`);
+
+    it.each([
+      ['/proc/self/environ'],
+      ['/proc/PARENT/environ'],
+      ['/etc/passwd'],
+      [fileURLToPath(import.meta.url)],
+    ])('denies reading %s', async (file) => {
+      const outcome = failed(
+        await open.run(
+          attempt(
+            `return load('node:fs').readFileSync(${JSON.stringify(file)}.replace('PARENT', String(proc.ppid)), 'utf8');`,
+          ),
+          recordingHost().host,
+        ),
+      );
+      expect(outcome.reason).toBe('thrown');
+      expect(outcome.error.message).toMatch(/Access to this API has been restricted/);
+      expect(JSON.stringify(outcome)).not.toContain(secret);
+    });
+
+    it('denies child processes', async () => {
+      const outcome = failed(
+        await open.run(
+          attempt("return load('node:child_process').execSync('cat /proc/$PPID/environ').toString();"),
+          recordingHost().host,
+        ),
+      );
+      expect(outcome.error.message).toMatch(/Access to this API has been restricted/);
+      expect(JSON.stringify(outcome)).not.toContain(secret);
+    });
+
+    it('denies worker threads', async () => {
+      const outcome = failed(
+        await open.run(
+          attempt("new (load('node:worker_threads').Worker)('1', { eval: true }); return 'started';"),
+          recordingHost().host,
+        ),
+      );
+      expect(outcome.error.message).toMatch(/Access to this API has been restricted/);
+    });
+
+    it('has an empty environment even with every module at hand', async () => {
+      const outcome = await open.run(attempt('return JSON.stringify(proc.env);'), recordingHost().host);
+      expect(outcome).toEqual({ ok: true, value: '{}' });
+    });
+  });
+});
+
+describe('runaways', () => {
+  it('kills an infinite loop at the time limit, and the pool runs the next job', async () => {
+    const outcome = failed(await pool.run(job('for (;;) {}', { timeoutMs: 300 }), recordingHost().host));
+    expect(outcome).toEqual({
+      ok: false,
+      reason: 'timeout',
+      error: { name: 'TimeoutError', message: 'Execution exceeded its time limit of 0.3 s' },
+    });
+    expect(await pool.run(job('return "after loop";'), recordingHost().host)).toEqual({
+      ok: true,
+      value: 'after loop',
+    });
+  });
+
+  it('kills unbounded allocation at the heap limit', async () => {
+    const outcome = failed(
+      await pool.run(
+        job('const hoard = []; for (;;) hoard.push({ n: hoard.length, s: "x" + hoard.length });'),
+        recordingHost().host,
+      ),
+    );
+    expect(outcome).toEqual({
+      ok: false,
+      reason: 'memory',
+      error: { name: 'OutOfMemoryError', message: 'Execution ran out of memory (limit 48 MB)' },
+    });
+    expect(await pool.run(job('return "after bomb";'), recordingHost().host)).toEqual({
+      ok: true,
+      value: 'after bomb',
+    });
+  });
+
+  it('reports process.exit() behind an escape as an exit', async () => {
+    const outcome = failed(await pool.run(job(`${escapeExpression}.exit(3);`), recordingHost().host));
+    expect(outcome).toMatchObject({
+      reason: 'exit',
+      error: { message: expect.stringContaining('exit code 3') },
+    });
+    expect(await pool.run(job('return "after exit";'), recordingHost().host)).toEqual({
+      ok: true,
+      value: 'after exit',
+    });
+  });
+
+  it('reports process.abort() as an exit', async () => {
+    const outcome = failed(await pool.run(job(`${escapeExpression}.abort();`), recordingHost().host));
+    expect(outcome).toMatchObject({
+      reason: 'exit',
+      error: { message: expect.stringContaining('process.abort()') },
+    });
+  });
+
+  it('fails the job, not the runner, on an unhandled rejection or a throw in a timer', async () => {
+    const rejection = failed(
+      await pool.run(
+        job(
+          'Promise.reject(new RangeError("nobody handles me")); await new Promise((r) => setTimeout(r, 1000));',
+        ),
+        recordingHost().host,
+      ),
+    );
+    expect(rejection).toMatchObject({
+      reason: 'thrown',
+      error: { name: 'RangeError', message: 'nobody handles me' },
+    });
+    const timer = failed(
+      await pool.run(
+        job('setTimeout(() => { throw new TypeError("from a timer"); }, 1); await new Promise(() => {});'),
+        recordingHost().host,
+      ),
+    );
+    expect(timer).toMatchObject({ reason: 'thrown', error: { name: 'TypeError', message: 'from a timer' } });
+  });
+
+  it('cancels a running job when its signal aborts', async () => {
+    const controller = new AbortController();
+    const { host } = recordingHost(() => controller.abort());
+    const outcome = failed(
+      await pool.run(job('await this.call("abort me"); await new Promise(() => {});'), host, {
+        signal: controller.signal,
+      }),
+    );
+    expect(outcome).toMatchObject({ reason: 'cancelled' });
+    expect(await pool.run(job('return "after cancel";'), recordingHost().host)).toEqual({
+      ok: true,
+      value: 'after cancel',
+    });
+  });
+});
+
+describe('stack traces', () => {
+  it("point at the user's TypeScript lines and show no runner internals", async () => {
+    const source = [
+      'type Order = { id: number };', // 1
+      '', // 2
+      'function check(order: Order): void {', // 3
+      '  if (order.id < 0) {', // 4
+      '    throw new Error(`bad order ${order.id}`);', // 5
+      '  }', // 6
+      '}', // 7
+      '', // 8
+      'export default async function handler(): Promise<void> {', // 9
+      '  check({ id: -1 });', // 10
+      '}', // 11
+    ].join('\n');
+    const compiled = await transform(source, {
+      loader: 'ts',
+      format: 'esm',
+      sourcemap: 'external',
+      sourcefile: 'my-flow.ts',
+    });
+    const outcome = failed(
+      await pool.run(
+        job('', { code: compiled.code, sourceMap: compiled.map, sourceName: 'flow:my-flow@v2' }),
+        recordingHost().host,
+      ),
+    );
+    const frames = (outcome.error.stack ?? '').split('\n');
+    expect(frames[0]).toBe('Error: bad order -1');
+    expect(frames[1]).toMatch(/^\s+at check \(flow:my-flow@v2:5:11\)$/);
+    // The line is exact; the column of a call is only as precise as the two composed source maps.
+    expect(frames[2]).toMatch(/^\s+at (Object\.)?handler \(flow:my-flow@v2:10:\d+\)$/);
+    expect(frames).toHaveLength(3);
+    expect(outcome.error.stack).not.toMatch(/runner|node:internal|\/tmp\//);
+  });
+});

@@ -1,0 +1,474 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { runnerBundle } from './bundle';
+import { ModuleLoadError, prepareModule, type PreparedModule } from './module';
+import type { PoolToRunner, RunnerToPool, WireError } from './protocol';
+import { mapStack } from './stack';
+import { SandboxSuspend } from './suspend';
+import type { SandboxError, SandboxHost, SandboxJob, SandboxOutcome, SandboxPool } from './types';
+
+export type SandboxPoolOptions = {
+  /** Runners kept started and idle, ready for the next job (a fork costs tens of milliseconds). Default 1. */
+  minIdle?: number;
+  /** Most runners alive at once (busy + idle); jobs beyond it wait for a runner. Default Infinity. */
+  max?: number;
+  /** V8 heap limit of each runner (--max-old-space-size). Default 256. */
+  heapMb?: number;
+  /**
+   * Jobs a runner serves before it is replaced. Default Infinity. Each job gets a fresh vm context, but
+   * code that escapes it could watch the runner's later jobs: 1 gives every job a process of its own.
+   */
+  maxJobsPerRunner?: number;
+  /** Run the runners as this user (e.g. nobody) when the worker runs as root; they then cannot signal it. */
+  runnerUser?: { uid: number; gid: number };
+  /** The runner's TypeScript entry (tests only). */
+  runnerSource?: string;
+};
+
+type RunningJob = {
+  id: number;
+  job: SandboxJob;
+  host: SandboxHost;
+  module: PreparedModule;
+  settle(outcome: SandboxOutcome): void;
+  settled: boolean;
+  timer: NodeJS.Timeout;
+  removeAbortListener(): void;
+};
+
+type Runner = {
+  child: ChildProcess;
+  state: 'starting' | 'idle' | 'busy' | 'gone';
+  jobsRun: number;
+  stderrTail: string;
+  /** Why the pool killed it, when it did. */
+  killedFor?: 'timeout' | 'cancelled' | 'retired' | 'closing';
+  current?: RunningJob;
+};
+
+type Waiter = { take(runner: Runner): void; fail(error: SandboxError): void };
+
+const stderrTailLimit = 4096;
+
+/**
+ * Runs user modules in a warm pool of runner processes (see docs/sandbox.md). Each runner: an empty
+ * environment, Node's permission model allowing it to read only its own bundled file, a heap limit, and
+ * one job at a time. A runner lost to a timeout, memory exhaustion, process.exit() or a crash fails
+ * only its own job and is replaced.
+ */
+export async function createSandboxPool(options: SandboxPoolOptions = {}): Promise<SandboxPool> {
+  const runnerFile = await runnerBundle(options.runnerSource);
+  const pool = new RunnerPool(runnerFile, {
+    minIdle: options.minIdle ?? 1,
+    max: options.max ?? Infinity,
+    heapMb: options.heapMb ?? 256,
+    maxJobsPerRunner: options.maxJobsPerRunner ?? Infinity,
+    runnerUser: options.runnerUser,
+  });
+  pool.replenish();
+  return pool;
+}
+
+class RunnerPool implements SandboxPool {
+  private readonly runners = new Set<Runner>();
+  private readonly idle: Runner[] = [];
+  private readonly waiters: Waiter[] = [];
+  private starting = 0;
+  private nextJobId = 1;
+  private closed = false;
+  /** Set when runners fail to start: spare runners are then only started on demand, never in a loop. */
+  private startTrouble = false;
+
+  constructor(
+    private readonly runnerFile: string,
+    private readonly settings: {
+      minIdle: number;
+      max: number;
+      heapMb: number;
+      maxJobsPerRunner: number;
+      runnerUser?: { uid: number; gid: number };
+    },
+  ) {
+    if (!(settings.max >= 1))
+      throw new Error(`the sandbox pool's max must be at least 1 (got ${settings.max})`);
+  }
+
+  async run(
+    job: SandboxJob,
+    host: SandboxHost,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<SandboxOutcome> {
+    const { signal } = options;
+    if (this.closed) return failure('crash', 'SandboxClosedError', 'the sandbox pool is closed');
+    if (signal?.aborted) return cancelled();
+
+    let prepared: PreparedModule;
+    try {
+      prepared = await prepareModule(job);
+    } catch (error) {
+      if (error instanceof ModuleLoadError) return failure('thrown', error.name, error.message);
+      throw error;
+    }
+
+    const acquired = await this.acquire(signal);
+    if ('outcome' in acquired) return acquired.outcome;
+    const runner = acquired.runner;
+    if (this.closed) {
+      this.release(runner);
+      return failure('crash', 'SandboxClosedError', 'the sandbox pool is closed');
+    }
+    return new Promise<SandboxOutcome>((resolve) =>
+      this.dispatch(runner, job, host, prepared, signal, resolve),
+    );
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const waiter of this.waiters.splice(0)) {
+      waiter.fail({ name: 'SandboxClosedError', message: 'the sandbox pool closed before the job started' });
+    }
+    const gone = [...this.runners].map(
+      (runner) =>
+        new Promise<void>((resolve) => {
+          if (runner.state === 'gone') return resolve();
+          runner.child.once('close', () => resolve());
+          this.kill(runner, 'closing');
+        }),
+    );
+    await Promise.all(gone);
+  }
+
+  /** Keeps `minIdle` runners idle or starting, within `max`. */
+  replenish(): void {
+    if (this.closed || this.startTrouble) return;
+    while (
+      this.idle.length + this.starting < this.settings.minIdle &&
+      this.runners.size < this.settings.max
+    ) {
+      this.spawn();
+    }
+  }
+
+  private acquire(
+    signal: AbortSignal | undefined,
+  ): Promise<{ runner: Runner } | { outcome: SandboxOutcome }> {
+    const idle = this.idle.pop();
+    if (idle) {
+      idle.state = 'busy';
+      this.replenish();
+      return Promise.resolve({ runner: idle });
+    }
+    return new Promise((resolve) => {
+      const onAbort = () => {
+        const index = this.waiters.indexOf(waiter);
+        if (index >= 0) this.waiters.splice(index, 1);
+        resolve({ outcome: cancelled() });
+      };
+      const waiter: Waiter = {
+        take: (runner) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve({ runner });
+        },
+        fail: (error) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve({ outcome: { ok: false, reason: 'crash', error } });
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(waiter);
+      this.startForWaiters();
+    });
+  }
+
+  private startForWaiters(): void {
+    while (this.waiters.length > this.starting && this.runners.size < this.settings.max && !this.closed) {
+      this.spawn();
+    }
+  }
+
+  private spawn(): void {
+    const { heapMb, runnerUser } = this.settings;
+    this.starting++;
+    const child = fork(this.runnerFile, [], {
+      // Empty on purpose (the worker's secrets stay in the worker); the cast only drops Next's NODE_ENV typing.
+      env: {} as NodeJS.ProcessEnv,
+      execArgv: ['--permission', `--allow-fs-read=${this.runnerFile}`, `--max-old-space-size=${heapMb}`],
+      serialization: 'advanced',
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      cwd: '/',
+      ...(runnerUser ? { uid: runnerUser.uid, gid: runnerUser.gid } : {}),
+    });
+    const runner: Runner = { child, state: 'starting', jobsRun: 0, stderrTail: '' };
+    this.runners.add(runner);
+    child.stdout?.resume(); // drained, never shown: anything the user prints goes through console -> onConsole
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => {
+      runner.stderrTail = (runner.stderrTail + chunk).slice(-stderrTailLimit);
+    });
+    child.on('message', (message: RunnerToPool) => this.onMessage(runner, message));
+    child.on('error', () => this.onGone(runner, null, null));
+    child.on('close', (code, signal) => this.onGone(runner, code, signal));
+  }
+
+  private onMessage(runner: Runner, message: RunnerToPool): void {
+    switch (message.t) {
+      case 'ready':
+        if (runner.state !== 'starting') return;
+        this.starting--;
+        this.startTrouble = false;
+        this.release(runner);
+        return;
+      case 'call': {
+        const running = runner.current;
+        if (!running || running.id !== message.job || running.settled) return;
+        void this.answerCall(runner, running, message.id, message.method, message.args);
+        return;
+      }
+      case 'console': {
+        const running = runner.current;
+        if (!running || running.id !== message.job || running.settled) return;
+        try {
+          running.host.onConsole?.(message.level, message.text);
+        } catch {
+          // the host's console sink failing must not fail the user's job
+        }
+        return;
+      }
+      case 'done': {
+        const running = runner.current;
+        if (!running || running.id !== message.job || running.settled) return;
+        running.settle(
+          message.ok
+            ? { ok: true, value: message.value }
+            : { ok: false, reason: 'thrown', error: toSandboxError(message.error, running) },
+        );
+        this.finish(runner);
+        return;
+      }
+    }
+  }
+
+  private async answerCall(runner: Runner, running: RunningJob, id: number, method: string, args: unknown[]) {
+    let reply: PoolToRunner;
+    try {
+      const value = await running.host.call(method, args);
+      reply = { t: 'reply', job: running.id, id, ok: true, value };
+    } catch (error) {
+      if (error instanceof SandboxSuspend) {
+        if (runner.current !== running || running.settled) return;
+        running.settle(failure('suspended', error.name, error.message));
+        this.send(runner, { t: 'drop', job: running.id });
+        this.finish(runner);
+        return;
+      }
+      reply = { t: 'reply', job: running.id, id, ok: false, error: hostError(error) };
+    }
+    if (runner.current !== running || running.settled) return;
+    try {
+      runner.child.send(reply);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.send(runner, {
+        t: 'reply',
+        job: running.id,
+        id,
+        ok: false,
+        error: {
+          name: 'TypeError',
+          message: `the answer to ${method}() cannot be passed to the sandbox: ${reason}`,
+        },
+      });
+    }
+  }
+
+  private dispatch(
+    runner: Runner,
+    job: SandboxJob,
+    host: SandboxHost,
+    module: PreparedModule,
+    signal: AbortSignal | undefined,
+    resolve: (outcome: SandboxOutcome) => void,
+  ): void {
+    const onAbort = () => {
+      running.settle(cancelled());
+      this.kill(runner, 'cancelled');
+    };
+    const running: RunningJob = {
+      id: this.nextJobId++,
+      job,
+      host,
+      module,
+      settled: false,
+      settle: (outcome) => {
+        if (running.settled) return;
+        running.settled = true;
+        clearTimeout(running.timer);
+        running.removeAbortListener();
+        resolve(outcome);
+      },
+      timer: setTimeout(() => {
+        running.settle(
+          failure(
+            'timeout',
+            'TimeoutError',
+            `Execution exceeded its time limit of ${seconds(job.timeoutMs)} s`,
+          ),
+        );
+        this.kill(runner, 'timeout');
+      }, job.timeoutMs),
+      removeAbortListener: () => signal?.removeEventListener('abort', onAbort),
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    runner.state = 'busy';
+    runner.current = running;
+    this.send(runner, {
+      t: 'run',
+      job: running.id,
+      code: module.code,
+      sourceName: job.sourceName,
+      context: job.context,
+    });
+  }
+
+  private send(runner: Runner, message: PoolToRunner): void {
+    try {
+      runner.child.send(message);
+    } catch (error) {
+      // The job's context could not be serialized (a function, a symbol...): the caller's mistake.
+      const running = runner.current;
+      if (running && !running.settled && message.t === 'run') {
+        const reason = error instanceof Error ? error.message : String(error);
+        running.settle(
+          failure('crash', 'DataCloneError', `the job's context cannot be sent to a runner: ${reason}`),
+        );
+        this.finish(runner);
+      }
+    }
+  }
+
+  /** After a job: back to the idle list, or replaced once it has served maxJobsPerRunner jobs. */
+  private finish(runner: Runner): void {
+    runner.current = undefined;
+    runner.jobsRun++;
+    if (runner.jobsRun >= this.settings.maxJobsPerRunner) {
+      this.kill(runner, 'retired');
+      this.replenish();
+      this.startForWaiters();
+      return;
+    }
+    this.release(runner);
+  }
+
+  /** Hands a free runner to the first waiting job, or keeps it idle. */
+  private release(runner: Runner): void {
+    if (runner.state === 'gone') return;
+    if (this.closed) {
+      this.kill(runner, 'closing');
+      return;
+    }
+    const waiter = this.waiters.shift();
+    if (waiter) {
+      runner.state = 'busy';
+      waiter.take(runner);
+    } else {
+      runner.state = 'idle';
+      this.idle.push(runner);
+    }
+    this.replenish();
+  }
+
+  private kill(runner: Runner, reason: NonNullable<Runner['killedFor']>): void {
+    if (runner.state === 'gone') return;
+    runner.killedFor ??= reason;
+    runner.child.kill('SIGKILL');
+  }
+
+  private onGone(runner: Runner, code: number | null, signal: NodeJS.Signals | null): void {
+    if (runner.state === 'gone') return;
+    const wasStarting = runner.state === 'starting';
+    runner.state = 'gone';
+    this.runners.delete(runner);
+    const idleIndex = this.idle.indexOf(runner);
+    if (idleIndex >= 0) this.idle.splice(idleIndex, 1);
+    if (wasStarting) {
+      this.starting--;
+      if (!runner.killedFor) {
+        this.startTrouble = true;
+        // Waiting jobs would otherwise wait forever for a runner that cannot start.
+        const error = {
+          name: 'SandboxStartError',
+          message: `a sandbox runner could not start (${describeEnd(code, signal)})`,
+        };
+        for (const waiter of this.waiters.splice(0)) waiter.fail(error);
+      }
+    }
+    const running = runner.current;
+    if (running && !running.settled) running.settle(this.lostRunnerOutcome(runner, code, signal));
+    runner.current = undefined;
+    this.replenish();
+    this.startForWaiters();
+  }
+
+  private lostRunnerOutcome(
+    runner: Runner,
+    code: number | null,
+    signal: NodeJS.Signals | null,
+  ): SandboxOutcome {
+    if (/heap out of memory|Reached heap limit/i.test(runner.stderrTail)) {
+      return failure(
+        'memory',
+        'OutOfMemoryError',
+        `Execution ran out of memory (limit ${this.settings.heapMb} MB)`,
+      );
+    }
+    if (code !== null) {
+      return failure('exit', 'ProcessExitError', `the script ended its sandbox process (exit code ${code})`);
+    }
+    if (signal === 'SIGABRT') {
+      return failure('exit', 'ProcessExitError', 'the script ended its sandbox process (process.abort())');
+    }
+    return failure(
+      'crash',
+      'SandboxCrashError',
+      `the sandbox process stopped unexpectedly (${describeEnd(code, signal)})`,
+    );
+  }
+}
+
+function toSandboxError(error: WireError, running: RunningJob): SandboxError {
+  const stack = error.stack ? mapStack(error.stack, running.job.sourceName, running.module) : undefined;
+  return { name: error.name, message: error.message, ...(stack ? { stack } : {}) };
+}
+
+/** A host error as it travels to user code: name, message and its own plain data (e.g. a child's id). */
+function hostError(error: unknown): WireError {
+  if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
+  const props: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(error)) {
+    if (key === 'name' || key === 'message' || key === 'stack' || typeof value === 'function') continue;
+    try {
+      structuredClone(value);
+      props[key] = value;
+    } catch {
+      // not plain data: left out
+    }
+  }
+  return { name: error.name, message: error.message, ...(Object.keys(props).length > 0 ? { props } : {}) };
+}
+
+function failure(reason: Exclude<SandboxOutcome, { ok: true }>['reason'], name: string, message: string) {
+  return { ok: false, reason, error: { name, message } } satisfies SandboxOutcome;
+}
+
+function cancelled(): SandboxOutcome {
+  return failure('cancelled', 'CancelledError', 'the execution was cancelled');
+}
+
+function seconds(ms: number): string {
+  return String(Math.round(ms) / 1000);
+}
+
+function describeEnd(code: number | null, signal: NodeJS.Signals | null): string {
+  if (signal) return `signal ${signal}`;
+  if (code !== null) return `exit code ${code}`;
+  return 'it could not be started';
+}

@@ -1,0 +1,289 @@
+/**
+ * The runner's machinery, started by runner.ts (the program the pool forks, bundled into one file by
+ * bundle.ts) with the flow API to hand to user code. A runner runs one job at a time: the user's module
+ * (CommonJS, prepared by the pool) in a fresh vm context, its handler called with the flow API, every
+ * flow API call forwarded to the worker as a message. It holds no secrets and can read no file but itself.
+ */
+import vm from 'node:vm';
+import { formatWithOptions } from 'node:util';
+import type { PoolToRunner, RunnerToPool, WireError } from './protocol';
+
+export type RpcCall = (method: string, args: unknown[]) => Promise<unknown>;
+/** Builds `this` and `system` for one job from its context (see engine/api/runner-api.ts). */
+export type FlowApiFactory = (context: never, call: RpcCall) => { execution: object; system: object };
+
+type Pending = { resolve(value: unknown): void; reject(error: unknown): void; site: { stack?: string } };
+
+type ActiveJob = {
+  id: number;
+  sourceName: string;
+  /** The Error constructor of the job's own realm, so errors handed to user code pass `instanceof Error`. */
+  RealmError: ErrorConstructor;
+  pending: Map<number, Pending>;
+  timers: Set<NodeJS.Timeout | NodeJS.Immediate>;
+  nextCallId: number;
+  ended: boolean;
+};
+
+let send: (message: RunnerToPool) => void = () => {};
+let createApi: FlowApiFactory;
+let active: ActiveJob | undefined;
+
+export function startRunner(flowApi: FlowApiFactory, options: { keepProcessPowers?: boolean } = {}): void {
+  const ipc = process.send?.bind(process);
+  if (!ipc) throw new Error('the sandbox runner must be started by the sandbox pool (no IPC channel)');
+  send = (message) => {
+    ipc(message);
+  };
+  createApi = flowApi;
+  if (!options.keepProcessPowers) removeProcessPowers();
+
+  process.on('message', (message: PoolToRunner) => {
+    switch (message.t) {
+      case 'run':
+        void runJob(message);
+        break;
+      case 'reply':
+        settleCall(message);
+        break;
+      case 'drop':
+        if (active?.id === message.job) endJob(active);
+        break;
+    }
+  });
+
+  // A rejection nobody handles, or a throw from a timer callback, fails the job rather than the runner.
+  process.on('unhandledRejection', (reason) => failActiveJob(reason));
+  process.on('uncaughtException', (error) => failActiveJob(error));
+
+  send({ t: 'ready' });
+}
+
+async function runJob(message: Extract<PoolToRunner, { t: 'run' }>): Promise<void> {
+  if (active) endJob(active); // never happens with a well-behaved pool: one job per runner at a time
+  const globals: Record<string, unknown> = {};
+  const context = vm.createContext(globals, { name: message.sourceName });
+  const job: ActiveJob = {
+    id: message.job,
+    sourceName: message.sourceName,
+    RealmError: vm.runInContext('Error', context) as ErrorConstructor,
+    pending: new Map(),
+    timers: new Set(),
+    nextCallId: 1,
+    ended: false,
+  };
+  active = job;
+  Object.assign(globals, jobGlobals(job));
+  try {
+    const handler = loadHandler(message.code, message.sourceName, context, job);
+    const call = (method: string, args: unknown[]) => callHost(job, method, args);
+    const { execution, system } = createApi(message.context as never, call);
+    const value: unknown = await handler.call(execution, system);
+    finishJob(job, { t: 'done', job: job.id, ok: true, value });
+  } catch (error) {
+    finishJob(job, { t: 'done', job: job.id, ok: false, error: toWireError(error) });
+  }
+}
+
+function loadHandler(code: string, sourceName: string, context: vm.Context, job: ActiveJob) {
+  const userModule = { exports: {} as Record<string, unknown> };
+  const load = vm.compileFunction(code, ['exports', 'require', 'module'], {
+    filename: sourceName,
+    parsingContext: context,
+  });
+  const requireUnavailable = (id: unknown) => {
+    throw new job.RealmError(
+      `cannot import '${String(id)}': flows run without modules; reach the world through the flow API (this.connect, this.flow, ...)`,
+    );
+  };
+  load.call(userModule.exports, userModule.exports, requireUnavailable, userModule);
+  const handler = userModule.exports.default;
+  if (typeof handler !== 'function') {
+    throw new job.RealmError(
+      `the module's default export must be the handler function, but it is ${handler === undefined ? 'missing' : typeof handler}`,
+    );
+  }
+  return handler as (this: unknown, system: unknown) => unknown;
+}
+
+function callHost(job: ActiveJob, method: string, args: unknown[]): Promise<unknown> {
+  if (job.ended) return new Promise(() => {}); // a leftover of an ended job: it stalls and is collected
+  const site: { stack?: string } = {};
+  Error.captureStackTrace(site, callHost);
+  const id = job.nextCallId++;
+  return new Promise((resolve, reject) => {
+    try {
+      send({ t: 'call', job: job.id, id, method, args });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      reject(new job.RealmError(`the arguments of ${method}() cannot be passed to the worker: ${reason}`));
+      return;
+    }
+    job.pending.set(id, { resolve, reject, site });
+  });
+}
+
+function settleCall(message: Extract<PoolToRunner, { t: 'reply' }>): void {
+  const job = active;
+  if (!job || job.id !== message.job || job.ended) return;
+  const pending = job.pending.get(message.id);
+  if (!pending) return;
+  job.pending.delete(message.id);
+  if (message.ok) {
+    pending.resolve(message.value);
+    return;
+  }
+  const { name, message: text, props } = message.error;
+  const error = new job.RealmError(text);
+  Object.defineProperty(error, 'name', {
+    value: name,
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
+  if (props) Object.assign(error, props);
+  error.stack = `${name}: ${text}${userFrames(pending.site.stack, job.sourceName)}`;
+  pending.reject(error);
+}
+
+/** The frames of the user's own code in a captured stack, as lines starting with "\n    at". */
+function userFrames(stack: string | undefined, sourceName: string): string {
+  if (!stack) return '';
+  const frames = stack.split('\n').filter((line) => /^\s+at /.test(line) && line.includes(`${sourceName}:`));
+  return frames.map((line) => `\n${line}`).join('');
+}
+
+function finishJob(job: ActiveJob, message: Extract<RunnerToPool, { t: 'done' }>): void {
+  if (job.ended) return;
+  endJob(job);
+  try {
+    send(message);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    send({
+      t: 'done',
+      job: job.id,
+      ok: false,
+      error: {
+        name: 'TypeError',
+        message: `the handler's return value cannot be passed to the worker: ${reason}`,
+      },
+    });
+  }
+}
+
+function endJob(job: ActiveJob): void {
+  job.ended = true;
+  for (const timer of job.timers) {
+    clearTimeout(timer as NodeJS.Timeout);
+    clearImmediate(timer as NodeJS.Immediate);
+  }
+  job.timers.clear();
+  job.pending.clear();
+  if (active === job) active = undefined;
+}
+
+function failActiveJob(reason: unknown): void {
+  if (active && !active.ended) {
+    finishJob(active, { t: 'done', job: active.id, ok: false, error: toWireError(reason) });
+  }
+}
+
+function toWireError(value: unknown): WireError {
+  if (typeof value === 'object' && value !== null && 'message' in value) {
+    const error = value as { name?: unknown; message?: unknown; stack?: unknown };
+    return {
+      name: typeof error.name === 'string' ? error.name : 'Error',
+      message: String(error.message),
+      stack: typeof error.stack === 'string' ? error.stack : undefined,
+    };
+  }
+  return { name: 'Error', message: `a non-error value was thrown: ${safeString(value)}` };
+}
+
+function safeString(value: unknown): string {
+  try {
+    return formatWithOptions({ depth: 2, breakLength: Infinity }, '%o', value);
+  } catch {
+    return typeof value;
+  }
+}
+
+/** The globals user code finds besides the language's own: web-standard helpers, console, job-bound timers. */
+function jobGlobals(job: ActiveJob): Record<string, unknown> {
+  const track = <T extends NodeJS.Timeout | NodeJS.Immediate>(timer: T): T => {
+    job.timers.add(timer);
+    return timer;
+  };
+  const requireFunction = (callback: unknown): ((...args: unknown[]) => void) => {
+    if (typeof callback !== 'function') throw new job.RealmError('the callback must be a function');
+    return callback as (...args: unknown[]) => void;
+  };
+  const log =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (...args: unknown[]) => {
+      if (job.ended) return;
+      send({ t: 'console', job: job.id, level, text: formatWithOptions({ colors: false }, ...args) });
+    };
+  return {
+    console: {
+      log: log('info'),
+      info: log('info'),
+      debug: log('debug'),
+      warn: log('warn'),
+      error: log('error'),
+    },
+    setTimeout: (callback: unknown, ms?: number, ...args: unknown[]) => {
+      const run = requireFunction(callback);
+      const timer: NodeJS.Timeout = track(
+        setTimeout(() => {
+          job.timers.delete(timer);
+          run(...args);
+        }, ms),
+      );
+      return timer;
+    },
+    setInterval: (callback: unknown, ms?: number, ...args: unknown[]) =>
+      track(setInterval(requireFunction(callback), ms, ...args)),
+    setImmediate: (callback: unknown, ...args: unknown[]) => {
+      const run = requireFunction(callback);
+      const immediate: NodeJS.Immediate = track(
+        setImmediate(() => {
+          job.timers.delete(immediate);
+          run(...args);
+        }),
+      );
+      return immediate;
+    },
+    clearTimeout: (timer: NodeJS.Timeout) => clearTimeout(timer),
+    clearInterval: (timer: NodeJS.Timeout) => clearInterval(timer),
+    clearImmediate: (immediate: NodeJS.Immediate) => clearImmediate(immediate),
+    queueMicrotask,
+    structuredClone,
+    URL,
+    URLSearchParams,
+    TextEncoder,
+    TextDecoder,
+    atob,
+    btoa,
+    AbortController,
+    AbortSignal,
+    crypto: globalThis.crypto,
+  };
+}
+
+/**
+ * Defence in depth for code that escapes its vm context into this realm (vm is no security boundary):
+ * take away the process's ways to signal other processes and to load modules. The permission model
+ * already denies files, child processes, workers, addons and WASI.
+ */
+function removeProcessPowers(): void {
+  const unavailable = (what: string) => () => {
+    throw new Error(`${what} is not available in the sandbox`);
+  };
+  const powers = process as unknown as Record<string, unknown>;
+  powers.kill = unavailable('process.kill');
+  powers._kill = unavailable('process.kill');
+  powers.getBuiltinModule = unavailable('process.getBuiltinModule');
+  delete powers.mainModule;
+}
