@@ -1,0 +1,162 @@
+import crypto from 'node:crypto';
+import net from 'node:net';
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../../test/database';
+import { decryptSecret, secretKeyFromHex } from '../secrets/secrets';
+import {
+  createConnection,
+  deleteConnection,
+  getConnection,
+  listConnections,
+  testConnection,
+  updateConnection,
+} from './connections';
+import {
+  ConnectionNameTakenError,
+  ConnectionNotFoundError,
+  redactSecrets,
+  resolveConnectorCall,
+} from './index';
+
+const { db } = await createTestDatabase();
+const secretKey = secretKeyFromHex(crypto.randomBytes(32).toString('hex'));
+
+async function rawConfig(name: string): Promise<Record<string, unknown>> {
+  const { rows } = await sql<{
+    config: Record<string, unknown>;
+  }>`select config from connections where name = ${name}`.execute(db);
+  return rows[0]!.config;
+}
+
+describe('stored connections', () => {
+  it('encrypts secret fields in the table and never returns them', async () => {
+    const view = await createConnection(db, secretKey, {
+      name: 'crm',
+      connector_type: 'REST',
+      config: { url: 'https://crm.example.com/api', username: 'svc', password: 'Sup3r-Secret!', retries: 2 },
+      userId: null,
+    });
+    expect(view.config).toEqual({
+      url: 'https://crm.example.com/api',
+      username: 'svc',
+      password: { set: true },
+      bearer_token: { set: false },
+      retries: 2,
+    });
+    const raw = await rawConfig('crm');
+    expect(JSON.stringify(raw)).not.toContain('Sup3r-Secret!');
+    expect(raw.password).toMatch(/^enc:v1:/);
+    expect(decryptSecret(secretKey, raw.password as string)).toBe('Sup3r-Secret!');
+    expect(JSON.stringify(await getConnection(db, 'crm'))).not.toContain('Sup3r-Secret!');
+    expect(await listConnections(db)).toEqual([
+      expect.objectContaining({ name: 'crm', connector_type: 'REST' }),
+    ]);
+
+    const call = await resolveConnectorCall({ db, secretKey, target: 'crm', input: { path: '/x' } });
+    expect(call.input.password).toBe('Sup3r-Secret!');
+    expect(call.redactedInput.password).toEqual({ set: true });
+  });
+
+  it('keeps a secret on update when it is absent or empty, replaces it when given, removes it on null', async () => {
+    await createConnection(db, secretKey, {
+      name: 'billing',
+      connector_type: 'REST',
+      config: { url: 'https://billing.example.com', bearer_token: 'first-token' },
+      userId: null,
+    });
+    const decryptedToken = async (name: string) => {
+      const value = (await rawConfig(name)).bearer_token;
+      return value === undefined ? undefined : decryptSecret(secretKey, value as string);
+    };
+    await updateConnection(db, secretKey, 'billing', {
+      config: { url: 'https://billing.example.com/v2', bearer_token: '' },
+      userId: null,
+    });
+    expect(await decryptedToken('billing')).toBe('first-token');
+    expect((await getConnection(db, 'billing')).config.url).toBe('https://billing.example.com/v2');
+
+    await updateConnection(db, secretKey, 'billing', {
+      config: { url: 'https://b.example.com' },
+      userId: null,
+    });
+    expect(await decryptedToken('billing')).toBe('first-token');
+
+    await updateConnection(db, secretKey, 'billing', {
+      name: 'billing v2',
+      config: { url: 'https://b.example.com', bearer_token: 'second-token' },
+      userId: null,
+    });
+    expect(await decryptedToken('billing v2')).toBe('second-token');
+
+    const cleared = await updateConnection(db, secretKey, 'billing v2', {
+      config: { url: 'https://b.example.com', bearer_token: null },
+      userId: null,
+    });
+    expect(cleared.config.bearer_token).toEqual({ set: false });
+    expect(await decryptedToken('billing v2')).toBeUndefined();
+  });
+
+  it('refuses bad names, duplicates, unknown fields and wrong values, naming them', async () => {
+    const create = (name: string, config: unknown, connector_type = 'REST') =>
+      createConnection(db, secretKey, { name, connector_type, config, userId: null });
+    await create('dup', {});
+    await expect(create('dup', {})).rejects.toThrow(new ConnectionNameTakenError('dup'));
+    await expect(create('a/b', {})).rejects.toMatchObject({ field: 'name', kind: 'invalid' });
+    await expect(create('a/b', {})).rejects.toThrow(/A connection name may only contain/);
+    await expect(create('x', { colour: 'red' })).rejects.toMatchObject({
+      name: 'ExtraInputError',
+      field: 'colour',
+    });
+    await expect(create('x', { port: 'eighty' })).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      field: 'port',
+    });
+    await expect(create('x', { headers: { A: 1 } })).rejects.toMatchObject({ field: 'headers.A' });
+    await expect(create('x', {}, 'FTP')).rejects.toMatchObject({ field: 'connector_type' });
+    await expect(getConnection(db, 'x')).rejects.toBeInstanceOf(ConnectionNotFoundError);
+  });
+
+  it('deletes a connection', async () => {
+    await createConnection(db, secretKey, {
+      name: 'gone',
+      connector_type: 'SQLPG',
+      config: {},
+      userId: null,
+    });
+    await deleteConnection(db, 'gone');
+    await expect(getConnection(db, 'gone')).rejects.toBeInstanceOf(ConnectionNotFoundError);
+    await expect(deleteConnection(db, 'gone')).rejects.toBeInstanceOf(ConnectionNotFoundError);
+  });
+
+  it('answers a failed test with the reason', async () => {
+    expect(await testConnection(db, secretKey, 'no such thing')).toEqual({
+      ok: false,
+      message: "connection 'no such thing' does not exist",
+    });
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as net.AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const refused = await testConnection(db, secretKey, {
+      connector_type: 'REST',
+      url: `http://127.0.0.1:${port}/`,
+    });
+    expect(refused).toEqual({ ok: false, message: expect.stringMatching(/request failed \(ECONNREFUSED\)/) });
+  });
+});
+
+describe('redactSecrets', () => {
+  it('replaces every secret field of the type by whether it is set', () => {
+    expect(redactSecrets('SQLPG', { host: 'db', password: 'pw' })).toEqual({
+      host: 'db',
+      password: { set: true },
+      url: { set: false },
+    });
+    expect(redactSecrets('REST', { url: 'https://x', bearer_token: '' })).toEqual({
+      url: 'https://x',
+      password: { set: false },
+      bearer_token: { set: false },
+    });
+  });
+});
