@@ -10,7 +10,7 @@ function isPublic(pathname: string): boolean {
     pathname.startsWith('/api/latest/webhook/') ||
     pathname.startsWith('/_next/') ||
     pathname === '/favicon.ico' ||
-    /\.(?:png|svg|ico|jpg|jpeg|webp|txt|css|js|woff2?)$/.test(pathname)
+    /^\/[^/]+\.(?:png|svg|ico|jpg|jpeg|webp|txt)$/.test(pathname) // files in public/
   );
 }
 

@@ -1,4 +1,5 @@
 import { initTRPC, TRPCError } from '@trpc/server';
+import superjson from 'superjson';
 import { ZodError } from 'zod';
 import type { Db } from '../engine/store/db';
 import type { PublicUser } from '../engine/store/users';
@@ -13,6 +14,7 @@ export async function createContext(): Promise<Context> {
 }
 
 const t = initTRPC.context<Context>().create({
+  transformer: superjson,
   errorFormatter({ shape, error }) {
     // A zod failure becomes one readable line naming the field, instead of zod's JSON dump.
     if (error.cause instanceof ZodError) {

@@ -1,0 +1,86 @@
+'use client';
+
+import { useState, type FormEvent } from 'react';
+import { createFirstAdminAction } from '@/app/signin/actions';
+import { SignInForm } from './SignInForm';
+
+export function FirstAdminForm() {
+  const [error, setError] = useState<string | null>(null);
+  const [pending, setPending] = useState(false);
+  const [createdEmail, setCreatedEmail] = useState<string | null>(null);
+
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const password = String(form.get('password') ?? '');
+    if (password !== String(form.get('confirm') ?? '')) {
+      setError('The two passwords differ.');
+      return;
+    }
+    setPending(true);
+    setError(null);
+    const result = await createFirstAdminAction({
+      email: String(form.get('email') ?? ''),
+      name: String(form.get('name') ?? ''),
+      password,
+    });
+    setPending(false);
+    if (result.ok) setCreatedEmail(result.email);
+    else setError(result.message);
+  }
+
+  if (createdEmail) {
+    return (
+      <div className="stack">
+        <p className="alert alert-success" role="status">
+          Administrator {createdEmail} created. Sign in with your new password.
+        </p>
+        <SignInForm callbackUrl="/flows" initialEmail={createdEmail} />
+      </div>
+    );
+  }
+
+  return (
+    <form className="stack" onSubmit={submit} noValidate>
+      <div className="field">
+        <label htmlFor="name">Your name</label>
+        <input id="name" name="name" className="input" autoComplete="name" autoFocus />
+      </div>
+      <div className="field">
+        <label htmlFor="email">Email</label>
+        <input id="email" name="email" type="email" className="input" autoComplete="username" required />
+      </div>
+      <div className="field">
+        <label htmlFor="password">Password</label>
+        <input
+          id="password"
+          name="password"
+          type="password"
+          className="input"
+          autoComplete="new-password"
+          required
+        />
+        <span className="field-hint">At least 8 characters.</span>
+      </div>
+      <div className="field">
+        <label htmlFor="confirm">Repeat password</label>
+        <input
+          id="confirm"
+          name="confirm"
+          type="password"
+          className="input"
+          autoComplete="new-password"
+          required
+        />
+      </div>
+      {error && (
+        <p className="alert" role="alert">
+          {error}
+        </p>
+      )}
+      <button type="submit" className="button button-primary" disabled={pending}>
+        {pending ? 'Creating…' : 'Create administrator'}
+      </button>
+    </form>
+  );
+}

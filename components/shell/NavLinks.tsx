@@ -1,0 +1,29 @@
+'use client';
+
+import Link from 'next/link';
+import { usePathname } from 'next/navigation';
+import { ConnectionsIcon, ExecutionsIcon, FlowsIcon, SettingsIcon } from '../ui/icons';
+
+const links = [
+  { href: '/flows', label: 'Flows', Icon: FlowsIcon },
+  { href: '/executions', label: 'Executions', Icon: ExecutionsIcon },
+  { href: '/connections', label: 'Connections', Icon: ConnectionsIcon },
+  { href: '/settings', label: 'Settings', Icon: SettingsIcon },
+];
+
+export function NavLinks() {
+  const pathname = usePathname();
+  return (
+    <nav className="nav" aria-label="Main">
+      {links.map(({ href, label, Icon }) => {
+        const active = pathname === href || pathname.startsWith(`${href}/`);
+        return (
+          <Link key={href} href={href} aria-current={active ? 'page' : undefined}>
+            <Icon />
+            {label}
+          </Link>
+        );
+      })}
+    </nav>
+  );
+}
