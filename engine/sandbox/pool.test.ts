@@ -9,9 +9,11 @@ import type { SandboxHost, SandboxJob, SandboxOutcome, SandboxPool } from './typ
 const secret = 'flowline-test-secret-7c1e9d';
 process.env.FLOWLINE_SANDBOX_TEST_SECRET = secret;
 
-const probeRunner = fileURLToPath(new URL('./fixtures/probe-runner.ts', import.meta.url));
-const unhardenedRunner = fileURLToPath(new URL('./fixtures/unhardened-runner.ts', import.meta.url));
-const escapeExpression = 'this.call.constructor("return process")()';
+const probeApi = fileURLToPath(new URL('./fixtures/probe-api.ts', import.meta.url));
+const probeRunner = { flowApi: probeApi };
+const unhardenedRunner = { flowApi: probeApi, keepProcessPowers: true };
+// vm is no security boundary: any function of the runner's own realm leads to its process object.
+const escapeExpression = 'console.log.constructor("return process")()';
 
 /** A job whose handler body is `body`; `this.call(method, ...args)` reaches the host. */
 function job(body: string, overrides: Partial<SandboxJob> = {}): SandboxJob {
@@ -49,7 +51,7 @@ function failed(outcome: SandboxOutcome) {
 let pool: SandboxPool;
 
 beforeAll(async () => {
-  pool = await createSandboxPool({ minIdle: 2, max: 4, heapMb: 48, runnerSource: probeRunner });
+  pool = await createSandboxPool({ minIdle: 2, max: 4, heapMb: 48, testing: probeRunner });
 });
 
 afterAll(async () => {
@@ -86,7 +88,7 @@ describe('running handlers', () => {
 
   it('gives every job fresh globals: nothing one job leaves behind reaches the next', async () => {
     const { host } = recordingHost();
-    const single = await createSandboxPool({ minIdle: 0, max: 1, runnerSource: probeRunner });
+    const single = await createSandboxPool({ minIdle: 0, max: 1, testing: probeRunner });
     try {
       const first = await single.run(
         job('globalThis.leftBehind = "x"; Array.prototype.polluted = 1; return typeof leftBehind;'),
@@ -102,7 +104,7 @@ describe('running handlers', () => {
 
   it('queues jobs beyond max and runs them all', async () => {
     const { host } = recordingHost();
-    const small = await createSandboxPool({ minIdle: 0, max: 2, runnerSource: probeRunner });
+    const small = await createSandboxPool({ minIdle: 0, max: 2, testing: probeRunner });
     try {
       const outcomes = await Promise.all(
         Array.from({ length: 6 }, (_, index) =>
@@ -141,6 +143,45 @@ describe('running handlers', () => {
     );
     expect(outcome).toMatchObject({ reason: 'thrown', error: { name: 'SyntaxError' } });
     expect(outcome.error.message).toContain('flow:test@v1:2:');
+  });
+});
+
+describe("the user's realm", () => {
+  it('gives user code values that pass instanceof in its own realm', async () => {
+    const { host } = recordingHost(() => ({ list: [1], at: new Date(5), nested: { ok: true } }));
+    const outcome = await pool.run(
+      job(`
+        const answer = await this.call('get');
+        return [answer instanceof Object, answer.list instanceof Array, answer.at instanceof Date,
+                this.context instanceof Object, answer.nested.ok];`),
+      host,
+    );
+    expect(outcome).toEqual({ ok: true, value: [true, true, true, true, true] });
+  });
+
+  it('builds the flow API inside the realm: its functions lead to no process', async () => {
+    const outcome = await pool.run(
+      job('return [this.call.constructor("return typeof process")(), this.call("x") instanceof Promise];'),
+      recordingHost().host,
+    );
+    expect(outcome).toEqual({ ok: true, value: ['undefined', true] });
+  });
+});
+
+describe('the real flow API (engine/api/runner-api.ts)', () => {
+  it('bundles into the runner and builds `this` from the job context', async () => {
+    const real = await createSandboxPool({ minIdle: 0, max: 1 });
+    try {
+      const outcome = await real.run(
+        job('return { id: this.id, input: this.input };', {
+          context: { executionId: 'e-1', input: { n: 1 } },
+        }),
+        recordingHost().host,
+      );
+      expect(outcome).toEqual({ ok: true, value: { id: 'e-1', input: { n: 1 } } });
+    } finally {
+      await real.close();
+    }
   });
 });
 
@@ -224,7 +265,7 @@ describe('flow API calls', () => {
   });
 
   it('suspends a job when the host says so, and keeps the runner', async () => {
-    const single = await createSandboxPool({ minIdle: 0, max: 1, runnerSource: probeRunner });
+    const single = await createSandboxPool({ minIdle: 0, max: 1, testing: probeRunner });
     try {
       const sleeping = recordingHost(({ method }) => {
         if (method === 'sleep') throw new SandboxSuspend('sleeping until tomorrow');
@@ -251,7 +292,7 @@ describe('flow API calls', () => {
 });
 
 describe('containment', () => {
-  const escape = 'this.call.constructor("return process")()';
+  const escape = escapeExpression;
 
   it('shows user code no process object, and an empty environment behind an escape from the vm', async () => {
     const outcome = await pool.run(
@@ -296,7 +337,7 @@ describe('containment', () => {
   describe("Node's permission model, without the runner's own hardening", () => {
     let open: SandboxPool;
     beforeAll(async () => {
-      open = await createSandboxPool({ minIdle: 1, max: 2, runnerSource: unhardenedRunner });
+      open = await createSandboxPool({ minIdle: 1, max: 2, testing: unhardenedRunner });
     });
     afterAll(async () => {
       await open.close();

@@ -1,5 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { runnerBundle } from './bundle';
+import { runnerBundle, type RunnerBundleOptions } from './bundle';
 import { ModuleLoadError, prepareModule, type PreparedModule } from './module';
 import type { PoolToRunner, RunnerToPool, WireError } from './protocol';
 import { mapStack } from './stack';
@@ -20,8 +20,8 @@ export type SandboxPoolOptions = {
   maxJobsPerRunner?: number;
   /** Run the runners as this user (e.g. nobody) when the worker runs as root; they then cannot signal it. */
   runnerUser?: { uid: number; gid: number };
-  /** The runner's TypeScript entry (tests only). */
-  runnerSource?: string;
+  /** Tests only: another flow API module, or runners without the runner's own hardening. */
+  testing?: RunnerBundleOptions;
 };
 
 type RunningJob = {
@@ -56,7 +56,7 @@ const stderrTailLimit = 4096;
  * only its own job and is replaced.
  */
 export async function createSandboxPool(options: SandboxPoolOptions = {}): Promise<SandboxPool> {
-  const runnerFile = await runnerBundle(options.runnerSource);
+  const runnerFile = await runnerBundle(options.testing);
   const pool = new RunnerPool(runnerFile, {
     minIdle: options.minIdle ?? 1,
     max: options.max ?? Infinity,

@@ -1,16 +1,25 @@
 /**
  * The runner's machinery, started by runner.ts (the program the pool forks, bundled into one file by
- * bundle.ts) with the flow API to hand to user code. A runner runs one job at a time: the user's module
- * (CommonJS, prepared by the pool) in a fresh vm context, its handler called with the flow API, every
- * flow API call forwarded to the worker as a message. It holds no secrets and can read no file but itself.
+ * bundle.ts). A runner runs one job at a time: a fresh vm context per job, the flow API evaluated
+ * INSIDE that context (so its objects, promises and errors belong to the user's realm and
+ * `e instanceof Error` holds), the user's module (CommonJS, prepared by the pool) compiled there too,
+ * and every flow API call forwarded to the worker as a message. It holds no secrets and can read no
+ * file but itself.
  */
 import vm from 'node:vm';
 import { formatWithOptions } from 'node:util';
 import type { PoolToRunner, RunnerToPool, WireError } from './protocol';
 
 export type RpcCall = (method: string, args: unknown[]) => Promise<unknown>;
-/** Builds `this` and `system` for one job from its context (see engine/api/runner-api.ts). */
-export type FlowApiFactory = (context: never, call: RpcCall) => { execution: object; system: object };
+/** engine/api/runner-api.ts's createFlowApi: builds `this` and `system` for one job from its context. */
+type FlowApiFactory = (context: unknown, call: RpcCall) => { execution: object; system: object };
+
+export type RunnerOptions = {
+  /** The flow API bundled as a script that evaluates to its module's exports (see bundle.ts). */
+  flowApiSource: string;
+  /** Tests only: leave process.kill, getBuiltinModule... in place to prove the permission model alone. */
+  keepProcessPowers?: boolean;
+};
 
 type Pending = { resolve(value: unknown): void; reject(error: unknown): void; site: { stack?: string } };
 
@@ -19,6 +28,10 @@ type ActiveJob = {
   sourceName: string;
   /** The Error constructor of the job's own realm, so errors handed to user code pass `instanceof Error`. */
   RealmError: ErrorConstructor;
+  /** The realm's Promise: calls hand user code promises of its own realm, never a way out of it. */
+  RealmPromise: PromiseConstructor;
+  /** Copies plain data (answers from the worker, the job's context) into the job's realm. */
+  intoRealm: (value: unknown) => unknown;
   pending: Map<number, Pending>;
   timers: Set<NodeJS.Timeout | NodeJS.Immediate>;
   nextCallId: number;
@@ -26,16 +39,19 @@ type ActiveJob = {
 };
 
 let send: (message: RunnerToPool) => void = () => {};
-let createApi: FlowApiFactory;
+let flowApiScript: vm.Script;
+let realmCopierScript: vm.Script;
 let active: ActiveJob | undefined;
 
-export function startRunner(flowApi: FlowApiFactory, options: { keepProcessPowers?: boolean } = {}): void {
+export function startRunner(options: RunnerOptions): void {
   const ipc = process.send?.bind(process);
   if (!ipc) throw new Error('the sandbox runner must be started by the sandbox pool (no IPC channel)');
   send = (message) => {
     ipc(message);
   };
-  createApi = flowApi;
+  // Compiled once; run in each job's fresh context (cheap: the compiled code is shared).
+  flowApiScript = new vm.Script(options.flowApiSource, { filename: 'flowline:flow-api' });
+  realmCopierScript = new vm.Script(`(${realmCopier.toString()})()`, { filename: 'flowline:realm' });
   if (!options.keepProcessPowers) removeProcessPowers();
 
   process.on('message', (message: PoolToRunner) => {
@@ -67,6 +83,8 @@ async function runJob(message: Extract<PoolToRunner, { t: 'run' }>): Promise<voi
     id: message.job,
     sourceName: message.sourceName,
     RealmError: vm.runInContext('Error', context) as ErrorConstructor,
+    RealmPromise: vm.runInContext('Promise', context) as PromiseConstructor,
+    intoRealm: realmCopierScript.runInContext(context) as (value: unknown) => unknown,
     pending: new Map(),
     timers: new Set(),
     nextCallId: 1,
@@ -77,7 +95,8 @@ async function runJob(message: Extract<PoolToRunner, { t: 'run' }>): Promise<voi
   try {
     const handler = loadHandler(message.code, message.sourceName, context, job);
     const call = (method: string, args: unknown[]) => callHost(job, method, args);
-    const { execution, system } = createApi(message.context as never, call);
+    const { createFlowApi } = flowApiScript.runInContext(context) as { createFlowApi: FlowApiFactory };
+    const { execution, system } = createFlowApi(job.intoRealm(message.context), call);
     const value: unknown = await handler.call(execution, system);
     finishJob(job, { t: 'done', job: job.id, ok: true, value });
   } catch (error) {
@@ -107,11 +126,11 @@ function loadHandler(code: string, sourceName: string, context: vm.Context, job:
 }
 
 function callHost(job: ActiveJob, method: string, args: unknown[]): Promise<unknown> {
-  if (job.ended) return new Promise(() => {}); // a leftover of an ended job: it stalls and is collected
+  if (job.ended) return new job.RealmPromise(() => {}); // a leftover of an ended job: it stalls and is collected
   const site: { stack?: string } = {};
   Error.captureStackTrace(site, callHost);
   const id = job.nextCallId++;
-  return new Promise((resolve, reject) => {
+  return new job.RealmPromise((resolve, reject) => {
     try {
       send({ t: 'call', job: job.id, id, method, args });
     } catch (error) {
@@ -130,7 +149,7 @@ function settleCall(message: Extract<PoolToRunner, { t: 'reply' }>): void {
   if (!pending) return;
   job.pending.delete(message.id);
   if (message.ok) {
-    pending.resolve(message.value);
+    pending.resolve(job.intoRealm(message.value));
     return;
   }
   const { name, message: text, props } = message.error;
@@ -286,4 +305,54 @@ function removeProcessPowers(): void {
   powers._kill = unavailable('process.kill');
   powers.getBuiltinModule = unavailable('process.getBuiltinModule');
   delete powers.mainModule;
+}
+
+/**
+ * Evaluated inside each job's context (from its source text, so it must not use anything from this
+ * module): returns a function that deep-copies structured-clone data into that realm, so values from
+ * the worker pass `instanceof Object`, `instanceof Array`, `instanceof Date`... in user code.
+ * Binary data (ArrayBuffer, typed arrays) is passed through as it is.
+ */
+function realmCopier(): (value: unknown) => unknown {
+  const tagOf = (value: object) => Object.prototype.toString.call(value);
+  const copy = (value: unknown, seen: Map<object, unknown>): unknown => {
+    if (typeof value !== 'object' || value === null) return value;
+    const known = seen.get(value);
+    if (known !== undefined) return known;
+    if (Array.isArray(value)) {
+      const array: unknown[] = [];
+      seen.set(value, array);
+      for (let index = 0; index < value.length; index++) array[index] = copy(value[index], seen);
+      return array;
+    }
+    const tag = tagOf(value);
+    if (tag === '[object Date]') return new Date((value as Date).getTime());
+    if (tag === '[object RegExp]') return new RegExp((value as RegExp).source, (value as RegExp).flags);
+    if (tag === '[object Map]') {
+      const map = new Map<unknown, unknown>();
+      seen.set(value, map);
+      for (const [key, entry] of value as Map<unknown, unknown>) map.set(copy(key, seen), copy(entry, seen));
+      return map;
+    }
+    if (tag === '[object Set]') {
+      const set = new Set<unknown>();
+      seen.set(value, set);
+      for (const entry of value as Set<unknown>) set.add(copy(entry, seen));
+      return set;
+    }
+    if (tag === '[object Error]') {
+      const source = value as Error;
+      const error = new Error(source.message);
+      Object.defineProperty(error, 'name', { value: source.name, writable: true, configurable: true });
+      return error;
+    }
+    if (ArrayBuffer.isView(value) || tag === '[object ArrayBuffer]' || tag === '[object SharedArrayBuffer]') {
+      return value;
+    }
+    const object: Record<string, unknown> = {};
+    seen.set(value, object);
+    for (const key of Object.keys(value)) object[key] = copy((value as Record<string, unknown>)[key], seen);
+    return object;
+  };
+  return (value) => copy(value, new Map());
 }

@@ -1,8 +1,11 @@
 /**
- * The runner program the sandbox pool forks (bundled into one file with everything it imports, see
- * bundle.ts): the runner machinery with the real flow API.
+ * The runner program the sandbox pool forks, bundled into one file by bundle.ts, which also defines
+ * the two constants: the flow API (engine/api/runner-api.ts) as a script to evaluate in each job's
+ * context, and whether to keep the process's powers (tests of the permission model only).
  */
-import { createFlowApi } from '../api/runner-api';
 import { startRunner } from './runner-core';
 
-startRunner(createFlowApi);
+declare const __FLOW_API_SOURCE__: string;
+declare const __KEEP_PROCESS_POWERS__: boolean;
+
+startRunner({ flowApiSource: __FLOW_API_SOURCE__, keepProcessPowers: __KEEP_PROCESS_POWERS__ });
