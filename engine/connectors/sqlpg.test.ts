@@ -152,12 +152,12 @@ describe('SQLPG with a wrong password', () => {
 
     const withUrl = new URL(passwordUrl);
     withUrl.password = wrongPassword;
-    const urlFailure = await callConnector({
+    const urlFailure = (await callConnector({
       db,
       secretKey,
       target: { connector_type: 'SQLPG', url: withUrl.toString() },
       input: { fetchval: 'select 1' },
-    }).catch((caught: unknown) => caught as Error);
+    }).catch((caught: unknown) => caught)) as Error;
     expect(urlFailure.message).toMatch(/password authentication failed/);
     expect(`${urlFailure.message}\n${urlFailure.stack}`).not.toContain(wrongPassword);
 

@@ -107,3 +107,19 @@ export function decryptSecret(key: SecretKey, stored: string): unknown {
     );
   }
 }
+
+const processKey = globalThis as typeof globalThis & { flowlineSecretKey?: Promise<SecretKey> };
+
+/**
+ * This process's key, loaded once from the environment (see loadSecretKey). Kept on globalThis so every
+ * bundle of the web server shares it; a failed load is not kept, so fixing the file and retrying works.
+ */
+export function processSecretKey(config: Pick<EngineConfig, 'dataDir' | 'secretKey'>): Promise<SecretKey> {
+  if (!processKey.flowlineSecretKey) {
+    processKey.flowlineSecretKey = loadSecretKey(config).catch((error: unknown) => {
+      processKey.flowlineSecretKey = undefined;
+      throw error;
+    });
+  }
+  return processKey.flowlineSecretKey;
+}

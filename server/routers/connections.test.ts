@@ -1,0 +1,107 @@
+import crypto from 'node:crypto';
+import { TRPCError } from '@trpc/server';
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { createUser } from '../../engine/auth/accounts';
+import { createTestDatabase } from '../../test/database';
+import { createCallerFactory } from '../trpc';
+import { appRouter } from './_app';
+
+// The router reads its key the way the web server does: from the environment.
+process.env.FLOWLINE_SECRET_KEY = crypto.randomBytes(32).toString('hex');
+
+const { db, url } = await createTestDatabase();
+const user = await createUser(
+  db,
+  { email: 'connections@example.com', password: 'password 123' },
+  { isAdmin: true },
+);
+const createCaller = createCallerFactory(appRouter);
+const signedIn = createCaller({ db, user });
+const anonymous = createCaller({ db, user: null });
+
+async function codeOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof TRPCError) return { code: error.code, message: error.message };
+    throw error;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('connections router', () => {
+  it('needs a signed-in user', async () => {
+    expect(await codeOf(anonymous.connections.list())).toMatchObject({ code: 'UNAUTHORIZED' });
+    expect(await codeOf(anonymous.connections.types())).toMatchObject({ code: 'UNAUTHORIZED' });
+    expect(await codeOf(anonymous.connections.test({ name: 'x' }))).toMatchObject({ code: 'UNAUTHORIZED' });
+  });
+
+  it('creates, tests, updates and deletes a connection without ever answering its secret', async () => {
+    const secret = 'router-secret-password';
+    const parsed = new URL(url);
+    const answers: unknown[] = [];
+    answers.push(
+      await signedIn.connections.create({
+        name: 'warehouse',
+        connector_type: 'SQLPG',
+        config: {
+          host: parsed.hostname,
+          port: Number(parsed.port),
+          database: parsed.pathname.slice(1),
+          user: decodeURIComponent(parsed.username),
+          password: secret,
+        },
+      }),
+    );
+    answers.push(await signedIn.connections.get({ name: 'warehouse' }));
+    answers.push(await signedIn.connections.list());
+    answers.push(await signedIn.connections.test({ name: 'warehouse' }));
+    expect(answers[3]).toEqual({ ok: true });
+    answers.push(
+      await signedIn.connections.update({
+        name: 'warehouse',
+        new_name: 'warehouse 2',
+        config: { host: '127.0.0.1' },
+      }),
+    );
+    expect(answers[4]).toMatchObject({
+      name: 'warehouse 2',
+      config: { host: '127.0.0.1', password: { set: true } },
+    });
+    expect(JSON.stringify(answers)).not.toContain(secret);
+    const { rows } = await sql<{ config: unknown }>`select config from connections`.execute(db);
+    expect(JSON.stringify(rows)).not.toContain(secret);
+
+    await signedIn.connections.delete({ name: 'warehouse 2' });
+    expect(await codeOf(signedIn.connections.get({ name: 'warehouse 2' }))).toEqual({
+      code: 'NOT_FOUND',
+      message: "connection 'warehouse 2' does not exist",
+    });
+  });
+
+  it('answers BAD_REQUEST naming the field, and CONFLICT for a taken name', async () => {
+    expect(
+      await codeOf(
+        signedIn.connections.create({ name: 'api', connector_type: 'REST', config: { port: 'x' } }),
+      ),
+    ).toEqual({ code: 'BAD_REQUEST', message: expect.stringMatching(/^port: /) });
+    expect(
+      await codeOf(
+        signedIn.connections.create({ name: 'api', connector_type: 'REST', config: { colour: 1 } }),
+      ),
+    ).toEqual({ code: 'BAD_REQUEST', message: 'colour: not an input of connector REST' });
+    await signedIn.connections.create({ name: 'api', connector_type: 'REST', config: {} });
+    expect(
+      await codeOf(signedIn.connections.create({ name: 'api', connector_type: 'REST', config: {} })),
+    ).toEqual({
+      code: 'CONFLICT',
+      message: "a connection named 'api' already exists",
+    });
+  });
+
+  it('lists the connector forms', async () => {
+    const types = await signedIn.connections.types();
+    expect(types.map((type) => type.type)).toEqual(['REST', 'SQLPG']);
+  });
+});

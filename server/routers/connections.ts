@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { readEngineConfig } from '../../engine/config';
+import {
+  createConnection,
+  deleteConnection,
+  getConnection,
+  listConnections,
+  testConnection,
+  updateConnection,
+} from '../../engine/connectors/connections';
+import { describeConnectorForm } from '../../engine/connectors/form';
+import { connectors } from '../../engine/connectors/index';
+import { processSecretKey } from '../../engine/secrets/secrets';
+import { protectedProcedure, router } from '../trpc';
+
+// Names and configs are checked by the engine (name rules, the connector's schema); zod bounds the shape.
+const connectionName = z.string().max(1000);
+const config = z.record(z.string(), z.unknown());
+
+const secretKey = () => processSecretKey(readEngineConfig());
+
+/** Every answer carries secret fields as `{ set: boolean }` only: secrets go in, never come out. */
+export const connectionsRouter = router({
+  types: protectedProcedure.query(() => connectors.map(describeConnectorForm)),
+  list: protectedProcedure.query(({ ctx }) => listConnections(ctx.db)),
+  get: protectedProcedure
+    .input(z.object({ name: connectionName }))
+    .query(({ ctx, input }) => getConnection(ctx.db, input.name)),
+  create: protectedProcedure
+    .input(z.object({ name: connectionName, connector_type: z.string().max(100), config }))
+    .mutation(async ({ ctx, input }) =>
+      createConnection(ctx.db, await secretKey(), { ...input, userId: ctx.user.id }),
+    ),
+  /** Secret fields are write-only: absent or '' keeps the stored value, null removes it. */
+  update: protectedProcedure
+    .input(z.object({ name: connectionName, new_name: connectionName.optional(), config }))
+    .mutation(async ({ ctx, input }) =>
+      updateConnection(ctx.db, await secretKey(), input.name, {
+        name: input.new_name,
+        config: input.config,
+        userId: ctx.user.id,
+      }),
+    ),
+  delete: protectedProcedure.input(z.object({ name: connectionName })).mutation(async ({ ctx, input }) => {
+    await deleteConnection(ctx.db, input.name);
+    return { name: input.name };
+  }),
+  /** "Test connection": `{ ok: true }` or `{ ok: false, message }`, the message free of secrets. */
+  test: protectedProcedure
+    .input(z.object({ name: connectionName }))
+    .mutation(async ({ ctx, input, signal }) =>
+      testConnection(ctx.db, await secretKey(), input.name, { signal }),
+    ),
+});
