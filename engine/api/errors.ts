@@ -1,0 +1,8 @@
+/** The flow API's error classes, by the names user code sees (`err.name`, `instanceof`). */
+export {
+  DependencyFailedError,
+  FlowApiError,
+  InvalidArgumentError,
+  ResourceNotFoundError,
+  TimeoutExceededError,
+} from './runner-api';

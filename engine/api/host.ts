@@ -1,0 +1,586 @@
+import type { PgBoss } from 'pg-boss';
+import { z } from 'zod';
+import { resolveConnectorCall, type ConnectorTarget } from '../connectors/index';
+import { UserError } from '../errors';
+import { announce, statusEvent } from '../events/events';
+import { FlowSyntaxError, compileFlowCode, packCompiled } from '../flows/compile';
+import { sendExecutionJob } from '../queue/boss';
+import { finishExecution, conditionMet, cancelExecution } from '../runtime/finish';
+import type { Run } from '../runtime/run';
+import { snapshotOf } from '../runtime/snapshot';
+import { withDbRetry } from '../runtime/db-retry';
+import { startExecution, StepAlreadyRecordedError, type StartExecutionRequest } from '../runtime/start';
+import { SandboxSuspend } from '../sandbox/suspend';
+import type { SandboxHost } from '../sandbox/types';
+import { encryptSecret, type SecretKey } from '../secrets/secrets';
+import type { Db } from '../store/db';
+import type { Execution, ExecutionStatus, LogLevel } from '../store/database';
+import {
+  claimExecution,
+  countChildStates,
+  getExecution,
+  getExecutions,
+  isEnded,
+  listExecutions,
+  saveOwnFields,
+  setOutputKey,
+  suspendExecution,
+  type WaitCondition,
+} from '../store/executions';
+import { findRunnableFlow } from '../store/flow-versions';
+import { FlowNotFoundError } from '../store/flows';
+import { appendLog } from '../store/logs';
+import { getSetting, saveSetting } from '../store/settings';
+import { completeStep, recordStep } from '../store/steps';
+import type { ExecutionSnapshot, WireError } from './protocol';
+
+/** What the worker lends the flow API for one run. */
+export interface RuntimeServices {
+  db: Db;
+  boss: PgBoss;
+  workerId: string;
+  leaseMs: number;
+  secretKey: SecretKey | undefined;
+  /** Runs an execution this worker has claimed, in-process, until it ends or suspends. */
+  runInline(execution: Execution): Promise<void>;
+  /** Makes sure the worker looks for due jobs at `at` (a durable sleep ends). */
+  scheduleWake(at: number): void;
+}
+
+/** Sleeps shorter than this keep their worker (cheaper than suspending and replaying). */
+const INLINE_SLEEP_MS = 1000;
+
+const childOptions = z
+  .object({
+    wait: z.boolean().optional(),
+    run: z.boolean().optional(),
+    name: z.string().min(1).max(200).optional(),
+    nodeId: z.string().max(200).optional(),
+  })
+  .strict();
+
+const returnWhen = z.enum(['ALL_SUCCEEDED', 'ALL_ENDED', 'FIRST_ENDED']);
+const statuses = z.enum([
+  'PENDING',
+  'RUNNING',
+  'WAITING',
+  'PAUSED',
+  'ENDED_SUCCESS',
+  'ENDED_ERROR',
+  'ENDED_CANCELLED',
+]);
+
+/** Every message from a runner is untrusted input: each method's payload has a schema. */
+const payloads = {
+  log: z.object({ level: z.enum(['debug', 'info', 'warn', 'error']), args: z.array(z.unknown()) }),
+  save: z
+    .object({
+      output: z.unknown().optional(),
+      message: z.string().nullable().optional(),
+      name: z.string().min(1).max(200).optional(),
+    })
+    .strict(),
+  setOutput: z.object({ key: z.string().min(1).max(200), value: z.unknown() }),
+  end: z.object({ status: z.enum(['ENDED_SUCCESS', 'ENDED_ERROR']), message: z.string().nullable() }),
+  'child.start': z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('flow'), flow: z.string().min(1), input: z.unknown(), options: childOptions }),
+    z.object({
+      kind: z.literal('connect'),
+      connection: z.union([z.string().min(1), z.record(z.string(), z.unknown())]),
+      input: z.unknown(),
+      options: childOptions,
+    }),
+    z.object({ kind: z.literal('script'), source: z.string(), input: z.unknown(), options: childOptions }),
+  ]),
+  'child.run': z.object({ id: z.uuid(), wait: z.boolean() }),
+  'child.wait': z.object({ id: z.uuid() }),
+  'child.cancel': z.object({ id: z.uuid() }),
+  waitFor: z.object({ ids: z.array(z.uuid()).min(1).max(100_000), returnWhen }),
+  sleep: z.union([
+    z.object({
+      seconds: z
+        .number()
+        .min(0)
+        .max(10 * 365 * 24 * 3600),
+    }),
+    z.object({ until: z.number().int() }),
+  ]),
+  'setting.get': z.object({ name: z.string().min(1).max(200) }),
+  'setting.save': z.object({ name: z.string().min(1).max(200), value: z.unknown() }),
+  'system.flow': z.object({ name: z.string().min(1) }),
+  'system.executions': z
+    .object({
+      flow: z.string().optional(),
+      status: z.union([statuses, z.array(statuses)]).optional(),
+      type: z.enum(['FLOW', 'SCRIPT', 'CONNECTION', 'SCHEDULE', 'WEBHOOK']).optional(),
+      parentId: z.uuid().optional(),
+      rootId: z.uuid().optional(),
+      limit: z.number().int().min(1).max(1000).optional(),
+    })
+    .strict(),
+} as const;
+
+type Method = keyof typeof payloads;
+
+/** A flow API error for user code (becomes the class of that name in the runner). */
+class ApiError extends Error {
+  constructor(
+    name: string,
+    message: string,
+    readonly extra: Partial<WireError> = {},
+  ) {
+    super(message);
+    this.name = name;
+  }
+  toWire(): WireError {
+    return { name: this.name, message: this.message, ...this.extra };
+  }
+}
+
+/** Stops the handler: the run suspended, ended, was cancelled or lost its lease (see Run). */
+function halt(): never {
+  throw new SandboxSuspend('halt');
+}
+
+type Answer = { ok: true; value: unknown } | { ok: false; error: WireError };
+const ok = (value: unknown): Answer => ({ ok: true, value: value ?? null });
+const fail = (error: WireError): Answer => ({ ok: false, error });
+
+function dependencyFailed(child: Execution): WireError {
+  const reason =
+    child.status === 'ENDED_CANCELLED'
+      ? 'was cancelled'
+      : `failed: ${child.error?.message ?? child.message ?? 'no message'}`;
+  return {
+    name: 'DependencyFailedError',
+    message: `child execution '${child.name}' (${child.id}) ${reason}`,
+    childId: child.id,
+    childStatus: child.status,
+  };
+}
+
+/** The worker side of the flow API for one run: what each `host.call(method, args)` does. */
+export function createHost(run: Run, services: RuntimeServices): SandboxHost {
+  const { db, boss } = services;
+  const self = run.execution;
+
+  async function recordDone(seq: number, kind: string, request: unknown, result: Answer): Promise<Answer> {
+    await recordStep(db, {
+      executionId: self.id,
+      seq,
+      kind,
+      request,
+      status: result.ok ? 'SUCCEEDED' : 'FAILED',
+      result: result.ok ? result.value : result.error,
+    });
+    return result;
+  }
+
+  /** Gives up the worker until the condition holds. Returns only if it already holds (check again). */
+  async function suspend(condition: WaitCondition): Promise<void> {
+    class ConditionAlreadyMet extends Error {}
+    let outcome: 'suspended' | 'lost';
+    try {
+      outcome = await db.transaction().execute(async (trx) => {
+        if (!(await suspendExecution(trx, self.id, run.attempt, condition))) return 'lost' as const;
+        if (condition.kind === 'children') {
+          // Re-checked after taking our own row's lock: a child ending meanwhile either sees us WAITING
+          // (and wakes us) or has committed before this count (and is counted). No lost wake-up.
+          if (conditionMet(condition, await countChildStates(trx, condition.ids)))
+            throw new ConditionAlreadyMet();
+        } else {
+          await sendExecutionJob(boss, trx, self.id, new Date(condition.until));
+        }
+        await announce(trx, statusEvent({ ...self, status: 'WAITING' }));
+        return 'suspended' as const;
+      });
+    } catch (error) {
+      if (error instanceof ConditionAlreadyMet) return;
+      throw error;
+    }
+    if (outcome === 'lost') {
+      run.lost = true;
+      halt();
+    }
+    run.suspended = true;
+    if (condition.kind === 'sleep') services.scheduleWake(condition.until);
+    halt();
+  }
+
+  /** Waits for one child the parent depends on; its failure is a DependencyFailedError. */
+  async function awaitChild(seq: number, childId: string): Promise<Answer> {
+    for (;;) {
+      const child = await getExecution(db, childId);
+      if (!child)
+        return fail({ name: 'ResourceNotFoundError', message: `execution ${childId} does not exist` });
+      if (isEnded(child.status)) {
+        const result =
+          child.status === 'ENDED_SUCCESS' ? ok(snapshotOf(child)) : fail(dependencyFailed(child));
+        await completeStep(
+          db,
+          self.id,
+          seq,
+          result.ok ? 'SUCCEEDED' : 'FAILED',
+          result.ok ? result.value : result.error,
+        );
+        return result;
+      }
+      await suspend({ kind: 'children', ids: [childId], returnWhen: 'ALL_ENDED' });
+    }
+  }
+
+  async function ownChildren(ids: string[]): Promise<Execution[]> {
+    const children = await getExecutions(db, ids);
+    const byId = new Map(children.map((child) => [child.id, child]));
+    for (const id of ids) {
+      const child = byId.get(id);
+      if (!child || child.parent_id !== self.id) {
+        throw new ApiError('ResourceNotFoundError', `execution ${id} is not a child of this execution`);
+      }
+    }
+    return ids.map((id) => byId.get(id) as Execution);
+  }
+
+  async function startChild(
+    seq: number,
+    request: z.infer<(typeof payloads)['child.start']>,
+  ): Promise<Answer> {
+    const options = request.options;
+    const start: StartExecutionRequest = {
+      input: request.input,
+      name: options.name,
+      nodeId: options.nodeId ?? null,
+      startedBy: { kind: 'parent', id: self.id },
+    };
+    if (request.kind === 'flow') {
+      start.flow = { name: request.flow };
+    } else if (request.kind === 'script') {
+      start.type = 'SCRIPT';
+      start.name = options.name ?? 'script';
+      try {
+        start.code = { compiled: packCompiled(await compileFlowCode(request.source, 'script.ts')) };
+      } catch (error) {
+        if (error instanceof FlowSyntaxError) throw new ApiError('SyntaxError', `script: ${error.message}`);
+        throw error;
+      }
+      start.timeoutSeconds = self.timeout_seconds;
+    } else {
+      if (!services.secretKey)
+        throw new ApiError('ConnectorError', 'connections are not available on this worker');
+      const target = request.connection as ConnectorTarget;
+      const resolved = await resolveConnectorCall({
+        db,
+        secretKey: services.secretKey,
+        target,
+        input: request.input ?? {},
+      });
+      start.type = 'CONNECTION';
+      start.name = options.name ?? resolved.connectionName ?? resolved.definition.type;
+      start.input = resolved.redactedInput;
+      // The call as written (it may hold ad-hoc secrets) is kept sealed, for a re-run after a crash.
+      start.code = { sealed: encryptSecret(services.secretKey, { target, input: request.input ?? {} }) };
+    }
+    const inline = options.run !== false && options.wait !== false;
+    start.mode = options.run === false ? { kind: 'created' } : inline ? inlineMode() : { kind: 'queue' };
+    start.parent = {
+      id: self.id,
+      rootId: self.root_id,
+      isProductive: self.is_productive,
+      step: { seq, kind: 'child.start', request, status: inline ? 'STARTED' : 'SUCCEEDED' },
+    };
+    let child: Execution;
+    try {
+      child = await startExecution({ db, boss }, start);
+    } catch (error) {
+      if (error instanceof StepAlreadyRecordedError) {
+        run.lost = true;
+        halt();
+      }
+      throw error;
+    }
+    if (!inline) return ok(snapshotOf(child));
+    await services.runInline(child);
+    return awaitChild(seq, child.id);
+  }
+
+  function inlineMode() {
+    return { kind: 'inline' as const, workerId: services.workerId, leaseMs: services.leaseMs };
+  }
+
+  async function runCreatedChild(seq: number, request: { id: string; wait: boolean }): Promise<Answer> {
+    const [child] = await ownChildren([request.id]);
+    if (!child || child.status !== 'PENDING' || child.started_at) {
+      throw new ApiError('InvalidArgumentError', `run(): execution ${request.id} has already been started`);
+    }
+    if (!request.wait) {
+      await db.transaction().execute(async (trx) => {
+        await sendExecutionJob(boss, trx, child.id);
+        await recordStep(trx, {
+          executionId: self.id,
+          seq,
+          kind: 'child.run',
+          request,
+          status: 'SUCCEEDED',
+          result: snapshotOf(child),
+          childId: child.id,
+        });
+        await announce(trx, [], true);
+      });
+      return ok(snapshotOf(child));
+    }
+    const claimed = await db.transaction().execute(async (trx) => {
+      const row = await claimExecution(trx, child.id, services.workerId, services.leaseMs);
+      if (!row) return undefined;
+      await recordStep(trx, {
+        executionId: self.id,
+        seq,
+        kind: 'child.run',
+        request,
+        status: 'STARTED',
+        childId: child.id,
+      });
+      await announce(trx, statusEvent(row));
+      return row;
+    });
+    if (!claimed)
+      throw new ApiError('InvalidArgumentError', `run(): execution ${request.id} has already been started`);
+    await services.runInline(claimed);
+    return awaitChild(seq, claimed.id);
+  }
+
+  async function waitForChildren(
+    seq: number,
+    kind: string,
+    request: unknown,
+    ids: string[],
+    mode: 'ALL_SUCCEEDED' | 'ALL_ENDED' | 'FIRST_ENDED',
+    single: boolean,
+  ): Promise<Answer> {
+    await ownChildren(ids);
+    const condition: WaitCondition = { kind: 'children', ids, returnWhen: mode };
+    for (;;) {
+      const counts = await countChildStates(db, ids);
+      if (conditionMet(condition, counts)) {
+        const children = await getExecutions(db, ids);
+        const byId = new Map(children.map((child) => [child.id, child]));
+        const ordered = ids.map((id) => byId.get(id) as Execution);
+        const failed = ordered.find((child) => isEnded(child.status) && child.status !== 'ENDED_SUCCESS');
+        let result: Answer;
+        if (failed && mode === 'ALL_SUCCEEDED') result = fail(dependencyFailed(failed));
+        else result = ok(single ? snapshotOf(ordered[0] as Execution) : ordered.map(snapshotOf));
+        return recordDone(seq, kind, request, result);
+      }
+      await suspend(condition);
+    }
+  }
+
+  async function sleep(seq: number, request: z.infer<(typeof payloads)['sleep']>): Promise<Answer> {
+    const recorded = run.journal.get(seq);
+    let until: number;
+    if (recorded) {
+      until = (recorded.request as { until: number }).until;
+    } else {
+      until = 'until' in request ? request.until : Date.now() + request.seconds * 1000;
+      if (until - Date.now() > INLINE_SLEEP_MS) {
+        await recordStep(db, {
+          executionId: self.id,
+          seq,
+          kind: 'sleep',
+          request: { until },
+          status: 'STARTED',
+        });
+      }
+    }
+    const remaining = until - Date.now();
+    if (remaining > INLINE_SLEEP_MS) await suspend({ kind: 'sleep', until });
+    if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, remaining));
+    // Short sleeps are not journaled: a replay simply sleeps that short time again.
+    if (recorded) await completeStep(db, self.id, seq, 'SUCCEEDED', null);
+    return ok(null);
+  }
+
+  async function dispatch(method: Method, seq: number, payload: unknown): Promise<Answer> {
+    const parsed = payloads[method].safeParse(payload);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue?.path.length ? ` (${issue.path.join('.')})` : '';
+      return fail({
+        name: 'InvalidArgumentError',
+        message: `${method}: ${issue?.message ?? 'invalid arguments'}${where}`,
+      });
+    }
+    const request = parsed.data as never;
+    const recorded = run.journal.get(seq);
+    if (recorded && recorded.kind !== method && !(method === 'sleep' && recorded.kind === 'sleep')) {
+      run.endIntent = {
+        status: 'ENDED_ERROR',
+        message: `the flow's code changed its course on replay: call ${seq} was ${recorded.kind} and is now ${method}`,
+        error: {
+          name: 'NondeterminismError',
+          message: `call ${seq} was ${recorded.kind} when it first ran and is ${method} now: a flow must call the flow API in the same order every time it runs (see docs/engine.md)`,
+        },
+      };
+      halt();
+    }
+    if (recorded && recorded.status !== 'STARTED') {
+      return recorded.status === 'SUCCEEDED' ? ok(recorded.result) : fail(recorded.result as WireError);
+    }
+
+    switch (method) {
+      case 'log': {
+        const { level, args } = parsed.data as z.infer<(typeof payloads)['log']>;
+        const message = args.map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' ');
+        await db.transaction().execute(async (trx) => {
+          const added = await appendLog(trx, {
+            executionId: self.id,
+            seq,
+            level: level as LogLevel,
+            message,
+          });
+          if (added) await announce(trx, { ...statusEvent(self), status: 'RUNNING', kind: 'log' });
+        });
+        return ok(null);
+      }
+      case 'save': {
+        await saveOwnFields(db, self.id, run.attempt, parsed.data as z.infer<(typeof payloads)['save']>);
+        return ok(null);
+      }
+      case 'setOutput': {
+        const { key, value } = parsed.data as z.infer<(typeof payloads)['setOutput']>;
+        await setOutputKey(db, self.id, run.attempt, key, value);
+        return ok(null);
+      }
+      case 'end': {
+        const { status, message } = parsed.data as z.infer<(typeof payloads)['end']>;
+        run.endIntent = {
+          status,
+          message,
+          ...(status === 'ENDED_ERROR'
+            ? { error: { name: 'FlowError', message: message ?? 'the flow ended with an error' } }
+            : {}),
+        };
+        halt();
+        break;
+      }
+      case 'child.start': {
+        if (recorded) return awaitChild(seq, recorded.child_id as string);
+        return startChild(seq, request);
+      }
+      case 'child.run': {
+        if (recorded) return awaitChild(seq, recorded.child_id as string);
+        return runCreatedChild(seq, request);
+      }
+      case 'child.wait': {
+        const { id } = parsed.data as { id: string };
+        return waitForChildren(seq, method, request, [id], 'ALL_SUCCEEDED', true);
+      }
+      case 'child.cancel': {
+        const { id } = parsed.data as { id: string };
+        await ownChildren([id]);
+        await cancelExecution({ db, boss }, id);
+        const child = (await getExecution(db, id)) as Execution;
+        return recordDone(seq, method, request, ok(snapshotOf(child)));
+      }
+      case 'waitFor': {
+        const { ids, returnWhen: mode } = parsed.data as z.infer<(typeof payloads)['waitFor']>;
+        return waitForChildren(seq, method, request, ids, mode, false);
+      }
+      case 'sleep':
+        return sleep(seq, request);
+      case 'setting.get': {
+        const { name } = parsed.data as { name: string };
+        const setting = await getSetting(db, name);
+        const result = setting
+          ? ok(setting.value)
+          : fail({ name: 'ResourceNotFoundError', message: `setting '${name}' does not exist` });
+        return recordDone(seq, method, request, result);
+      }
+      case 'setting.save': {
+        const { name, value } = parsed.data as { name: string; value: unknown };
+        await saveSetting(db, name, value);
+        return recordDone(seq, method, request, ok(null));
+      }
+      case 'system.flow': {
+        const { name } = parsed.data as { name: string };
+        const flow = await findRunnableFlow(db, { name });
+        const result = flow
+          ? ok({ id: flow.id, name: flow.name, kind: flow.kind, version: flow.version })
+          : fail({ name: 'ResourceNotFoundError', message: `flow '${name}' does not exist` });
+        return recordDone(seq, method, request, result);
+      }
+      case 'system.executions': {
+        const filter = parsed.data as z.infer<(typeof payloads)['system.executions']>;
+        let flowId: string | undefined;
+        if (filter.flow) {
+          const flow = await findRunnableFlow(db, { name: filter.flow });
+          if (!flow) {
+            return recordDone(
+              seq,
+              method,
+              request,
+              fail({ name: 'ResourceNotFoundError', message: `flow '${filter.flow}' does not exist` }),
+            );
+          }
+          flowId = flow.id;
+        }
+        const rows = await listExecutions(db, {
+          flowId,
+          status: filter.status === undefined ? undefined : ([] as ExecutionStatus[]).concat(filter.status),
+          type: filter.type,
+          parentId: filter.parentId,
+          rootId: filter.rootId,
+          limit: filter.limit,
+        });
+        return recordDone(seq, method, request, ok(rows.map(snapshotOf)));
+      }
+    }
+    return fail({ name: 'InvalidArgumentError', message: `unknown flow API call '${method}'` });
+  }
+
+  return {
+    async call(method: string, args: unknown[]): Promise<unknown> {
+      if (run.halted) halt();
+      const [seq, payload] = args;
+      if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 1) {
+        return fail({ name: 'InvalidArgumentError', message: 'malformed flow API call' });
+      }
+      if (!Object.hasOwn(payloads, method)) {
+        return fail({ name: 'InvalidArgumentError', message: `unknown flow API call '${method}'` });
+      }
+      try {
+        // Through a PostgreSQL restart a call waits and tries again: every write it makes is a
+        // transaction or idempotent (journal rows are unique per step).
+        const result = await withDbRetry(() => dispatch(method as Method, seq, payload));
+        if (run.halted) halt();
+        return result;
+      } catch (error) {
+        if (error instanceof SandboxSuspend) throw error;
+        if (run.halted) halt();
+        if (error instanceof ApiError) return fail(error.toWire());
+        if (error instanceof FlowNotFoundError)
+          return fail({ name: 'ResourceNotFoundError', message: error.message });
+        if (error instanceof UserError) return fail({ name: error.name, message: error.message });
+        throw error;
+      }
+    },
+    onConsole(level, text) {
+      void appendLog(db, { executionId: self.id, level, message: text }).catch(() => {});
+    },
+  };
+}
+
+/** Ends an execution the engine gives up on (e.g. its code cannot be loaded). */
+export async function failExecution(
+  services: Pick<RuntimeServices, 'db' | 'boss'>,
+  execution: Execution,
+  attempt: number,
+  error: { name: string; message: string; stack?: string },
+): Promise<void> {
+  await finishExecution(services, execution, attempt, {
+    status: 'ENDED_ERROR',
+    message: error.message,
+    error,
+  });
+}
+
+export type { ExecutionSnapshot };

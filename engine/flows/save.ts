@@ -1,0 +1,23 @@
+import type { Db } from '../store/db';
+import { saveCodeFlowVersion } from '../store/flow-versions';
+import { FlowNotFoundError } from '../store/flows';
+import { compileFlowCode, packCompiled } from './compile';
+
+/**
+ * Saves a code flow's new source: compiles it first, so a syntax error (FlowSyntaxError, with line
+ * and column) changes nothing and the last good version stays the one that runs.
+ */
+export async function saveCodeFlow(
+  db: Db,
+  input: { flowId: string; flowName: string; code: string; userId: string | null },
+): Promise<{ version: number }> {
+  const compiled = await compileFlowCode(input.code, `${input.flowName}.ts`);
+  const saved = await saveCodeFlowVersion(db, {
+    flowId: input.flowId,
+    code: input.code,
+    compiled: packCompiled(compiled),
+    userId: input.userId,
+  });
+  if (!saved) throw new FlowNotFoundError(`no code flow has the id '${input.flowId}'`);
+  return saved;
+}

@@ -1,0 +1,313 @@
+import { sql, type InsertObject, type Kysely, type Transaction } from 'kysely';
+import type { Db } from './db';
+import type { Database, Execution, ExecutionError, ExecutionStatus, ExecutionType } from './database';
+
+/** A database handle or an open transaction: store functions work inside either. */
+export type Conn = Kysely<Database> | Transaction<Database>;
+
+export const ENDED_STATUSES: readonly ExecutionStatus[] = ['ENDED_SUCCESS', 'ENDED_ERROR', 'ENDED_CANCELLED'];
+const UNENDED_STATUSES: ExecutionStatus[] = ['PENDING', 'RUNNING', 'WAITING', 'PAUSED'];
+
+export function isEnded(status: ExecutionStatus | string): boolean {
+  return status.startsWith('ENDED_');
+}
+
+/** What a WAITING execution waits for; null once it has been woken. */
+export type WaitCondition =
+  | { kind: 'children'; ids: string[]; returnWhen: 'ALL_SUCCEEDED' | 'ALL_ENDED' | 'FIRST_ENDED' }
+  | { kind: 'sleep'; until: number };
+
+export async function insertExecution(
+  conn: Conn,
+  values: InsertObject<Database, 'executions'>,
+): Promise<Execution> {
+  return conn.insertInto('executions').values(values).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function getExecution(conn: Conn, id: string): Promise<Execution | undefined> {
+  return conn.selectFrom('executions').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function getExecutions(conn: Conn, ids: readonly string[]): Promise<Execution[]> {
+  if (ids.length === 0) return [];
+  return conn
+    .selectFrom('executions')
+    .selectAll()
+    .where('id', '=', sql<string>`any(${sql.val(ids)}::uuid[])`)
+    .execute();
+}
+
+/** Every execution of a tree, oldest first. */
+export async function getExecutionTree(conn: Conn, rootId: string): Promise<Execution[]> {
+  return conn
+    .selectFrom('executions')
+    .selectAll()
+    .where('root_id', '=', rootId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+}
+
+export async function getChildren(conn: Conn, parentId: string): Promise<Execution[]> {
+  return conn
+    .selectFrom('executions')
+    .selectAll()
+    .where('parent_id', '=', parentId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+}
+
+export type ExecutionListFilter = {
+  flowId?: string;
+  status?: ExecutionStatus[];
+  type?: ExecutionType;
+  parentId?: string;
+  rootId?: string;
+  limit?: number;
+};
+
+export async function listExecutions(conn: Conn, filter: ExecutionListFilter): Promise<Execution[]> {
+  let query = conn.selectFrom('executions').selectAll();
+  if (filter.flowId) query = query.where('flow_id', '=', filter.flowId);
+  if (filter.status && filter.status.length > 0) query = query.where('status', 'in', filter.status);
+  if (filter.type) query = query.where('type', '=', filter.type);
+  if (filter.parentId) query = query.where('parent_id', '=', filter.parentId);
+  if (filter.rootId) query = query.where('root_id', '=', filter.rootId);
+  return query
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(filter.limit ?? 100)
+    .execute();
+}
+
+/**
+ * Takes an execution for a worker: it must not have ended, and no other worker may hold a live lease
+ * on it. Bumps `attempts`, the fencing token every later write of this run must present.
+ */
+export async function claimExecution(
+  conn: Conn,
+  id: string,
+  workerId: string,
+  leaseMs: number,
+): Promise<Execution | undefined> {
+  return conn
+    .updateTable('executions')
+    .set({
+      worker_id: workerId,
+      lease_until: sql<Date>`now() + ${leaseMs} * interval '1 millisecond'`,
+      status: 'RUNNING',
+      started_at: sql<Date>`coalesce(started_at, now())`,
+      attempts: sql<number>`attempts + 1`,
+      wait_for: null,
+    })
+    .where('id', '=', id)
+    .where('status', 'in', ['PENDING', 'RUNNING', 'WAITING'])
+    .where((eb) => eb.or([eb('worker_id', 'is', null), eb('lease_until', '<', sql<Date>`now()`)]))
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** The heartbeat: extends the lease of everything this worker holds. Returns the ids still held. */
+export async function renewLeases(conn: Conn, workerId: string, leaseMs: number): Promise<string[]> {
+  const rows = await conn
+    .updateTable('executions')
+    .set({ lease_until: sql<Date>`now() + ${leaseMs} * interval '1 millisecond'` })
+    .where('worker_id', '=', workerId)
+    .where('status', 'in', UNENDED_STATUSES)
+    .returning('id')
+    .execute();
+  return rows.map((row) => row.id);
+}
+
+/**
+ * Frees executions whose worker stopped renewing its lease (it died), so they can be queued again.
+ * SKIP LOCKED lets several workers reap at once without taking the same rows.
+ */
+export async function releaseExpiredLeases(conn: Conn, ownWorkerId: string, limit = 200): Promise<string[]> {
+  const rows = await sql<{ id: string }>`
+    update executions e set worker_id = null, lease_until = null
+    from (
+      select id from executions
+      where worker_id is not null and worker_id <> ${ownWorkerId} and lease_until < now()
+        and status in ('PENDING', 'RUNNING', 'WAITING')
+      order by lease_until
+      limit ${limit}
+      for update skip locked
+    ) expired
+    where e.id = expired.id
+    returning e.id`.execute(conn);
+  return rows.rows.map((row) => row.id);
+}
+
+/** On a graceful stop: hands everything this worker holds back at once. */
+export async function releaseWorkerLeases(conn: Conn, workerId: string): Promise<string[]> {
+  const rows = await conn
+    .updateTable('executions')
+    .set({ worker_id: null, lease_until: null })
+    .where('worker_id', '=', workerId)
+    .where('status', 'in', UNENDED_STATUSES)
+    .returning('id')
+    .execute();
+  return rows.map((row) => row.id);
+}
+
+/** Locks one execution row until the transaction ends (the order every waker and waiter agrees on). */
+export async function lockExecution(trx: Transaction<Database>, id: string): Promise<Execution | undefined> {
+  return trx.selectFrom('executions').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+export type EndFields = {
+  status: 'ENDED_SUCCESS' | 'ENDED_ERROR' | 'ENDED_CANCELLED';
+  output?: unknown;
+  message?: string | null;
+  error?: ExecutionError | null;
+};
+
+/** Ends an execution if this run still owns it (attempt) and it has not ended already. */
+export async function endExecution(
+  conn: Conn,
+  id: string,
+  attempt: number | null,
+  fields: EndFields,
+): Promise<Execution | undefined> {
+  let query = conn
+    .updateTable('executions')
+    .set({
+      status: fields.status,
+      ...(fields.output !== undefined ? { output: JSON.stringify(fields.output) } : {}),
+      ...(fields.message !== undefined ? { message: fields.message } : {}),
+      error: fields.error ?? null,
+      ended_at: sql<Date>`now()`,
+      started_at: sql<Date>`coalesce(started_at, now())`,
+      worker_id: null,
+      lease_until: null,
+      wait_for: null,
+    })
+    .where('id', '=', id)
+    .where('status', 'in', UNENDED_STATUSES);
+  if (attempt !== null) query = query.where('attempts', '=', attempt);
+  return query.returningAll().executeTakeFirst();
+}
+
+/** Marks an execution WAITING and gives up its worker; false when this run no longer owns it. */
+export async function suspendExecution(
+  conn: Conn,
+  id: string,
+  attempt: number,
+  condition: WaitCondition,
+): Promise<boolean> {
+  const result = await conn
+    .updateTable('executions')
+    .set({ status: 'WAITING', wait_for: JSON.stringify(condition), worker_id: null, lease_until: null })
+    .where('id', '=', id)
+    .where('attempts', '=', attempt)
+    .where('status', '=', 'RUNNING')
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** Clears the wait condition of a WAITING execution; true when this call is the one that woke it. */
+export async function markWoken(conn: Conn, id: string): Promise<boolean> {
+  const result = await conn
+    .updateTable('executions')
+    .set({ wait_for: null })
+    .where('id', '=', id)
+    .where('status', '=', 'WAITING')
+    .where('wait_for', 'is not', null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export async function setStatus(
+  conn: Conn,
+  id: string,
+  attempt: number,
+  status: ExecutionStatus,
+): Promise<void> {
+  await conn
+    .updateTable('executions')
+    .set({ status })
+    .where('id', '=', id)
+    .where('attempts', '=', attempt)
+    .execute();
+}
+
+/** Counts, among `ids`, how many have not ended and how many ended other than successfully. */
+export async function countChildStates(
+  conn: Conn,
+  ids: readonly string[],
+): Promise<{ unended: number; failed: number; ended: number }> {
+  const row = await sql<{ unended: number; failed: number; ended: number }>`
+    select
+      count(*) filter (where status not like 'ENDED_%')::int as unended,
+      count(*) filter (where status in ('ENDED_ERROR', 'ENDED_CANCELLED'))::int as failed,
+      count(*) filter (where status like 'ENDED_%')::int as ended
+    from executions where id = any(${sql.val(ids)}::uuid[])`.execute(conn);
+  return row.rows[0] ?? { unended: 0, failed: 0, ended: 0 };
+}
+
+/** Cancels an execution and every unfinished execution below it; returns the rows it ended. */
+export async function cancelSubtree(conn: Conn, id: string): Promise<Execution[]> {
+  const rows = await sql<Execution>`
+    with recursive subtree as (
+      select id from executions where id = ${id}
+      union all
+      select e.id from executions e join subtree s on e.parent_id = s.id
+    )
+    update executions e
+    set status = 'ENDED_CANCELLED', ended_at = now(), worker_id = null, lease_until = null, wait_for = null,
+        message = coalesce(e.message, 'cancelled')
+    from subtree
+    where e.id = subtree.id and e.status in ('PENDING', 'RUNNING', 'WAITING', 'PAUSED')
+    returning e.*`.execute(conn);
+  return rows.rows;
+}
+
+/** The unfinished executions below `id` (not `id` itself). */
+export async function unendedDescendantIds(conn: Conn, id: string): Promise<string[]> {
+  const rows = await sql<{ id: string }>`
+    with recursive subtree as (
+      select id, status from executions where parent_id = ${id}
+      union all
+      select e.id, e.status from executions e join subtree s on e.parent_id = s.id
+    )
+    select id from subtree where status in ('PENDING', 'RUNNING', 'WAITING', 'PAUSED')`.execute(conn);
+  return rows.rows.map((row) => row.id);
+}
+
+export async function saveOwnFields(
+  conn: Conn,
+  id: string,
+  attempt: number,
+  fields: { output?: unknown; message?: string | null; name?: string },
+): Promise<void> {
+  const set: { output?: string; message?: string | null; name?: string } = {};
+  if (fields.output !== undefined) set.output = JSON.stringify(fields.output);
+  if (fields.message !== undefined) set.message = fields.message;
+  if (fields.name !== undefined) set.name = fields.name;
+  if (Object.keys(set).length === 0) return;
+  await conn
+    .updateTable('executions')
+    .set(set)
+    .where('id', '=', id)
+    .where('attempts', '=', attempt)
+    .execute();
+}
+
+/** Sets one key of the output object (the output becomes an object if it was not one). */
+export async function setOutputKey(
+  conn: Conn,
+  id: string,
+  attempt: number,
+  key: string,
+  value: unknown,
+): Promise<void> {
+  await sql`
+    update executions
+    set output = (case when jsonb_typeof(output) = 'object' then output else '{}'::jsonb end)
+                 || jsonb_build_object(${key}::text, ${JSON.stringify(value ?? null)}::jsonb)
+    where id = ${id} and attempts = ${attempt}`.execute(conn);
+}
+
+export type { Db };
