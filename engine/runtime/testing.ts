@@ -34,6 +34,7 @@ export function spawnWorker(databaseUrl: string, env: Record<string, string> = {
   const child = spawn(path.join(root, 'node_modules/.bin/tsx'), [path.join(root, 'scripts/worker.ts')], {
     cwd: root,
     env: {
+      NODE_ENV: 'production',
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
       DATABASE_URL: databaseUrl,
