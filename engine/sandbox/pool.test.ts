@@ -389,6 +389,25 @@ describe('containment', () => {
       expect(outcome.error.message).toMatch(/Access to this API has been restricted/);
     });
 
+    it.runIf(process.getuid?.() === 0)(
+      'runs runners as nobody when the worker is root, so they cannot signal the worker',
+      async () => {
+        const asNobody = await createSandboxPool({ minIdle: 0, max: 1, testing: unhardenedRunner });
+        try {
+          const outcome = await asNobody.run(
+            attempt(`
+              let signal = 'allowed';
+              try { proc.kill(proc.ppid, 0); } catch (e) { signal = e.code; }
+              return { uid: proc.getuid(), signal };`),
+            recordingHost().host,
+          );
+          expect(outcome).toEqual({ ok: true, value: { uid: 65534, signal: 'EPERM' } });
+        } finally {
+          await asNobody.close();
+        }
+      },
+    );
+
     it('has an empty environment even with every module at hand', async () => {
       const outcome = await open.run(attempt('return JSON.stringify(proc.env);'), recordingHost().host);
       expect(outcome).toEqual({ ok: true, value: '{}' });
@@ -425,6 +444,27 @@ describe('runaways', () => {
     expect(await pool.run(job('return "after bomb";'), recordingHost().host)).toEqual({
       ok: true,
       value: 'after bomb',
+    });
+  });
+
+  it('kills unbounded binary data (outside the V8 heap) at the resident memory limit', async () => {
+    const outcome = failed(
+      await pool.run(
+        job('const hoard = []; for (;;) { hoard.push(new Uint8Array(8e6).fill(1)); await null; }'),
+        recordingHost().host,
+      ),
+    );
+    expect(outcome).toEqual({
+      ok: false,
+      reason: 'memory',
+      error: {
+        name: 'OutOfMemoryError',
+        message: 'Execution ran out of memory (limit 160 MB including binary data)',
+      },
+    });
+    expect(await pool.run(job('return "after buffers";'), recordingHost().host)).toEqual({
+      ok: true,
+      value: 'after buffers',
     });
   });
 

@@ -1,7 +1,8 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { runnerBundle, type RunnerBundleOptions } from './bundle';
 import { ModuleLoadError, prepareModule, type PreparedModule } from './module';
-import type { PoolToRunner, RunnerToPool, WireError } from './protocol';
+import { readFile } from 'node:fs/promises';
+import { runnerMessageSchema, type PoolToRunner, type RunnerToPool, type WireError } from './protocol';
 import { mapStack } from './stack';
 import { SandboxSuspend } from './suspend';
 import type { SandboxError, SandboxHost, SandboxJob, SandboxOutcome, SandboxPool } from './types';
@@ -14,15 +15,29 @@ export type SandboxPoolOptions = {
   /** V8 heap limit of each runner (--max-old-space-size). Default 256. */
   heapMb?: number;
   /**
+   * Resident memory limit of each busy runner, checked every 100 ms (Linux): binary data (ArrayBuffer,
+   * typed arrays) lives outside the V8 heap and is not bounded by heapMb. Default 2 * heapMb + 64.
+   */
+  rssLimitMb?: number;
+  /**
    * Jobs a runner serves before it is replaced. Default Infinity. Each job gets a fresh vm context, but
    * code that escapes it could watch the runner's later jobs: 1 gives every job a process of its own.
    */
   maxJobsPerRunner?: number;
-  /** Run the runners as this user (e.g. nobody) when the worker runs as root; they then cannot signal it. */
-  runnerUser?: { uid: number; gid: number };
+  /**
+   * The user runners run as. Default: the worker's own user, except when the worker runs as root: then
+   * `nobody` (65534), so that code escaping its vm context cannot signal the worker or other processes
+   * of root, when nobody can run Node and read the runner bundle here (else root, with a warning).
+   * 'same' keeps the worker's user.
+   */
+  runnerUser?: RunnerUser | 'same';
   /** Tests only: another flow API module, or runners without the runner's own hardening. */
   testing?: RunnerBundleOptions;
 };
+
+export type RunnerUser = { uid: number; gid: number };
+
+const nobody: RunnerUser = { uid: 65534, gid: 65534 };
 
 type RunningJob = {
   id: number;
@@ -41,13 +56,15 @@ type Runner = {
   jobsRun: number;
   stderrTail: string;
   /** Why the pool killed it, when it did. */
-  killedFor?: 'timeout' | 'cancelled' | 'retired' | 'closing';
+  killedFor?: 'timeout' | 'cancelled' | 'retired' | 'closing' | 'memory';
   current?: RunningJob;
 };
 
 type Waiter = { take(runner: Runner): void; fail(error: SandboxError): void };
 
 const stderrTailLimit = 4096;
+const memoryWatchMs = 100;
+const maxTimerMs = 2 ** 31 - 1;
 
 /**
  * Runs user modules in a warm pool of runner processes (see docs/sandbox.md). Each runner: an empty
@@ -61,8 +78,9 @@ export async function createSandboxPool(options: SandboxPoolOptions = {}): Promi
     minIdle: options.minIdle ?? 1,
     max: options.max ?? Infinity,
     heapMb: options.heapMb ?? 256,
+    rssLimitMb: options.rssLimitMb ?? 2 * (options.heapMb ?? 256) + 64,
     maxJobsPerRunner: options.maxJobsPerRunner ?? Infinity,
-    runnerUser: options.runnerUser,
+    runnerUser: await chooseRunnerUser(options.runnerUser, runnerFile),
   });
   pool.replenish();
   return pool;
@@ -77,6 +95,7 @@ class RunnerPool implements SandboxPool {
   private closed = false;
   /** Set when runners fail to start: spare runners are then only started on demand, never in a loop. */
   private startTrouble = false;
+  private memoryWatch: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly runnerFile: string,
@@ -84,8 +103,9 @@ class RunnerPool implements SandboxPool {
       minIdle: number;
       max: number;
       heapMb: number;
+      rssLimitMb: number;
       maxJobsPerRunner: number;
-      runnerUser?: { uid: number; gid: number };
+      runnerUser?: RunnerUser;
     },
   ) {
     if (!(settings.max >= 1))
@@ -123,6 +143,7 @@ class RunnerPool implements SandboxPool {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.memoryWatch);
     for (const waiter of this.waiters.splice(0)) {
       waiter.fail({ name: 'SandboxClosedError', message: 'the sandbox pool closed before the job started' });
     }
@@ -204,7 +225,10 @@ class RunnerPool implements SandboxPool {
     child.stderr?.on('data', (chunk: string) => {
       runner.stderrTail = (runner.stderrTail + chunk).slice(-stderrTailLimit);
     });
-    child.on('message', (message: RunnerToPool) => this.onMessage(runner, message));
+    child.on('message', (message: unknown) => {
+      const parsed = runnerMessageSchema.safeParse(message);
+      if (parsed.success) this.onMessage(runner, parsed.data);
+    });
     child.on('error', () => this.onGone(runner, null, null));
     child.on('close', (code, signal) => this.onGone(runner, code, signal));
   }
@@ -305,21 +329,26 @@ class RunnerPool implements SandboxPool {
         running.removeAbortListener();
         resolve(outcome);
       },
-      timer: setTimeout(() => {
-        running.settle(
-          failure(
-            'timeout',
-            'TimeoutError',
-            `Execution exceeded its time limit of ${seconds(job.timeoutMs)} s`,
-          ),
-        );
-        this.kill(runner, 'timeout');
-      }, job.timeoutMs),
+      timer: setTimeout(
+        () => {
+          running.settle(
+            failure(
+              'timeout',
+              'TimeoutError',
+              `Execution exceeded its time limit of ${seconds(job.timeoutMs)} s`,
+            ),
+          );
+          this.kill(runner, 'timeout');
+          // setTimeout fires at once past 2^31-1 ms (24.8 days): longer limits are held at that.
+        },
+        Math.min(Math.max(job.timeoutMs, 0), maxTimerMs),
+      ),
       removeAbortListener: () => signal?.removeEventListener('abort', onAbort),
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     runner.state = 'busy';
     runner.current = running;
+    this.watchMemory();
     this.send(runner, {
       t: 'run',
       job: running.id,
@@ -374,6 +403,37 @@ class RunnerPool implements SandboxPool {
       this.idle.push(runner);
     }
     this.replenish();
+  }
+
+  /** Polls the resident memory of busy runners while there are any (Linux /proc; elsewhere heapMb only). */
+  private watchMemory(): void {
+    if (this.memoryWatch || process.platform !== 'linux') return;
+    this.memoryWatch = setInterval(() => {
+      const busy = [...this.runners].filter((runner) => runner.current && !runner.current.settled);
+      if (busy.length === 0) {
+        clearInterval(this.memoryWatch);
+        this.memoryWatch = undefined;
+        return;
+      }
+      for (const runner of busy) void this.checkMemory(runner);
+    }, memoryWatchMs);
+    this.memoryWatch.unref();
+  }
+
+  private async checkMemory(runner: Runner): Promise<void> {
+    const status = await readFile(`/proc/${runner.child.pid}/status`, 'utf8').catch(() => '');
+    const rssKb = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0);
+    if (rssKb <= this.settings.rssLimitMb * 1024) return;
+    const running = runner.current;
+    if (!running || running.settled) return;
+    running.settle(
+      failure(
+        'memory',
+        'OutOfMemoryError',
+        `Execution ran out of memory (limit ${this.settings.rssLimitMb} MB including binary data)`,
+      ),
+    );
+    this.kill(runner, 'memory');
   }
 
   private kill(runner: Runner, reason: NonNullable<Runner['killedFor']>): void {
@@ -432,6 +492,33 @@ class RunnerPool implements SandboxPool {
       `the sandbox process stopped unexpectedly (${describeEnd(code, signal)})`,
     );
   }
+}
+
+async function chooseRunnerUser(
+  requested: RunnerUser | 'same' | undefined,
+  runnerFile: string,
+): Promise<RunnerUser | undefined> {
+  if (requested === 'same') return undefined;
+  if (requested) return requested;
+  if (process.getuid?.() !== 0) return undefined;
+  const usable = await new Promise<boolean>((resolve) => {
+    execFile(
+      process.execPath,
+      [
+        '-e',
+        `require('node:fs').accessSync(${JSON.stringify(runnerFile)}, require('node:fs').constants.R_OK)`,
+      ],
+      { uid: nobody.uid, gid: nobody.gid, env: {} as NodeJS.ProcessEnv, cwd: '/', timeout: 10_000 },
+      (error) => resolve(!error),
+    );
+  });
+  if (usable) return nobody;
+  process.emitWarning(
+    `sandbox runners run as root: the user nobody cannot run ${process.execPath} or read ${runnerFile}. ` +
+      'Run the worker as an unprivileged user, or make Node and the temp folder reachable for nobody.',
+    'FlowlineSandboxWarning',
+  );
+  return undefined;
 }
 
 function toSandboxError(error: WireError, running: RunningJob): SandboxError {

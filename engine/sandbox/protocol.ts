@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /** Messages between the pool (worker process) and a runner process, sent over IPC ('advanced' serialization). */
 
 export type WireError = {
@@ -20,3 +22,31 @@ export type RunnerToPool =
   | { t: 'console'; job: number; level: 'debug' | 'info' | 'warn' | 'error'; text: string }
   | { t: 'done'; job: number; ok: true; value: unknown }
   | { t: 'done'; job: number; ok: false; error: WireError };
+
+/**
+ * What the pool accepts from a runner. A runner runs untrusted code, which can reach its IPC channel
+ * once it escapes its vm context: anything else is ignored.
+ */
+export const runnerMessageSchema = z.union([
+  z.object({ t: z.literal('ready') }),
+  z.object({
+    t: z.literal('call'),
+    job: z.number(),
+    id: z.number(),
+    method: z.string(),
+    args: z.array(z.unknown()),
+  }),
+  z.object({
+    t: z.literal('console'),
+    job: z.number(),
+    level: z.enum(['debug', 'info', 'warn', 'error']),
+    text: z.string(),
+  }),
+  z.object({ t: z.literal('done'), job: z.number(), ok: z.literal(true), value: z.unknown() }),
+  z.object({
+    t: z.literal('done'),
+    job: z.number(),
+    ok: z.literal(false),
+    error: z.object({ name: z.string(), message: z.string(), stack: z.string().optional() }),
+  }),
+]);
