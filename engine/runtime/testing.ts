@@ -31,7 +31,9 @@ export type WorkerProcess = {
 
 export function spawnWorker(databaseUrl: string, env: Record<string, string> = {}): WorkerProcess {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowline-worker-'));
-  const child = spawn(path.join(root, 'node_modules/.bin/tsx'), [path.join(root, 'scripts/worker.ts')], {
+  // node --import tsx, not the tsx CLI: the CLI runs the script in a child process that a SIGKILL of
+  // the CLI would leave running.
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/worker.ts')], {
     cwd: root,
     env: {
       NODE_ENV: 'production',
