@@ -298,11 +298,15 @@ describe('containment', () => {
     const outcome = await pool.run(
       job(`
         const direct = typeof process;
+        const viaOwnFunction = Function('return typeof process')();
         const escaped = ${escape};
-        return { direct, env: { ...escaped.env }, envKeys: Object.keys(escaped.env).length };`),
+        return { direct, viaOwnFunction, env: { ...escaped.env }, envKeys: Object.keys(escaped.env).length };`),
       recordingHost().host,
     );
-    expect(outcome).toEqual({ ok: true, value: { direct: 'undefined', env: {}, envKeys: 0 } });
+    expect(outcome).toEqual({
+      ok: true,
+      value: { direct: 'undefined', viaOwnFunction: 'undefined', env: {}, envKeys: 0 },
+    });
     expect(JSON.stringify(outcome)).not.toContain(secret);
   });
 

@@ -209,15 +209,7 @@ class RunnerPool implements SandboxPool {
   private spawn(): void {
     const { heapMb, runnerUser } = this.settings;
     this.starting++;
-    const child = fork(this.runnerFile, [], {
-      // Empty on purpose (the worker's secrets stay in the worker); the cast only drops Next's NODE_ENV typing.
-      env: {} as NodeJS.ProcessEnv,
-      execArgv: ['--permission', `--allow-fs-read=${this.runnerFile}`, `--max-old-space-size=${heapMb}`],
-      serialization: 'advanced',
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      cwd: '/',
-      ...(runnerUser ? { uid: runnerUser.uid, gid: runnerUser.gid } : {}),
-    });
+    const child = forkRunner(this.runnerFile, heapMb, runnerUser);
     const runner: Runner = { child, state: 'starting', jobsRun: 0, stderrTail: '' };
     this.runners.add(runner);
     child.stdout?.resume(); // drained, never shown: anything the user prints goes through console -> onConsole
@@ -229,7 +221,11 @@ class RunnerPool implements SandboxPool {
       const parsed = runnerMessageSchema.safeParse(message);
       if (parsed.success) this.onMessage(runner, parsed.data);
     });
-    child.on('error', () => this.onGone(runner, null, null));
+    child.on('error', () => {
+      // A failed spawn, or a send on a closed channel: either way this runner is of no further use.
+      child.kill('SIGKILL');
+      this.onGone(runner, null, null);
+    });
     child.on('close', (code, signal) => this.onGone(runner, code, signal));
   }
 
@@ -492,6 +488,19 @@ class RunnerPool implements SandboxPool {
       `the sandbox process stopped unexpectedly (${describeEnd(code, signal)})`,
     );
   }
+}
+
+/** Starts one runner process: empty environment, permission model, heap limit (see docs/sandbox.md). */
+export function forkRunner(runnerFile: string, heapMb: number, runnerUser?: RunnerUser): ChildProcess {
+  return fork(runnerFile, [], {
+    // Empty on purpose (the worker's secrets stay in the worker); the cast only drops Next's NODE_ENV typing.
+    env: {} as NodeJS.ProcessEnv,
+    execArgv: ['--permission', `--allow-fs-read=${runnerFile}`, `--max-old-space-size=${heapMb}`],
+    serialization: 'advanced',
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    cwd: '/',
+    ...(runnerUser ? { uid: runnerUser.uid, gid: runnerUser.gid } : {}),
+  });
 }
 
 async function chooseRunnerUser(
