@@ -105,7 +105,7 @@ test('flows: create, refuse an invalid and a duplicate name, rename, open, delet
 test('API tokens: created and shown once, work over HTTP, revoked', async ({ page, request }) => {
   await signIn(page);
   await page.getByRole('link', { name: 'Settings' }).click();
-  await expect(page.getByRole('heading', { name: 'API tokens' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'API tokens', exact: true })).toBeVisible();
   await page.getByRole('button', { name: 'New token' }).click();
   const dialog = page.getByRole('dialog', { name: 'New API token' });
   await dialog.getByLabel('Name').fill('deploy pipeline');

@@ -71,8 +71,10 @@ describe('flows store', () => {
 
   it('lists flows by name and deletes one with its versions', async () => {
     const doomed = await createFlow(db, { name: 'zz doomed', userId: user.id });
+    await createFlow(db, { name: 'Alpha', userId: user.id });
     const names = (await listFlows(db)).map((f) => f.name);
-    expect(names).toEqual([...names].sort());
+    expect(names).toEqual([...names].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())));
+    expect(names.indexOf('Alpha')).toBeLessThan(names.indexOf('billing sync'));
     expect(names).toContain('zz doomed');
     await deleteFlow(db, doomed.id);
     expect((await listFlows(db)).map((f) => f.name)).not.toContain('zz doomed');

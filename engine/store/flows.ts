@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { UserError } from '../errors';
 import { assertValidFlowName } from '../flows/name';
 import type { Db } from './db';
@@ -24,7 +25,12 @@ export type FlowSummary = Pick<Flow, 'id' | 'name' | 'kind' | 'version' | 'creat
 const summaryColumns = ['id', 'name', 'kind', 'version', 'created_at', 'updated_at'] as const;
 
 export async function listFlows(db: Db): Promise<FlowSummary[]> {
-  return db.selectFrom('flows').select(summaryColumns).orderBy('name').execute();
+  return db
+    .selectFrom('flows')
+    .select(summaryColumns)
+    .orderBy(sql`lower(name)`)
+    .orderBy('name')
+    .execute();
 }
 
 export async function getFlowByName(db: Db, name: string): Promise<Flow> {
