@@ -150,3 +150,20 @@ test('signing out ends the session', async ({ page }) => {
   const response = await page.request.get('/api/trpc/flows.list');
   expect(response.status()).toBe(401);
 });
+
+test('repeated failed sign-ins are rate limited with a clear message', async ({ page }) => {
+  await page.goto('/signin');
+  const alert = page.locator('p[role="alert"]');
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    await page.getByLabel('Email').fill('mallory@example.com');
+    await page.getByLabel('Password').fill(`guess ${attempt}`);
+    const answered = page.waitForResponse((response) =>
+      response.url().includes('/api/auth/callback/credentials'),
+    );
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await answered;
+    await expect(alert).toHaveText('Wrong email or password.');
+  }
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(alert).toHaveText(/^Too many failed sign-ins; try again in \d+ seconds?\.$/);
+});
