@@ -321,7 +321,7 @@ describe('containment', () => {
     expect(outcome).toMatchObject({ reason: 'thrown', error: { name: 'ReferenceError' } });
   });
 
-  it('takes away module loading and signalling other processes, even behind an escape', async () => {
+  it('takes away module loading, signalling other processes and fetch, even behind an escape', async () => {
     const outcome = await pool.run(
       job(`
         const proc = ${escape};
@@ -330,6 +330,7 @@ describe('containment', () => {
           kill: () => proc.kill(proc.ppid, 'SIGKILL'),
           mainModule: () => proc.mainModule.require('node:fs'),
           binding: () => proc.binding('fs'),
+          fetch: () => console.log.constructor('return globalThis')().fetch('http://127.0.0.1:9'),
         };
         const results = {};
         for (const [name, attempt] of Object.entries(attempts)) {
@@ -340,7 +341,13 @@ describe('containment', () => {
     );
     expect(outcome).toEqual({
       ok: true,
-      value: { getBuiltinModule: 'refused', kill: 'refused', mainModule: 'refused', binding: 'refused' },
+      value: {
+        getBuiltinModule: 'refused',
+        kill: 'refused',
+        mainModule: 'refused',
+        binding: 'refused',
+        fetch: 'refused',
+      },
     });
   });
 

@@ -308,8 +308,8 @@ function jobGlobals(job: ActiveJob): Record<string, unknown> {
 
 /**
  * Defence in depth for code that escapes its vm context into this realm (vm is no security boundary):
- * take away the process's ways to signal other processes and to load modules. The permission model
- * already denies files, child processes, workers, addons and WASI.
+ * take away the process's ways to signal other processes, to load modules and the global network
+ * clients. The permission model already denies files, child processes, workers, addons and WASI.
  */
 function removeProcessPowers(): void {
   const unavailable = (what: string) => () => {
@@ -320,6 +320,9 @@ function removeProcessPowers(): void {
   powers._kill = unavailable('process.kill');
   powers.getBuiltinModule = unavailable('process.getBuiltinModule');
   delete powers.mainModule;
+  // The network is not covered by Node 24's permission model: no ready-made clients for escaped code.
+  const runnerGlobals = globalThis as unknown as Record<string, unknown>;
+  for (const name of ['fetch', 'WebSocket', 'EventSource']) delete runnerGlobals[name];
 }
 
 /**
