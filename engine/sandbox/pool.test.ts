@@ -134,6 +134,11 @@ describe('running handlers', () => {
     expect(outcome.error.message).toMatch(/cannot import 'node:fs'.*flow API/);
   });
 
+  it('refuses dynamic import() with the same advice', async () => {
+    const outcome = failed(await pool.run(job('await import("node:fs");'), recordingHost().host));
+    expect(outcome.error.message).toMatch(/dynamic import\(\) is not available.*flow API/);
+  });
+
   it('reports a syntax error with its position', async () => {
     const outcome = failed(
       await pool.run(

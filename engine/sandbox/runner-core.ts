@@ -225,7 +225,15 @@ function failActiveJob(reason: unknown): void {
 
 function toWireError(value: unknown): WireError {
   if (typeof value === 'object' && value !== null && 'message' in value) {
-    const error = value as { name?: unknown; message?: unknown; stack?: unknown };
+    const error = value as { name?: unknown; message?: unknown; stack?: unknown; code?: unknown };
+    if (error.code === 'ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING') {
+      // Node's own words ("A dynamic import callback was not specified") tell a user nothing.
+      return {
+        name: 'Error',
+        message:
+          'dynamic import() is not available: flows run without modules; reach the world through the flow API (this.connect, this.flow, ...)',
+      };
+    }
     return {
       name: typeof error.name === 'string' ? error.name : 'Error',
       message: String(error.message),
