@@ -2,6 +2,7 @@ import type { Migration } from 'kysely/migration';
 import * as m0001 from './0001_foundation';
 import * as m0002 from './0002_executions';
 import * as m0003 from './0003_connections';
+import * as m0004 from './0004_execution_waits';
 
 /**
  * Every migration, in order. Listed statically (not read from the folder) so that bundlers and
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
   '0002_executions': m0002,
   '0003_connections': m0003,
+  '0004_execution_waits': m0004,
 };

@@ -115,6 +115,8 @@ export interface ExecutionsTable {
   worker_id: string | null;
   lease_until: Date | null;
   wait_for: Json | null;
+  /** Children a WAITING execution still waits for (counted down as they end). */
+  wait_remaining: number | null;
   attempts: Generated<number>;
 }
 
