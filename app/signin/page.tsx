@@ -2,9 +2,9 @@ import type { Metadata } from 'next';
 import { redirect } from 'next/navigation';
 import { FirstAdminForm } from '@/components/auth/FirstAdminForm';
 import { SignInForm } from '@/components/auth/SignInForm';
-import { countUsers } from '@/engine/store/users';
 import { getSessionUser } from '@/server/auth/session';
-import { getDb } from '@/server/db';
+import { needsFirstAdmin as checkNeedsFirstAdmin } from '@/server/setup/first-admin';
+import { createFirstAdminAction } from './actions';
 
 export const metadata: Metadata = { title: 'Sign in' };
 
@@ -22,7 +22,7 @@ export default async function SignInPage({
   const params = await searchParams;
   const callbackUrl = safeCallback(params.callbackUrl);
   if (await getSessionUser()) redirect(callbackUrl);
-  const needsFirstAdmin = (await countUsers(getDb())) === 0;
+  const needsFirstAdmin = await checkNeedsFirstAdmin();
 
   return (
     <main className="auth-page">
@@ -34,7 +34,7 @@ export default async function SignInPage({
           <>
             <h1>Set up Flowline</h1>
             <p className="lead">No one has an account yet. Create the first administrator to get started.</p>
-            <FirstAdminForm />
+            <FirstAdminForm createFirstAdmin={createFirstAdminAction} />
           </>
         ) : (
           <>

@@ -1,10 +1,15 @@
 'use client';
 
 import { useState, type FormEvent } from 'react';
-import { createFirstAdminAction } from '@/app/signin/actions';
 import { SignInForm } from './SignInForm';
 
-export function FirstAdminForm() {
+type FirstAdminResult = { ok: true; email: string } | { ok: false; message: string };
+
+export function FirstAdminForm({
+  createFirstAdmin,
+}: {
+  createFirstAdmin: (input: { email: string; name: string; password: string }) => Promise<FirstAdminResult>;
+}) {
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
   const [createdEmail, setCreatedEmail] = useState<string | null>(null);
@@ -19,7 +24,7 @@ export function FirstAdminForm() {
     }
     setPending(true);
     setError(null);
-    const result = await createFirstAdminAction({
+    const result = await createFirstAdmin({
       email: String(form.get('email') ?? ''),
       name: String(form.get('name') ?? ''),
       password,

@@ -2,8 +2,8 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { formatDateTime } from '@/components/ui/time';
-import { FlowNotFoundError, getFlowByName } from '@/engine/store/flows';
-import { getDb } from '@/server/db';
+import { TRPCError } from '@trpc/server';
+import { getServerCaller } from '@/server/caller';
 
 type Props = { params: Promise<{ name: string }> };
 
@@ -22,9 +22,9 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 
 async function loadFlow(name: string) {
   try {
-    return await getFlowByName(getDb(), name);
+    return await (await getServerCaller()).flows.get({ name });
   } catch (error) {
-    if (error instanceof FlowNotFoundError) notFound();
+    if (error instanceof TRPCError && error.code === 'NOT_FOUND') notFound();
     throw error;
   }
 }
