@@ -190,6 +190,40 @@ describe('the real flow API (engine/api/runner-api.ts)', () => {
   });
 });
 
+describe('the pool', () => {
+  it('gives every job a process of its own with maxJobsPerRunner: 1', async () => {
+    const strict = await createSandboxPool({ minIdle: 1, max: 1, maxJobsPerRunner: 1, testing: probeRunner });
+    try {
+      const pid = job(`return ${escapeExpression}.pid;`);
+      const first = await strict.run(pid, recordingHost().host);
+      const second = await strict.run(pid, recordingHost().host);
+      expect(first.ok && second.ok).toBe(true);
+      expect(first.ok && second.ok && first.value !== second.value).toBe(true);
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('ends running and waiting jobs when it closes, and refuses new ones', async () => {
+    const closing = await createSandboxPool({ minIdle: 0, max: 1, testing: probeRunner });
+    const { host, calls } = recordingHost();
+    const running = closing.run(job('await this.call("started"); await new Promise(() => {});'), host);
+    const waiting = closing.run(job('return 1;'), host);
+    await expect.poll(() => calls.length).toBe(1);
+    await closing.close();
+    expect(await running).toMatchObject({
+      ok: false,
+      reason: 'cancelled',
+      error: { name: 'SandboxClosedError' },
+    });
+    expect(await waiting).toMatchObject({ ok: false, error: { name: 'SandboxClosedError' } });
+    expect(await closing.run(job('return 1;'), host)).toMatchObject({
+      ok: false,
+      error: { message: 'the sandbox pool is closed' },
+    });
+  });
+});
+
 describe('flow API calls', () => {
   it('answers many concurrent calls, each with its own result', async () => {
     // Answers in reverse order of arrival: results must still be matched to their calls by id.
@@ -429,6 +463,20 @@ describe('containment', () => {
         }
       },
     );
+
+    it('reports a runner killed from outside as a crash, and replaces it', async () => {
+      const outcome = failed(
+        await open.run(attempt("proc.kill(proc.pid, 'SIGKILL');"), recordingHost().host),
+      );
+      expect(outcome).toMatchObject({
+        reason: 'crash',
+        error: { name: 'SandboxCrashError', message: expect.stringContaining('signal SIGKILL') },
+      });
+      expect(await open.run(attempt('return "after crash";'), recordingHost().host)).toEqual({
+        ok: true,
+        value: 'after crash',
+      });
+    });
 
     it('has an empty environment even with every module at hand', async () => {
       const outcome = await open.run(attempt('return JSON.stringify(proc.env);'), recordingHost().host);

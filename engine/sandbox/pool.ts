@@ -469,6 +469,9 @@ class RunnerPool implements SandboxPool {
     code: number | null,
     signal: NodeJS.Signals | null,
   ): SandboxOutcome {
+    if (runner.killedFor === 'closing') {
+      return failure('cancelled', 'SandboxClosedError', 'the sandbox pool closed while the job ran');
+    }
     if (/heap out of memory|Reached heap limit/i.test(runner.stderrTail)) {
       return failure(
         'memory',
