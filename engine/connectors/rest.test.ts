@@ -8,6 +8,7 @@ import { createConnection } from './connections';
 import {
   callConnector,
   ConnectionNotFoundError,
+  ConnectorCancelledError,
   ConnectorTimeoutError,
   ExtraInputError,
   InvalidInputError,
@@ -166,6 +167,21 @@ describe('REST connector', () => {
     const failure = await rest({ url: `${base}/hang`, read_timeout: 0.3 }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ConnectorTimeoutError);
     expect((failure as Error).message).toMatch(/no answer within read_timeout 0.3 s/);
+  });
+
+  it('stops a request in flight when the call is cancelled', async () => {
+    const controller = new AbortController();
+    const running = callConnector({
+      db,
+      secretKey,
+      target: { connector_type: 'REST', url: `${base}/hang` },
+      signal: controller.signal,
+    }).catch((error: unknown) => error);
+    await expect.poll(() => seen.length).toBe(1);
+    controller.abort();
+    const failure = await running;
+    expect(failure).toBeInstanceOf(ConnectorCancelledError);
+    expect((failure as Error).message).toMatch(/^GET http:\/\/127\.0\.0\.1:\d+\/hang: cancelled$/);
   });
 
   it('retries 503 with backoff until it succeeds, counted by the server', async () => {

@@ -7,7 +7,13 @@ import { createTestDatabase } from '../../test/database';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../postgres/embedded';
 import { secretKeyFromHex } from '../secrets/secrets';
 import { createConnection, testConnection } from './connections';
-import { callConnector, ConnectorCallError, InvalidInputError, MissingInputError } from './index';
+import {
+  callConnector,
+  ConnectorCallError,
+  ConnectorCancelledError,
+  InvalidInputError,
+  MissingInputError,
+} from './index';
 
 const { db, url } = await createTestDatabase();
 const secretKey = secretKeyFromHex(crypto.randomBytes(32).toString('hex'));
@@ -91,6 +97,27 @@ describe('SQLPG connector', () => {
       name: 'ExtraInputError',
       field: 'table',
     });
+  });
+
+  it('cancels a running query on the server when the call is cancelled', async () => {
+    const marker = `cancel-me-${crypto.randomBytes(4).toString('hex')}`;
+    const controller = new AbortController();
+    const running = callConnector({
+      db,
+      secretKey,
+      target: { connector_type: 'SQLPG', url },
+      input: { fetchval: `select pg_sleep(60), '${marker}'` },
+      signal: controller.signal,
+    }).catch((error: unknown) => error);
+    const active = () =>
+      sql({
+        fetchval: 'select count(*) from pg_stat_activity where query like $1 and pid <> pg_backend_pid()',
+        params: [`%${marker}%`],
+      }) as Promise<{ result: number }>;
+    await expect.poll(async () => (await active()).result, { timeout: 30_000 }).toBe(1);
+    controller.abort();
+    expect(await running).toBeInstanceOf(ConnectorCancelledError);
+    await expect.poll(async () => (await active()).result, { timeout: 30_000 }).toBe(0);
   });
 
   it('tests a stored connection without a query', async () => {

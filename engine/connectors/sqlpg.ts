@@ -156,7 +156,7 @@ async function withClient<T>(
   if (context.signal.aborted) throw new ConnectorCancelledError(`SQLPG ${where}: cancelled`);
   const client = new pg.Client(clientConfig(input));
   client.on('error', () => {}); // a server going away mid-call surfaces through the pending query
-  const onAbort = () => void client.end().catch(() => {});
+  const onAbort = () => void cancelBackend(input, client).finally(() => client.end().catch(() => {}));
   context.signal.addEventListener('abort', onAbort, { once: true });
   try {
     try {
@@ -184,4 +184,23 @@ function failure(prefix: string, error: unknown, signal: AbortSignal): Connector
   // Only the server's (or socket's) own message: pg's detail may quote row values, and any text of a
   // library error may hold the connection string; callConnector also scrubs the secret values.
   return new ConnectorCallError(`${prefix}: ${pgError.message ?? String(error)}${code}`);
+}
+
+/**
+ * Stops the running query on the server: closing our socket alone would leave a long query running
+ * until it next writes to the client. The cancel goes over a second, short-lived connection.
+ */
+async function cancelBackend(input: SqlpgInput, client: pg.Client): Promise<void> {
+  const pid = (client as pg.Client & { processID?: number | null }).processID;
+  if (typeof pid !== 'number') return;
+  const canceller = new pg.Client(clientConfig(input));
+  canceller.on('error', () => {});
+  try {
+    await canceller.connect();
+    await canceller.query('select pg_cancel_backend($1)', [pid]);
+  } catch {
+    // Best effort: the client's socket is closed next in any case.
+  } finally {
+    await canceller.end().catch(() => {});
+  }
 }
