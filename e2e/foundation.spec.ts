@@ -102,7 +102,10 @@ test('flows: create, refuse an invalid and a duplicate name, rename, open, delet
   await expect(page.getByRole('heading', { name: 'No flows yet' })).toBeVisible();
 });
 
-test('API tokens: created and shown once, work over HTTP, revoked', async ({ page, request }) => {
+test('API tokens: created and shown once, listed without the secret, let a REST call past the proxy, revoked', async ({
+  page,
+  request,
+}) => {
   await signIn(page);
   await page.getByRole('link', { name: 'Settings' }).click();
   await expect(page.getByRole('heading', { name: 'API tokens', exact: true })).toBeVisible();
