@@ -1,0 +1,4 @@
+import { cancelExecutionEndpoint } from '@/server/rest/endpoints/executions';
+import { restRoute } from '@/server/rest/http';
+
+export const POST = restRoute(cancelExecutionEndpoint);

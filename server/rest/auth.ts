@@ -1,0 +1,28 @@
+import { authenticateBearer } from '../auth/bearer';
+import { getSessionUser } from '../auth/session';
+import type { Authenticate } from './endpoint';
+
+/**
+ * REST callers are scripts with an API token; a signed-in browser (the app's own API page) may call
+ * too with its session cookie, which NextAuth sets SameSite=Lax so other sites cannot ride on it.
+ */
+export const authenticateApiRequest: Authenticate = async (request) => {
+  if (request.headers.has('authorization')) {
+    const bearer = await authenticateBearer(request);
+    return bearer.ok
+      ? { ok: true, principal: { userId: bearer.user.id, email: bearer.user.email, tokenId: bearer.tokenId } }
+      : { ok: false, message: bearer.message };
+  }
+  const user = carriesSessionCookie(request) ? await getSessionUser() : null;
+  if (user) return { ok: true, principal: { userId: user.id, email: user.email } };
+  return {
+    ok: false,
+    message:
+      'Send an API token as `Authorization: Bearer <token>` (create one under Settings -> API tokens).',
+  };
+};
+
+/** Only look for a session when the request carries NextAuth's cookie (plain or `__Secure-` prefixed). */
+function carriesSessionCookie(request: Request): boolean {
+  return /(?:^|;\s*)(?:__Secure-)?next-auth\.session-token=/.test(request.headers.get('cookie') ?? '');
+}

@@ -1,0 +1,39 @@
+import { ApiError } from './errors';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * Reads a JSON body of at most 1 MiB. An empty body reads as undefined; anything else must be JSON.
+ * The limit is checked on the declared length first and then on the bytes actually received.
+ */
+export async function readJsonBody(request: Request): Promise<unknown> {
+  const declared = Number(request.headers.get('content-length') ?? '0');
+  if (declared > MAX_BODY_BYTES) throw tooLarge();
+  if (!request.body) return undefined;
+
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    received += value.byteLength;
+    if (received > MAX_BODY_BYTES) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : 'unparseable';
+    throw new ApiError(400, 'invalid_json', `The request body is not valid JSON: ${detail}`);
+  }
+}
+
+function tooLarge(): ApiError {
+  return new ApiError(413, 'body_too_large', `The request body exceeds ${MAX_BODY_BYTES} bytes (1 MiB)`);
+}

@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import { readEngineConfig } from '../../../engine/config';
+import {
+  createConnection,
+  deleteConnection,
+  getConnection,
+  listConnections,
+  updateConnection,
+  type ConnectionView,
+} from '../../../engine/connectors/connections';
+import { processSecretKey } from '../../../engine/secrets/secrets';
+import { getDb } from '../../db';
+import { defineEndpoint } from '../endpoint';
+
+const secretKey = () => processSecretKey(readEngineConfig());
+
+const connectionSummarySchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  connector_type: z.string(),
+  created_at: z.iso.datetime(),
+  updated_at: z.iso.datetime(),
+});
+const connectionSchema = connectionSummarySchema.extend({
+  config: z
+    .record(z.string(), z.unknown())
+    .describe('The connector fields; secret fields read as `{ "set": true|false }`, never their value'),
+});
+
+function record(view: ConnectionView) {
+  return { ...view, created_at: view.created_at.toISOString(), updated_at: view.updated_at.toISOString() };
+}
+
+const nameParams = z.object({ name: z.string().min(1).max(1000) });
+const config = z.record(z.string(), z.unknown());
+
+export const listConnectionsEndpoint = defineEndpoint({
+  method: 'GET',
+  path: '/connection',
+  tag: 'Connections',
+  summary: 'List connections',
+  responses: {
+    200: { description: 'Every connection', schema: z.object({ items: z.array(connectionSummarySchema) }) },
+  },
+  async handler() {
+    const items = await listConnections(getDb());
+    return {
+      status: 200,
+      body: {
+        items: items.map((c) => ({
+          ...c,
+          created_at: c.created_at.toISOString(),
+          updated_at: c.updated_at.toISOString(),
+        })),
+      },
+    };
+  },
+});
+
+export const getConnectionEndpoint = defineEndpoint({
+  method: 'GET',
+  path: '/connection/{name}',
+  tag: 'Connections',
+  summary: 'Read a connection (secrets are write-only)',
+  params: nameParams,
+  responses: { 200: { description: 'The connection', schema: connectionSchema } },
+  async handler({ params }) {
+    return { status: 200, body: record(await getConnection(getDb(), params.name)) };
+  },
+});
+
+export const createConnectionEndpoint = defineEndpoint({
+  method: 'POST',
+  path: '/connection',
+  tag: 'Connections',
+  summary: 'Create a connection',
+  body: z.strictObject({
+    name: z.string().min(1).max(1000),
+    connector_type: z.string().min(1).max(100),
+    config,
+  }),
+  responses: { 201: { description: 'The new connection', schema: connectionSchema } },
+  async handler({ body, principal }) {
+    const view = await createConnection(getDb(), await secretKey(), { ...body, userId: principal.userId });
+    return { status: 201, body: record(view) };
+  },
+});
+
+export const updateConnectionEndpoint = defineEndpoint({
+  method: 'PATCH',
+  path: '/connection/{name}',
+  tag: 'Connections',
+  summary: "Replace a connection's config and/or rename it",
+  description: 'Secret fields are write-only: absent or "" keeps the stored value, null removes it.',
+  params: nameParams,
+  body: z.strictObject({ name: z.string().min(1).max(1000).optional(), config }),
+  responses: { 200: { description: 'The connection after the change', schema: connectionSchema } },
+  async handler({ params, body, principal }) {
+    const view = await updateConnection(getDb(), await secretKey(), params.name, {
+      name: body.name,
+      config: body.config,
+      userId: principal.userId,
+    });
+    return { status: 200, body: record(view) };
+  },
+});
+
+export const deleteConnectionEndpoint = defineEndpoint({
+  method: 'DELETE',
+  path: '/connection/{name}',
+  tag: 'Connections',
+  summary: 'Delete a connection',
+  params: nameParams,
+  responses: { 200: { description: 'Deleted', schema: z.object({ deleted: z.string() }) } },
+  async handler({ params }) {
+    await deleteConnection(getDb(), params.name);
+    return { status: 200, body: { deleted: params.name } };
+  },
+});

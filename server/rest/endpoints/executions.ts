@@ -1,0 +1,212 @@
+import { z } from 'zod';
+import { getExecutionView, viewExecution, type ExecutionView } from '../../../engine/executions/view';
+import { cancelExecution } from '../../../engine/runtime/finish';
+import { startExecution } from '../../../engine/runtime/start';
+import { listExecutionPage, type ExecutionCursor } from '../../../engine/store/execution-list';
+import { findRunnableFlow } from '../../../engine/store/flow-versions';
+import { getChildren } from '../../../engine/store/executions';
+import { getDb } from '../../db';
+import { getEngine, getExecutionWatcher } from '../../engine';
+import { defineEndpoint } from '../endpoint';
+import { ApiError } from '../errors';
+
+const STATUSES = [
+  'PENDING',
+  'RUNNING',
+  'WAITING',
+  'PAUSED',
+  'ENDED_SUCCESS',
+  'ENDED_ERROR',
+  'ENDED_CANCELLED',
+] as const;
+const TYPES = ['FLOW', 'SCRIPT', 'CONNECTION', 'SCHEDULE', 'WEBHOOK'] as const;
+const MAX_WAIT_SECONDS = 300;
+
+const summarySchema = z.object({
+  id: z.uuid(),
+  type: z.enum(TYPES),
+  name: z.string(),
+  status: z.enum(STATUSES),
+  is_productive: z.boolean(),
+  parent_id: z.uuid().nullable(),
+  root_id: z.uuid(),
+  flow_id: z.uuid().nullable(),
+  flow_version: z.number().int().nullable(),
+  created_at: z.iso.datetime(),
+  started_at: z.iso.datetime().nullable(),
+  ended_at: z.iso.datetime().nullable(),
+});
+
+const executionSchema = summarySchema.extend({
+  input_value: z.unknown(),
+  output_value: z.unknown(),
+  message: z.string().nullable(),
+  error: z.object({ name: z.string(), message: z.string(), stack: z.string().optional() }).nullable(),
+  node_id: z.string().nullable(),
+  started_by: z.object({ kind: z.string(), id: z.string().optional() }),
+  duration_ms: z.number().nullable(),
+  children: z.array(summarySchema),
+});
+
+const idParams = z.object({ id: z.uuid('must be an execution id (a UUID)') });
+
+const startBody = z
+  .strictObject({
+    flow: z.string().min(1).max(128).optional().describe('The name of the flow to run'),
+    flow_id: z.uuid().optional().describe('The id of the flow to run (instead of `flow`)'),
+    input_value: z.unknown().optional().describe('Any JSON value; the flow reads it as `this.input`'),
+    is_productive: z.boolean().default(true).describe('false starts a dev-mode execution'),
+    wait: z
+      .number()
+      .min(0)
+      .max(MAX_WAIT_SECONDS)
+      .default(0)
+      .describe('Seconds to wait for the execution to end: 200 with the ended execution, else 202'),
+  })
+  .refine((body) => (body.flow === undefined) !== (body.flow_id === undefined), {
+    message: 'give exactly one of `flow` (a name) or `flow_id`',
+    path: ['flow'],
+  });
+
+export const startExecutionEndpoint = defineEndpoint({
+  method: 'POST',
+  path: '/execution',
+  tag: 'Executions',
+  summary: 'Start an execution of a flow',
+  body: startBody,
+  responses: {
+    200: { description: 'The execution ended within `wait` seconds', schema: executionSchema },
+    202: { description: 'The execution was started and has not ended yet', schema: executionSchema },
+  },
+  async handler({ body, principal }) {
+    const engine = await getEngine();
+    const started = await startExecution(engine, {
+      flow: body.flow !== undefined ? { name: body.flow } : { id: body.flow_id! },
+      input: body.input_value ?? null,
+      isProductive: body.is_productive,
+      startedBy: principal.tokenId
+        ? { kind: 'token', id: principal.tokenId }
+        : { kind: 'user', id: principal.userId },
+    });
+    if (body.wait > 0) {
+      const ended = await getExecutionWatcher().waitForEnd(started.id, body.wait * 1000);
+      if (ended) return { status: 200, body: viewExecution(ended, await getChildren(engine.db, ended.id)) };
+    }
+    return { status: 202, body: await getExecutionView(engine.db, started.id) };
+  },
+});
+
+export const getExecutionEndpoint = defineEndpoint({
+  method: 'GET',
+  path: '/execution/{id}',
+  tag: 'Executions',
+  summary: 'Read one execution, with its direct children',
+  params: idParams,
+  responses: { 200: { description: 'The execution', schema: executionSchema } },
+  async handler({ params }) {
+    return { status: 200, body: await getExecutionView(getDb(), params.id) };
+  },
+});
+
+/** Repeated or comma-separated: `?status=RUNNING&status=WAITING` or `?status=RUNNING,WAITING`. */
+function listOf<T extends z.ZodType>(item: T) {
+  return z.preprocess(
+    (value) => (value === undefined ? undefined : [value].flat().flatMap((v) => String(v).split(','))),
+    z.array(item).optional(),
+  );
+}
+
+const listQuery = z.strictObject({
+  flow: z.string().max(128).optional().describe('Only executions of the flow with this name'),
+  status: listOf(z.enum(STATUSES)).describe('One or more statuses'),
+  type: listOf(z.enum(TYPES)).describe('One or more execution types'),
+  parent: z.uuid().optional().describe('Only the children of this execution'),
+  since: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .describe('Only executions created at or after this time'),
+  is_productive: z
+    .enum(['true', 'false'])
+    .transform((value) => value === 'true')
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(200).optional().describe('`next_cursor` of the previous page'),
+});
+
+function encodeCursor(cursor: ExecutionCursor): string {
+  return Buffer.from(`${cursor.createdAt}|${cursor.id}`).toString('base64url');
+}
+
+function decodeCursor(value: string): ExecutionCursor {
+  const [createdAt, id] = Buffer.from(value, 'base64url').toString('utf8').split('|');
+  const valid = createdAt && id && !Number.isNaN(Date.parse(createdAt)) && z.uuid().safeParse(id).success;
+  if (!valid)
+    throw new ApiError(
+      400,
+      'invalid_request',
+      'query.cursor: not a cursor this API gave out',
+      'query.cursor',
+    );
+  return { createdAt, id };
+}
+
+export const listExecutionsEndpoint = defineEndpoint({
+  method: 'GET',
+  path: '/execution',
+  tag: 'Executions',
+  summary: 'List executions, latest first, with filters and cursor pagination',
+  query: listQuery,
+  responses: {
+    200: {
+      description: 'One page',
+      schema: z.object({ items: z.array(summarySchema), next_cursor: z.string().nullable() }),
+    },
+  },
+  async handler({ query }) {
+    const db = getDb();
+    let flowId: string | undefined;
+    if (query.flow !== undefined) {
+      const flow = await findRunnableFlow(db, { name: query.flow });
+      if (!flow) return { status: 200, body: { items: [], next_cursor: null } };
+      flowId = flow.id;
+    }
+    const page = await listExecutionPage(
+      db,
+      {
+        flowId,
+        status: query.status,
+        type: query.type,
+        parentId: query.parent,
+        since: query.since ? new Date(query.since) : undefined,
+        isProductive: query.is_productive,
+      },
+      { limit: query.limit, after: query.cursor ? decodeCursor(query.cursor) : undefined },
+    );
+    return {
+      status: 200,
+      body: {
+        items: page.items.map((execution) => viewExecution(execution, [])).map(stripDetail),
+        next_cursor: page.next ? encodeCursor(page.next) : null,
+      },
+    };
+  },
+});
+
+function stripDetail(view: ExecutionView) {
+  return summarySchema.parse(view);
+}
+
+export const cancelExecutionEndpoint = defineEndpoint({
+  method: 'POST',
+  path: '/execution/{id}/cancel',
+  tag: 'Executions',
+  summary: 'Cancel an execution and its whole subtree',
+  params: idParams,
+  responses: { 200: { description: 'The execution after cancelling', schema: executionSchema } },
+  async handler({ params }) {
+    const engine = await getEngine();
+    await getExecutionView(engine.db, params.id); // 404 for an unknown id
+    await cancelExecution(engine, params.id);
+    return { status: 200, body: await getExecutionView(engine.db, params.id) };
+  },
+});

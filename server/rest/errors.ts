@@ -1,0 +1,19 @@
+/** The REST API's error answer: `{ "error": { "code", "message", "path" } }` with a matching HTTP status. */
+export class ApiError extends Error {
+  override name = 'ApiError';
+  constructor(
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500,
+    readonly code: string,
+    message: string,
+    readonly path?: string,
+  ) {
+    super(message);
+  }
+}
+
+export function errorResponse(error: ApiError): Response {
+  return Response.json(
+    { error: { code: error.code, message: error.message, ...(error.path ? { path: error.path } : {}) } },
+    { status: error.status },
+  );
+}

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import type { Endpoint } from './endpoint';
+
+const errorSchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    path: z.string().optional(),
+  }),
+});
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output') {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' });
+  return rest;
+}
+
+function parameters(endpoint: Endpoint) {
+  const result: object[] = [];
+  for (const [location, schema] of [
+    ['path', endpoint.params],
+    ['query', endpoint.query],
+  ] as const) {
+    if (!schema) continue;
+    const described = jsonSchema(schema, 'input') as {
+      properties?: Record<string, object>;
+      required?: string[];
+    };
+    for (const [name, property] of Object.entries(described.properties ?? {})) {
+      result.push({
+        name,
+        in: location,
+        required: location === 'path' || (described.required ?? []).includes(name),
+        schema: property,
+      });
+    }
+  }
+  return result;
+}
+
+/** The OpenAPI 3.1 document of the REST API, generated from the same schemas that validate requests. */
+export function buildOpenApiDocument(endpoints: readonly Endpoint[], serverUrl: string) {
+  const paths: Record<string, Record<string, object>> = {};
+  for (const endpoint of endpoints) {
+    const responses: Record<string, object> = {};
+    for (const [status, response] of Object.entries(endpoint.responses)) {
+      responses[status] = {
+        description: response.description,
+        ...(response.schema
+          ? { content: { 'application/json': { schema: jsonSchema(response.schema, 'output') } } }
+          : {}),
+      };
+    }
+    responses.default = {
+      description:
+        'An error: 400 invalid request, 401 no valid token, 404 not found, 409 conflict, 413 body too large',
+      content: { 'application/json': { schema: jsonSchema(errorSchema, 'output') } },
+    };
+    (paths[endpoint.path] ??= {})[endpoint.method.toLowerCase()] = {
+      tags: [endpoint.tag],
+      summary: endpoint.summary,
+      ...(endpoint.description ? { description: endpoint.description } : {}),
+      parameters: parameters(endpoint),
+      ...(endpoint.body
+        ? {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: jsonSchema(endpoint.body, 'input') } },
+            },
+          }
+        : {}),
+      responses,
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Flowline REST API',
+      version: 'latest',
+      description: 'Start and follow executions, and manage flows and connections as records.',
+    },
+    servers: [{ url: serverUrl }],
+    security: [{ bearerAuth: [] }],
+    components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+    paths,
+  };
+}

@@ -1,0 +1,346 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../../test/database';
+import { createApiToken, revokeUserApiToken } from '../../engine/auth/api-tokens';
+import { createUser } from '../../engine/auth/accounts';
+import { spawnWorker, TEST_SECRET_KEY, type WorkerProcess } from '../../engine/runtime/testing';
+import { MAX_BODY_BYTES } from './body';
+
+const { db, url } = await createTestDatabase();
+process.env.DATABASE_URL = url;
+process.env.FLOWLINE_SECRET_KEY = TEST_SECRET_KEY;
+
+// The route modules exactly as Next.js serves them.
+const executionRoute = await import('../../app/api/latest/execution/route');
+const executionByIdRoute = await import('../../app/api/latest/execution/[id]/route');
+const cancelRoute = await import('../../app/api/latest/execution/[id]/cancel/route');
+const flowRoute = await import('../../app/api/latest/flow/route');
+const flowByNameRoute = await import('../../app/api/latest/flow/[name]/route');
+const connectionRoute = await import('../../app/api/latest/connection/route');
+const connectionByNameRoute = await import('../../app/api/latest/connection/[name]/route');
+const openApiRoute = await import('../../app/api/latest/openapi.json/route');
+
+const user = await createUser(
+  db,
+  { email: 'api@example.com', name: 'API', password: 'long enough password' },
+  { isAdmin: true },
+);
+const { token, summary: tokenSummary } = await createApiToken(db, user.id, 'tests');
+
+type Handler = (request: Request, context: { params: Promise<Record<string, string>> }) => Promise<Response>;
+
+async function call(
+  handler: Handler,
+  options: {
+    method?: string;
+    path?: string;
+    params?: Record<string, string>;
+    body?: unknown;
+    raw?: string;
+    auth?: string | null;
+  } = {},
+) {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const auth = options.auth === undefined ? `Bearer ${token}` : options.auth;
+  if (auth) headers.authorization = auth;
+  const request = new Request(`http://localhost/api/latest${options.path ?? '/'}`, {
+    method: options.method ?? 'GET',
+    headers,
+    body: options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+  });
+  const response = await handler(request, { params: Promise.resolve(options.params ?? {}) });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test reads loosely typed JSON answers
+  return { status: response.status, json: (await response.json()) as any };
+}
+
+let worker: WorkerProcess;
+let server: http.Server;
+let serverUrl = '';
+const received: unknown[] = [];
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      received.push({ method: req.method, url: req.url, body });
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ hello: 'world', path: req.url }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  serverUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  worker = spawnWorker(url);
+  await worker.ready;
+});
+
+afterAll(async () => {
+  await worker?.stop();
+  await new Promise((resolve) => server?.close(resolve));
+});
+
+describe('REST API', () => {
+  it('runs the seed example: child flow with input, a stored PostgreSQL connection, an ad-hoc REST call', async () => {
+    const child = await call(flowRoute.POST, {
+      method: 'POST',
+      body: {
+        name: 'seed-child',
+        code: `export default async function handler(this: any) {
+  this.setOutput('echo', this.input.custom_parameter);
+  return this.success('child done');
+}`,
+      },
+    });
+    expect(child.status).toBe(201);
+    const connection = await call(connectionRoute.POST, {
+      method: 'POST',
+      body: { name: 'my-database', connector_type: 'SQLPG', config: { url } },
+    });
+    expect(connection.status).toBe(201);
+    const parent = await call(flowRoute.POST, {
+      method: 'POST',
+      body: {
+        name: 'seed-parent',
+        code: `export default async function handler(this: any) {
+  const child = await this.flow('seed-child', { custom_parameter: 'value' });
+  const sum = await this.connect('my-database', { fetchval: 'SELECT 1+1' });
+  const web = await this.connect({ connector_type: 'REST', url: this.input.url });
+  this.setOutput('child', child.output);
+  this.setOutput('sum', sum.output.result);
+  this.setOutput('json', web.output.json);
+  return this.success('all done');
+}`,
+      },
+    });
+    expect(parent.status).toBe(201);
+
+    const started = await call(executionRoute.POST, {
+      method: 'POST',
+      body: { flow: 'seed-parent', input_value: { url: `${serverUrl}/seed` }, wait: 60 },
+    });
+    expect(started.status).toBe(200);
+    expect(started.json).toMatchObject({
+      status: 'ENDED_SUCCESS',
+      message: 'all done',
+      output_value: { child: { echo: 'value' }, sum: 2, json: { hello: 'world', path: '/seed' } },
+      is_productive: true,
+      started_by: { kind: 'token', id: tokenSummary.id },
+    });
+    expect(started.json.children.map((c: { type: string; status: string }) => [c.type, c.status])).toEqual([
+      ['FLOW', 'ENDED_SUCCESS'],
+      ['CONNECTION', 'ENDED_SUCCESS'],
+      ['CONNECTION', 'ENDED_SUCCESS'],
+    ]);
+
+    const read = await call(executionByIdRoute.GET, { params: { id: started.json.id } });
+    expect(read.status).toBe(200);
+    expect(read.json.output_value.sum).toBe(2);
+    const childRead = await call(executionByIdRoute.GET, { params: { id: started.json.children[0].id } });
+    expect(childRead.json).toMatchObject({
+      input_value: { custom_parameter: 'value' },
+      parent_id: started.json.id,
+    });
+    expect(received).toContainEqual(expect.objectContaining({ method: 'GET', url: '/seed' }));
+  });
+
+  it('answers 401 without a token, with a wrong one and with a revoked one', async () => {
+    const none = await call(flowRoute.GET, { auth: null });
+    expect(none.status).toBe(401);
+    expect(none.json.error.code).toBe('unauthorized');
+    expect((await call(flowRoute.GET, { auth: 'Bearer flt_not-a-real-token' })).status).toBe(401);
+
+    const doomed = await createApiToken(db, user.id, 'doomed');
+    expect((await call(flowRoute.GET, { auth: `Bearer ${doomed.token}` })).status).toBe(200);
+    await revokeUserApiToken(db, user.id, doomed.summary.id);
+    const revoked = await call(flowRoute.GET, { auth: `Bearer ${doomed.token}` });
+    expect(revoked.status).toBe(401);
+    expect(revoked.json.error.message).toMatch(/revoked/);
+  });
+
+  it('answers 404 for an unknown flow or execution, naming it', async () => {
+    const flow = await call(executionRoute.POST, { method: 'POST', body: { flow: 'no-such-flow' } });
+    expect(flow.status).toBe(404);
+    expect(flow.json.error.message).toContain("'no-such-flow'");
+    const execution = await call(executionByIdRoute.GET, { params: { id: crypto.randomUUID() } });
+    expect(execution.status).toBe(404);
+  });
+
+  it('answers 400 for malformed JSON and for wrong field types, naming the field', async () => {
+    const malformed = await call(executionRoute.POST, { method: 'POST', raw: '{"flow": ' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.json.error.code).toBe('invalid_json');
+
+    const wrongType = await call(executionRoute.POST, {
+      method: 'POST',
+      body: { flow: 'seed-child', wait: 'soon' },
+    });
+    expect(wrongType.status).toBe(400);
+    expect(wrongType.json.error.path).toBe('body.wait');
+    expect(wrongType.json.error.message).toContain('body.wait');
+
+    const both = await call(executionRoute.POST, { method: 'POST', body: {} });
+    expect(both.status).toBe(400);
+    expect(both.json.error.message).toMatch(/exactly one of `flow`/);
+
+    const extra = await call(executionRoute.POST, {
+      method: 'POST',
+      body: { flow: 'seed-child', colour: 'red' },
+    });
+    expect(extra.status).toBe(400);
+    expect(extra.json.error.message).toContain('colour');
+
+    const badId = await call(executionByIdRoute.GET, { params: { id: 'not-a-uuid' } });
+    expect(badId.status).toBe(400);
+    expect(badId.json.error.path).toBe('path.id');
+
+    const syntax = await call(flowRoute.POST, {
+      method: 'POST',
+      body: { name: 'broken', code: 'export default {' },
+    });
+    expect(syntax.status).toBe(400);
+    expect(syntax.json.error.message).toMatch(/line 1/);
+    expect((await call(flowByNameRoute.GET, { params: { name: 'broken' } })).status).toBe(404);
+  });
+
+  it('answers 413 for a body over 1 MiB', async () => {
+    const big = await call(executionRoute.POST, {
+      method: 'POST',
+      body: { flow: 'seed-child', input_value: 'x'.repeat(MAX_BODY_BYTES) },
+    });
+    expect(big.status).toBe(413);
+    expect(big.json.error.code).toBe('body_too_large');
+  });
+
+  it('answers 409 for a duplicate flow name', async () => {
+    const duplicate = await call(flowRoute.POST, { method: 'POST', body: { name: 'seed-child' } });
+    expect(duplicate.status).toBe(409);
+  });
+
+  it('waits for the end when asked (200), answers 202 at once otherwise, and cancels a running tree', async () => {
+    await call(flowRoute.POST, {
+      method: 'POST',
+      body: {
+        name: 'sleepy',
+        code: `export default async function handler(this: any) {
+  await this.flow('seed-child', { custom_parameter: 'nested' }, { wait: false });
+  await this.sleep(this.input.seconds);
+  return this.success('woke up');
+}`,
+      },
+    });
+    const quick = await call(executionRoute.POST, {
+      method: 'POST',
+      body: { flow: 'seed-child', input_value: { custom_parameter: 1 }, wait: 30 },
+    });
+    expect(quick.status).toBe(200);
+    expect(quick.json.status).toBe('ENDED_SUCCESS');
+
+    const running = await call(executionRoute.POST, {
+      method: 'POST',
+      body: { flow: 'sleepy', input_value: { seconds: 120 } },
+    });
+    expect(running.status).toBe(202);
+    expect(running.json.status).not.toMatch(/^ENDED_/);
+    const stillRunning = await call(executionRoute.POST, {
+      method: 'POST',
+      body: { flow: 'sleepy', input_value: { seconds: 120 }, wait: 0.5 },
+    });
+    expect(stillRunning.status).toBe(202);
+
+    const cancelled = await call(cancelRoute.POST, { method: 'POST', params: { id: running.json.id } });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.json.status).toBe('ENDED_CANCELLED');
+    for (const child of cancelled.json.children) expect(child.status).toMatch(/^ENDED_/);
+    await call(cancelRoute.POST, { method: 'POST', params: { id: stillRunning.json.id } });
+  });
+
+  it('lists executions latest first with filters, and pages stay stable under concurrent inserts', async () => {
+    await call(flowRoute.POST, {
+      method: 'POST',
+      body: {
+        name: 'pager',
+        code: `export default async function handler(this: any) { return this.success('ok'); }`,
+      },
+    });
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      const started = await call(executionRoute.POST, {
+        method: 'POST',
+        body: { flow: 'pager', is_productive: i % 2 === 0 },
+      });
+      ids.push(started.json.id);
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let page = 0;
+    do {
+      const query: string = `?flow=pager&limit=3${cursor ? `&cursor=${cursor}` : ''}`;
+      const result = await call(executionRoute.GET, { path: `/execution${query}` });
+      expect(result.status).toBe(200);
+      seen.push(...result.json.items.map((item: { id: string }) => item.id));
+      cursor = result.json.next_cursor;
+      // Executions started between pages land before the first page, never inside the walk.
+      if (page++ === 0) {
+        await call(executionRoute.POST, { method: 'POST', body: { flow: 'pager' } });
+        await call(executionRoute.POST, { method: 'POST', body: { flow: 'pager' } });
+      }
+    } while (cursor);
+    expect(seen).toEqual([...ids].reverse());
+
+    const dev = await call(executionRoute.GET, {
+      path: '/execution?flow=pager&is_productive=false&limit=100',
+    });
+    expect(dev.json.items).toHaveLength(3);
+    const typed = await call(executionRoute.GET, { path: '/execution?type=CONNECTION&limit=100' });
+    expect(typed.json.items.every((item: { type: string }) => item.type === 'CONNECTION')).toBe(true);
+    const badStatus = await call(executionRoute.GET, { path: '/execution?status=DONE' });
+    expect(badStatus.status).toBe(400);
+    expect(badStatus.json.error.path).toBe('query.status.0');
+    const badCursor = await call(executionRoute.GET, { path: '/execution?cursor=garbage' });
+    expect(badCursor.status).toBe(400);
+  });
+
+  it('keeps connection secrets write-only and manages flows as records', async () => {
+    const created = await call(connectionRoute.POST, {
+      method: 'POST',
+      body: {
+        name: 'secret-api',
+        connector_type: 'REST',
+        config: { url: serverUrl, password: 'hunter2', username: 'u' },
+      },
+    });
+    expect(created.status).toBe(201);
+    expect(JSON.stringify(created.json)).not.toContain('hunter2');
+    const read = await call(connectionByNameRoute.GET, { params: { name: 'secret-api' } });
+    expect(read.json.config.password).toEqual({ set: true });
+    expect(JSON.stringify(read.json)).not.toContain('hunter2');
+
+    const renamed = await call(flowByNameRoute.PATCH, {
+      method: 'PATCH',
+      params: { name: 'pager' },
+      body: {
+        code: `export default async function handler(this: any) { return this.success('v2'); }`,
+        name: 'pager-2',
+      },
+    });
+    expect(renamed.status).toBe(200);
+    expect(renamed.json).toMatchObject({ name: 'pager-2', version: 2 });
+    const deleted = await call(flowByNameRoute.DELETE, { method: 'DELETE', params: { name: 'pager-2' } });
+    expect(deleted.status).toBe(200);
+    expect((await call(flowByNameRoute.GET, { params: { name: 'pager-2' } })).status).toBe(404);
+  });
+
+  it('describes itself in an OpenAPI 3.1 document generated from the validating schemas', async () => {
+    const document = await call(openApiRoute.GET, { path: '/openapi.json' });
+    expect(document.status).toBe(200);
+    expect(document.json.openapi).toBe('3.1.0');
+    const start = document.json.paths['/execution'].post;
+    expect(start.requestBody.content['application/json'].schema.properties).toHaveProperty('input_value');
+    expect(document.json.paths['/execution'].get.parameters.map((p: { name: string }) => p.name)).toContain(
+      'cursor',
+    );
+    expect(document.json.paths['/execution/{id}/cancel'].post).toBeDefined();
+    expect(document.json.paths['/connection/{name}'].patch).toBeDefined();
+  });
+});
