@@ -93,6 +93,11 @@ describe('SQLPG connector', () => {
     });
     await expect(sql({ fetch: 'select 1', params: 'not a list' })).rejects.toMatchObject({ field: 'params' });
     await expect(sql({ fetch: 'select 1', ssl: 'maybe' })).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(sql({ fetch: 'select 1', url: 'postgres://a b:c@[x' })).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      field: 'url',
+      message: 'url: must be a valid URL',
+    });
     await expect(sql({ fetch: 'select 1', table: 'pets' })).rejects.toMatchObject({
       name: 'ExtraInputError',
       field: 'table',

@@ -10,6 +10,7 @@ const sqlpgInputSchema = z.strictObject({
   url: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .refine((value) => URL.canParse(value), 'must be a valid URL')
     .optional()
     .describe('postgres://user:password@host:port/database, instead of the fields below (kept secret)'),
   host: z.string().min(1).optional(),
@@ -131,10 +132,17 @@ function clientConfig(input: SqlpgInput): pg.ClientConfig {
     application_name: 'flowline',
   };
   if (input.url !== undefined) {
-    // The URL's own sslmode would override ours; the ssl field decides.
+    // Taken apart rather than passed as a connection string: its own sslmode would override the ssl
+    // field, and a URL without a password would let pg fall back to the worker's PGPASSWORD.
     const url = new URL(input.url);
-    url.searchParams.delete('sslmode');
-    return { ...common, connectionString: url.toString() };
+    return {
+      ...common,
+      host: url.hostname.replace(/^\[(.*)\]$/, '$1') || undefined,
+      port: url.port ? Number(url.port) : input.port,
+      database: decodeURIComponent(url.pathname.slice(1)) || undefined,
+      user: decodeURIComponent(url.username) || undefined,
+      password: decodeURIComponent(url.password),
+    };
   }
   return {
     ...common,
