@@ -1,4 +1,5 @@
 import { transform } from 'esbuild';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandboxPool } from './pool';
@@ -11,6 +12,7 @@ process.env.FLOWLINE_SANDBOX_TEST_SECRET = secret;
 
 const probeApi = fileURLToPath(new URL('./fixtures/probe-api.ts', import.meta.url));
 const probeRunner = { flowApi: probeApi };
+const orphanParent = new URL('./fixtures/orphan-parent.ts', import.meta.url);
 const unhardenedRunner = { flowApi: probeApi, keepProcessPowers: true };
 // vm is no security boundary: any function of the runner's own realm leads to its process object.
 const escapeExpression = 'console.log.constructor("return process")()';
@@ -41,6 +43,15 @@ function recordingHost(answer: (call: Call) => Promise<unknown> | unknown = () =
     },
   };
   return { host, calls, console };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function failed(outcome: SandboxOutcome) {
@@ -202,6 +213,19 @@ describe('the pool', () => {
     } finally {
       await strict.close();
     }
+  });
+
+  it('takes its runners along when the worker dies, even one stuck in a loop', async () => {
+    const parent = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(orphanParent)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    parent.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await expect.poll(() => /runner pid (\d+)/.exec(output)?.[1], { timeout: 30_000 }).toBeDefined();
+    const runnerPid = Number(/runner pid (\d+)/.exec(output)?.[1]);
+    expect(isAlive(runnerPid)).toBe(true);
+    parent.kill('SIGKILL');
+    await expect.poll(() => isAlive(runnerPid), { timeout: 10_000 }).toBe(false);
   });
 
   it('ends running and waiting jobs when it closes, and refuses new ones', async () => {

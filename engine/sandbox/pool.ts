@@ -1,4 +1,12 @@
-import { execFile, fork, type ChildProcess } from 'node:child_process';
+import {
+  execFile,
+  fork,
+  spawn,
+  type ChildProcess,
+  type ForkOptions,
+  type SpawnOptions,
+} from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
 import { runnerBundle, type RunnerBundleOptions } from './bundle';
 import { ModuleLoadError, prepareModule, type PreparedModule } from './module';
 import { readFile } from 'node:fs/promises';
@@ -493,17 +501,50 @@ class RunnerPool implements SandboxPool {
   }
 }
 
-/** Starts one runner process: empty environment, permission model, heap limit (see docs/sandbox.md). */
+/**
+ * Starts one runner process: empty environment, permission model, heap limit (see docs/sandbox.md).
+ * Where util-linux's setpriv exists, the runner also gets a parent-death signal: if the worker dies
+ * (kill -9), its runners die with it, even one stuck in `for (;;) {}` that could never notice.
+ */
 export function forkRunner(runnerFile: string, heapMb: number, runnerUser?: RunnerUser): ChildProcess {
-  return fork(runnerFile, [], {
+  const nodeArgs = ['--permission', `--allow-fs-read=${runnerFile}`, `--max-old-space-size=${heapMb}`];
+  const options: SpawnOptions = {
     // Empty on purpose (the worker's secrets stay in the worker); the cast only drops Next's NODE_ENV typing.
     env: {} as NodeJS.ProcessEnv,
-    execArgv: ['--permission', `--allow-fs-read=${runnerFile}`, `--max-old-space-size=${heapMb}`],
     serialization: 'advanced',
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     cwd: '/',
     ...(runnerUser ? { uid: runnerUser.uid, gid: runnerUser.gid } : {}),
-  });
+  };
+  const setpriv = findSetpriv();
+  if (setpriv) {
+    return spawn(
+      setpriv,
+      ['--pdeathsig', 'SIGKILL', '--', process.execPath, ...nodeArgs, runnerFile],
+      options,
+    );
+  }
+  return fork(runnerFile, [], { ...options, execArgv: nodeArgs } as ForkOptions);
+}
+
+let setprivPath: string | null | undefined;
+
+function findSetpriv(): string | null {
+  if (setprivPath === undefined) {
+    setprivPath = null;
+    if (process.platform === 'linux') {
+      for (const candidate of ['/usr/bin/setpriv', '/bin/setpriv']) {
+        try {
+          accessSync(candidate, constants.X_OK);
+          setprivPath = candidate;
+          break;
+        } catch {
+          // not here
+        }
+      }
+    }
+  }
+  return setprivPath;
 }
 
 async function chooseRunnerUser(

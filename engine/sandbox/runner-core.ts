@@ -84,6 +84,8 @@ export function startRunner(options: RunnerOptions): void {
   // A rejection nobody handles, or a throw from a timer callback, fails the job rather than the runner.
   process.on('unhandledRejection', (reason) => failActiveJob(reason));
   process.on('uncaughtException', (error) => failActiveJob(error));
+  // The worker is gone (its channel closed): nobody is left to answer or to take an outcome.
+  process.on('disconnect', () => process.exit(0));
 
   send({ t: 'ready' });
   prepareSpareContext();
