@@ -24,6 +24,7 @@ import {
   listExecutions,
   saveOwnFields,
   setOutputKey,
+  lockWaiter,
   suspendExecution,
   type WaitCondition,
 } from '../store/executions';
@@ -42,7 +43,14 @@ export interface RuntimeServices {
   leaseMs: number;
   secretKey: SecretKey | undefined;
   /** Runs an execution this worker has claimed, in-process, until it ends or suspends. */
-  runInline(execution: Execution): Promise<void>;
+  /**
+   * Runs an execution this worker has claimed, in-process, until it ends or suspends. `parentStep`:
+   * the parent's journal step that waits for it in this worker. Returns the ended row, if it ended.
+   */
+  runInline(
+    execution: Execution,
+    parentStep?: { executionId: string; seq: number },
+  ): Promise<Execution | undefined>;
   /** Makes sure the worker looks for due jobs at `at` (a durable sleep ends). */
   scheduleWake(at: number): void;
 }
@@ -164,6 +172,17 @@ export function createHost(run: Run, services: RuntimeServices): SandboxHost {
   const { db, boss } = services;
   const self = run.execution;
 
+  // One run sees one version of each flow it starts (and looks each name up once).
+  const flows = new Map<string, ReturnType<typeof findRunnableFlow>>();
+  function resolveFlow(name: string) {
+    let flow = flows.get(name);
+    if (!flow) {
+      flow = findRunnableFlow(db, { name });
+      flows.set(name, flow);
+    }
+    return flow;
+  }
+
   async function recordDone(seq: number, kind: string, request: unknown, result: Answer): Promise<Answer> {
     await recordStep(db, {
       executionId: self.id,
@@ -178,26 +197,23 @@ export function createHost(run: Run, services: RuntimeServices): SandboxHost {
 
   /** Gives up the worker until the condition holds. Returns only if it already holds (check again). */
   async function suspend(condition: WaitCondition): Promise<void> {
-    class ConditionAlreadyMet extends Error {}
-    let outcome: 'suspended' | 'lost';
-    try {
-      outcome = await db.transaction().execute(async (trx) => {
-        if (!(await suspendExecution(trx, self.id, run.attempt, condition))) return 'lost' as const;
-        if (condition.kind === 'children') {
-          // Re-checked after taking our own row's lock: a child ending meanwhile either sees us WAITING
-          // (and wakes us) or has committed before this count (and is counted). No lost wake-up.
-          if (conditionMet(condition, await countChildStates(trx, condition.ids)))
-            throw new ConditionAlreadyMet();
-        } else {
-          await sendExecutionJob(boss, trx, self.id, new Date(condition.until));
-        }
-        await announce(trx, statusEvent({ ...self, status: 'WAITING' }));
-        return 'suspended' as const;
-      });
-    } catch (error) {
-      if (error instanceof ConditionAlreadyMet) return;
-      throw error;
-    }
+    const outcome = await db.transaction().execute(async (trx) => {
+      let remaining: number | null = null;
+      if (condition.kind === 'children') {
+        // Counted under our waiter lock, taken exclusively: a child ending meanwhile holds it shared,
+        // so it either committed before this count (and is counted) or ends after we are WAITING
+        // (and counts us down). No wake-up is lost, none is doubled.
+        await lockWaiter(trx, self.id, 'exclusive');
+        const counts = await countChildStates(trx, condition.ids);
+        if (conditionMet(condition, counts)) return 'met' as const;
+        remaining = counts.unended;
+      }
+      if (!(await suspendExecution(trx, self.id, run.attempt, condition, remaining))) return 'lost' as const;
+      if (condition.kind === 'sleep') await sendExecutionJob(boss, trx, self.id, new Date(condition.until));
+      await announce(trx, statusEvent({ ...self, status: 'WAITING' }));
+      return 'suspended' as const;
+    });
+    if (outcome === 'met') return;
     if (outcome === 'lost') {
       run.lost = true;
       halt();
@@ -208,7 +224,9 @@ export function createHost(run: Run, services: RuntimeServices): SandboxHost {
   }
 
   /** Waits for one child the parent depends on; its failure is a DependencyFailedError. */
-  async function awaitChild(seq: number, childId: string): Promise<Answer> {
+  async function awaitChild(seq: number, childId: string, endedInline?: Execution): Promise<Answer> {
+    // Ended successfully in this worker: the fast path already completed our step.
+    if (endedInline?.status === 'ENDED_SUCCESS') return ok(snapshotOf(endedInline));
     for (;;) {
       const child = await getExecution(db, childId);
       if (!child)
@@ -254,6 +272,7 @@ export function createHost(run: Run, services: RuntimeServices): SandboxHost {
     };
     if (request.kind === 'flow') {
       start.flow = { name: request.flow };
+      start.resolvedFlow = await resolveFlow(request.flow);
     } else if (request.kind === 'script') {
       start.type = 'SCRIPT';
       start.name = options.name ?? 'script';
@@ -299,8 +318,8 @@ export function createHost(run: Run, services: RuntimeServices): SandboxHost {
       throw error;
     }
     if (!inline) return ok(snapshotOf(child));
-    await services.runInline(child);
-    return awaitChild(seq, child.id);
+    const ended = await services.runInline(child, { executionId: self.id, seq });
+    return awaitChild(seq, child.id, ended);
   }
 
   function inlineMode() {
@@ -344,8 +363,8 @@ export function createHost(run: Run, services: RuntimeServices): SandboxHost {
     });
     if (!claimed)
       throw new ApiError('InvalidArgumentError', `run(): execution ${request.id} has already been started`);
-    await services.runInline(claimed);
-    return awaitChild(seq, claimed.id);
+    const ended = await services.runInline(claimed, { executionId: self.id, seq });
+    return awaitChild(seq, claimed.id, ended);
   }
 
   async function waitForChildren(

@@ -1,15 +1,15 @@
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { PgBoss } from 'pg-boss';
-import { announce, statusEvent } from '../events/events';
+import { announce, EVENTS_CHANNEL, statusEvent } from '../events/events';
 import { sendExecutionJob } from '../queue/boss';
 import type { Database, Execution } from '../store/database';
 import type { Db } from '../store/db';
 import {
   cancelSubtree,
-  countChildStates,
+  countDownWaiter,
   endExecution,
   getExecution,
-  lockExecution,
+  lockWaiter,
   markWoken,
   type EndFields,
   type WaitCondition,
@@ -32,22 +32,24 @@ export function conditionMet(
 }
 
 /**
- * After a child ended (inside the transaction that ended it, with the parent row locked first): wakes
- * the parent when it is WAITING and what it waits for is now true. Exactly one ending child wakes it,
- * since markWoken clears the condition.
+ * After a child ended (inside the transaction that ended it, holding the parent's waiter lock shared):
+ * counts the parent's wait down and wakes the parent when what it waits for now holds. Exactly one
+ * ending child wakes it, since markWoken clears the condition.
  */
 async function wakeParentIfReady(
   trx: Transaction<Database>,
   boss: PgBoss,
-  parent: Execution,
+  child: Execution,
 ): Promise<boolean> {
-  if (parent.status !== 'WAITING' || !parent.wait_for) return false;
-  const condition = parent.wait_for as WaitCondition;
-  if (condition.kind !== 'children') return false;
-  const counts = await countChildStates(trx, condition.ids);
-  if (!conditionMet(condition, counts)) return false;
-  if (!(await markWoken(trx, parent.id))) return false;
-  await sendExecutionJob(boss, trx, parent.id);
+  if (!child.parent_id) return false;
+  const wait = await countDownWaiter(trx, child.parent_id, child.id);
+  if (!wait) return false;
+  const ready =
+    wait.returnWhen === 'FIRST_ENDED' ||
+    (wait.returnWhen === 'ALL_SUCCEEDED' && child.status !== 'ENDED_SUCCESS') ||
+    wait.remaining <= 0;
+  if (!ready || !(await markWoken(trx, child.parent_id))) return false;
+  await sendExecutionJob(boss, trx, child.parent_id);
   return true;
 }
 
@@ -66,7 +68,6 @@ export async function retryOnDeadlock<T>(work: () => Promise<T>): Promise<T> {
 /**
  * Ends an execution (if `attempt` still owns it and it has not ended), cancels what it leaves
  * unfinished below it when it did not succeed, and wakes its parent if that waits for it.
- * Lock order, everywhere: parent row before child row.
  */
 export async function finishExecution(
   engine: { db: Db; boss: PgBoss },
@@ -76,7 +77,7 @@ export async function finishExecution(
 ): Promise<Execution | undefined> {
   return retryOnDeadlock(() =>
     engine.db.transaction().execute(async (trx) => {
-      const parent = execution.parent_id ? await lockExecution(trx, execution.parent_id) : undefined;
+      if (execution.parent_id) await lockWaiter(trx, execution.parent_id, 'shared');
       const ended = await endExecution(trx, execution.id, attempt, fields);
       if (!ended) return undefined;
       const events = [statusEvent(ended)];
@@ -84,11 +85,47 @@ export async function finishExecution(
         const cancelled = await cancelSubtree(trx, ended.id);
         events.push(...cancelled.map(statusEvent));
       }
-      const woke = parent ? await wakeParentIfReady(trx, engine.boss, parent) : false;
+      const woke = await wakeParentIfReady(trx, engine.boss, ended);
       await announce(trx, events, woke);
       return ended;
     }),
   );
+}
+
+/**
+ * The fast path for a synchronous child that succeeded while its parent waits for it in the same
+ * worker (the parent is RUNNING, blocked in its call, so no wake-up is needed): ends the child,
+ * completes the parent's journal step with the child's final fields, and announces it, in ONE statement.
+ */
+export async function finishInlineChild(
+  db: Db,
+  execution: Pick<Execution, 'id'>,
+  attempt: number,
+  fields: { output?: unknown; message?: string | null },
+  parentStep: { executionId: string; seq: number },
+): Promise<Execution | undefined> {
+  const outputJson = fields.output === undefined ? null : JSON.stringify(fields.output);
+  const keepMessage = fields.message === undefined;
+  const rows = await sql<Execution>`
+    with ended as (
+      update executions set status = 'ENDED_SUCCESS', ended_at = now(), worker_id = null, lease_until = null,
+        wait_for = null, wait_remaining = null, error = null,
+        output = coalesce(${outputJson}::jsonb, output),
+        message = case when ${keepMessage} then message else ${fields.message ?? null}::text end
+      where id = ${execution.id} and attempts = ${attempt}
+        and status in ('PENDING', 'RUNNING', 'WAITING', 'PAUSED')
+      returning *
+    ), step as (
+      update execution_steps s set status = 'SUCCEEDED', ended_at = now(),
+        result = jsonb_build_object('id', ended.id, 'type', ended.type, 'name', ended.name, 'status', ended.status,
+          'output', coalesce(ended.output, 'null'::jsonb), 'message', ended.message, 'error', null)
+      from ended
+      where s.execution_id = ${parentStep.executionId} and s.seq = ${parentStep.seq} and s.status = 'STARTED'
+    )
+    select ended.*, pg_notify(${EVENTS_CHANNEL}, json_build_object('id', ended.id, 'rootId', ended.root_id,
+      'parentId', ended.parent_id, 'status', ended.status, 'nodeId', ended.node_id, 'kind', 'status')::text) as notified
+    from ended`.execute(db);
+  return rows.rows[0];
 }
 
 /**
@@ -101,9 +138,10 @@ export async function cancelExecution(engine: { db: Db; boss: PgBoss }, id: stri
   if (!target) return [];
   return retryOnDeadlock(() =>
     engine.db.transaction().execute(async (trx) => {
-      const parent = target.parent_id ? await lockExecution(trx, target.parent_id) : undefined;
+      if (target.parent_id) await lockWaiter(trx, target.parent_id, 'shared');
       const cancelled = await cancelSubtree(trx, id);
-      const woke = parent && cancelled.length > 0 ? await wakeParentIfReady(trx, engine.boss, parent) : false;
+      const top = cancelled.find((execution) => execution.id === id);
+      const woke = top ? await wakeParentIfReady(trx, engine.boss, top) : false;
       await announce(trx, cancelled.map(statusEvent), woke);
       return cancelled;
     }),

@@ -19,6 +19,10 @@ export class Run {
   /** Another worker holds it now (this worker's lease ran out): stop without writing anything. */
   lost = false;
   readonly claimedAt = Date.now();
+  /** Set for a synchronous child whose parent waits for it in this worker (its journal step). */
+  parentStep: { executionId: string; seq: number } | undefined;
+  /** The row as this run ended it. */
+  ended: Execution | undefined;
 
   constructor(
     readonly execution: Execution,

@@ -5,7 +5,7 @@ import { sendExecutionJob } from '../queue/boss';
 import type { Db } from '../store/db';
 import type { Execution, ExecutionType, StartedBy } from '../store/database';
 import { insertExecution } from '../store/executions';
-import { findRunnableFlow } from '../store/flow-versions';
+import { findRunnableFlow, type RunnableFlow } from '../store/flow-versions';
 import { FlowNotFoundError } from '../store/flows';
 import { recordStep } from '../store/steps';
 import { snapshotOf } from './snapshot';
@@ -24,6 +24,8 @@ export type StartExecutionRequest = {
   type?: ExecutionType;
   /** The flow to run (FLOW, WEBHOOK and SCHEDULE executions). */
   flow?: { name: string } | { id: string };
+  /** The flow already looked up (undefined: it does not exist); skips the lookup. */
+  resolvedFlow?: RunnableFlow | undefined;
   /** Defaults to the flow's name. */
   name?: string;
   input?: unknown;
@@ -59,9 +61,9 @@ export async function startExecution(
   request: StartExecutionRequest,
 ): Promise<Execution> {
   const type = request.type ?? 'FLOW';
-  let flow: { id: string; name: string; version: number; timeout_seconds: number } | undefined;
+  let flow: RunnableFlow | undefined;
   if (request.flow) {
-    flow = await findRunnableFlow(engine.db, request.flow);
+    flow = 'resolvedFlow' in request ? request.resolvedFlow : await findRunnableFlow(engine.db, request.flow);
     if (!flow) {
       throw new FlowNotFoundError(
         'name' in request.flow

@@ -20,7 +20,7 @@ import { decryptSecret, type SecretKey } from '../secrets/secrets';
 import { createDb, type Db } from '../store/db';
 import type { Execution, ExecutionError } from '../store/database';
 import {
-  claimExecution,
+  claimExecutions,
   releaseExpiredLeases,
   releaseWorkerLeases,
   renewLeases,
@@ -29,7 +29,7 @@ import {
 import { getFlowVersion, setCompiled } from '../store/flow-versions';
 import { appendLog } from '../store/logs';
 import { loadJournal } from '../store/steps';
-import { finishExecution } from './finish';
+import { finishExecution, finishInlineChild } from './finish';
 import { Run } from './run';
 import { withDbRetry } from './db-retry';
 
@@ -190,12 +190,10 @@ export class Worker implements RuntimeServices {
   }
 
   private async takeJobs(jobs: Array<{ id: string; data: ExecutionJob }>): Promise<void> {
-    const claimed: Execution[] = [];
+    let claimed: Execution[] = [];
     try {
-      for (const job of jobs) {
-        const execution = await claimExecution(this.db, job.data.executionId, this.workerId, this.leaseMs);
-        if (execution) claimed.push(execution);
-      }
+      const ids = [...new Set(jobs.map((job) => job.data.executionId))];
+      claimed = await claimExecutions(this.db, ids, this.workerId, this.leaseMs);
       // Claimed first, completed second: a crash in between leaves a job that a retry (or the lease) covers.
       await this.boss.complete(
         EXECUTION_QUEUE,
@@ -285,13 +283,23 @@ export class Worker implements RuntimeServices {
 
   // ------------------------------------------------------------------ running
 
-  runInline(execution: Execution): Promise<void> {
-    return this.execute(execution);
+  runInline(
+    execution: Execution,
+    parentStep?: { executionId: string; seq: number },
+  ): Promise<Execution | undefined> {
+    return this.execute(execution, parentStep);
   }
 
-  /** Runs a claimed execution until it ends, suspends, is cancelled or lost. Never throws. */
-  private async execute(execution: Execution): Promise<void> {
+  /**
+   * Runs a claimed execution until it ends, suspends, is cancelled or lost. Never throws. Returns the
+   * ended row when this run ended it.
+   */
+  private async execute(
+    execution: Execution,
+    parentStep?: { executionId: string; seq: number },
+  ): Promise<Execution | undefined> {
     const run = new Run(execution, execution.attempts);
+    run.parentStep = parentStep;
     this.runs.set(execution.id, run);
     try {
       if (execution.type === 'CONNECTION') await this.runConnection(run);
@@ -306,6 +314,7 @@ export class Worker implements RuntimeServices {
     } finally {
       this.runs.delete(execution.id);
     }
+    return run.ended;
   }
 
   private async runCode(run: Run): Promise<void> {
@@ -367,7 +376,14 @@ export class Worker implements RuntimeServices {
   }
 
   private async finish(run: Run, fields: EndFields): Promise<void> {
-    await withDbRetry(() => finishExecution(this, run.execution, run.attempt, fields));
+    const parentStep = run.parentStep;
+    if (parentStep && fields.status === 'ENDED_SUCCESS') {
+      run.ended = await withDbRetry(() =>
+        finishInlineChild(this.db, run.execution, run.attempt, fields, parentStep),
+      );
+      return;
+    }
+    run.ended = await withDbRetry(() => finishExecution(this, run.execution, run.attempt, fields));
   }
 
   private async runConnection(run: Run): Promise<void> {

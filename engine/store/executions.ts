@@ -100,6 +100,7 @@ export async function claimExecution(
       started_at: sql<Date>`coalesce(started_at, now())`,
       attempts: sql<number>`attempts + 1`,
       wait_for: null,
+      wait_remaining: null,
     })
     .where('id', '=', id)
     .where('status', 'in', ['PENDING', 'RUNNING', 'WAITING'])
@@ -152,9 +153,61 @@ export async function releaseWorkerLeases(conn: Conn, workerId: string): Promise
   return rows.map((row) => row.id);
 }
 
-/** Locks one execution row until the transaction ends (the order every waker and waiter agrees on). */
-export async function lockExecution(trx: Transaction<Database>, id: string): Promise<Execution | undefined> {
-  return trx.selectFrom('executions').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+/**
+ * The waiter's lock, held for the rest of the transaction. A parent deciding to wait takes it
+ * exclusively; a child ending (or a cancel) takes its parent's shared: so children end in parallel,
+ * and a parent's count of its unfinished children never races with one of them ending.
+ */
+export async function lockWaiter(
+  trx: Transaction<Database>,
+  id: string,
+  mode: 'shared' | 'exclusive',
+): Promise<void> {
+  const fn = mode === 'shared' ? sql`pg_advisory_xact_lock_shared` : sql`pg_advisory_xact_lock`;
+  await sql`select ${fn}(hashtextextended(${id}::text, 0))`.execute(trx);
+}
+
+/**
+ * A child of `parentId` ended: counts the parent's wait down if the parent waits for that child.
+ * Returns what is left and how the parent waits, or undefined when it does not wait for it.
+ */
+export async function countDownWaiter(
+  conn: Conn,
+  parentId: string,
+  childId: string,
+): Promise<{ remaining: number; returnWhen: string } | undefined> {
+  const rows = await sql<{ remaining: number; returnWhen: string }>`
+    update executions set wait_remaining = wait_remaining - 1
+    where id = ${parentId} and status = 'WAITING' and wait_remaining is not null
+      and wait_for->>'kind' = 'children' and (wait_for->'ids') ? ${childId}::text
+    returning wait_remaining as "remaining", wait_for->>'returnWhen' as "returnWhen"`.execute(conn);
+  return rows.rows[0];
+}
+
+/** Claims several executions at once (see claimExecution). */
+export async function claimExecutions(
+  conn: Conn,
+  ids: readonly string[],
+  workerId: string,
+  leaseMs: number,
+): Promise<Execution[]> {
+  if (ids.length === 0) return [];
+  return conn
+    .updateTable('executions')
+    .set({
+      worker_id: workerId,
+      lease_until: sql<Date>`now() + ${leaseMs} * interval '1 millisecond'`,
+      status: 'RUNNING',
+      started_at: sql<Date>`coalesce(started_at, now())`,
+      attempts: sql<number>`attempts + 1`,
+      wait_for: null,
+      wait_remaining: null,
+    })
+    .where('id', '=', sql<string>`any(${sql.val(ids)}::uuid[])`)
+    .where('status', 'in', ['PENDING', 'RUNNING', 'WAITING'])
+    .where((eb) => eb.or([eb('worker_id', 'is', null), eb('lease_until', '<', sql<Date>`now()`)]))
+    .returningAll()
+    .execute();
 }
 
 export type EndFields = {
@@ -183,6 +236,7 @@ export async function endExecution(
       worker_id: null,
       lease_until: null,
       wait_for: null,
+      wait_remaining: null,
     })
     .where('id', '=', id)
     .where('status', 'in', UNENDED_STATUSES);
@@ -196,10 +250,17 @@ export async function suspendExecution(
   id: string,
   attempt: number,
   condition: WaitCondition,
+  remaining: number | null = null,
 ): Promise<boolean> {
   const result = await conn
     .updateTable('executions')
-    .set({ status: 'WAITING', wait_for: JSON.stringify(condition), worker_id: null, lease_until: null })
+    .set({
+      status: 'WAITING',
+      wait_for: JSON.stringify(condition),
+      wait_remaining: remaining,
+      worker_id: null,
+      lease_until: null,
+    })
     .where('id', '=', id)
     .where('attempts', '=', attempt)
     .where('status', '=', 'RUNNING')
@@ -211,7 +272,7 @@ export async function suspendExecution(
 export async function markWoken(conn: Conn, id: string): Promise<boolean> {
   const result = await conn
     .updateTable('executions')
-    .set({ wait_for: null })
+    .set({ wait_for: null, wait_remaining: null })
     .where('id', '=', id)
     .where('status', '=', 'WAITING')
     .where('wait_for', 'is not', null)

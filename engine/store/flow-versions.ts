@@ -70,10 +70,18 @@ export async function setCompiled(
 }
 
 /** The flow a name refers to, with the version a new execution of it runs. */
+export type RunnableFlow = {
+  id: string;
+  name: string;
+  kind: string;
+  version: number;
+  timeout_seconds: number;
+};
+
 export async function findRunnableFlow(
   conn: Conn,
   where: { name: string } | { id: string },
-): Promise<{ id: string; name: string; kind: string; version: number; timeout_seconds: number } | undefined> {
+): Promise<RunnableFlow | undefined> {
   let query = conn.selectFrom('flows').select(['id', 'name', 'kind', 'version', 'timeout_seconds']);
   query = 'name' in where ? query.where('name', '=', where.name) : query.where('id', '=', where.id);
   return query.executeTakeFirst();
