@@ -1,9 +1,9 @@
 import { expect, test, type Page } from '@playwright/test';
+import { testAdmin as admin } from './auth';
 
-// One story on one fresh, empty database, in order: set-up first, then everything a user does.
+// One story on the fresh, empty database, in order: set-up first, then everything a user does. This
+// file's name makes it the first to run, while no user exists yet.
 test.describe.configure({ mode: 'serial' });
-
-const admin = { name: 'Ada Admin', email: 'ada@example.com', password: 'correct horse battery' };
 
 async function signIn(page: Page, password = admin.password) {
   await page.goto('/signin');
