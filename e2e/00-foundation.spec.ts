@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { testAdmin as admin } from './auth';
+import { admin } from './auth';
 
 // One story on the fresh, empty database, in order: set-up first, then everything a user does. This
 // file's name makes it the first to run, while no user exists yet.

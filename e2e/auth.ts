@@ -1,27 +1,27 @@
 import { expect, type Page } from '@playwright/test';
 
-/**
- * The administrator every browser test signs in as. e2e/00-foundation.spec.ts runs first (files run
- * in name order in one worker) and creates it through the set-up page; other specs call
- * signInAsAdmin(), which also creates it when their file runs alone.
- */
-export const testAdmin = { name: 'Ada Admin', email: 'ada@example.com', password: 'correct horse battery' };
+/** The one administrator of the browser tests' fresh database, shared by every spec. */
+export const admin = { name: 'Ada Admin', email: 'ada@example.com', password: 'correct horse battery' };
 
+/**
+ * Signs in as the administrator, creating it first when the installation is still fresh (a spec may run
+ * before the one that walks through the set-up).
+ */
 export async function signInAsAdmin(page: Page): Promise<void> {
   await page.goto('/signin');
   const setUp = page.getByRole('heading', { name: 'Set up Flowline' });
-  const signIn = page.getByRole('heading', { name: 'Sign in' });
-  await expect(setUp.or(signIn)).toBeVisible();
+  await expect(setUp.or(page.getByRole('heading', { name: 'Sign in' }))).toBeVisible();
   if (await setUp.isVisible()) {
-    await page.getByLabel('Your name').fill(testAdmin.name);
-    await page.getByLabel('Email').fill(testAdmin.email);
-    await page.getByLabel('Password', { exact: true }).fill(testAdmin.password);
-    await page.getByLabel('Repeat password').fill(testAdmin.password);
+    await page.getByLabel('Your name').fill(admin.name);
+    await page.getByLabel('Email').fill(admin.email);
+    await page.getByLabel('Password', { exact: true }).fill(admin.password);
+    await page.getByLabel('Repeat password').fill(admin.password);
     await page.getByRole('button', { name: 'Create administrator' }).click();
-    await expect(page.getByRole('status')).toContainText('created');
+    await expect(page.getByRole('status')).toContainText(`Administrator ${admin.email} created`);
+    await page.goto('/signin');
   }
-  await page.getByLabel('Email').fill(testAdmin.email);
-  await page.getByLabel('Password').fill(testAdmin.password);
+  await page.getByLabel('Email').fill(admin.email);
+  await page.getByLabel('Password').fill(admin.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).toHaveURL(/\/flows$/);
 }
