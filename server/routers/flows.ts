@@ -1,10 +1,15 @@
 import { z } from 'zod';
+import { saveCodeFlow } from '../../engine/flows/save';
+import { startExecution } from '../../engine/runtime/start';
 import { createFlow, deleteFlow, getFlowByName, listFlows, renameFlow } from '../../engine/store/flows';
+import { getEngine } from '../engine';
 import { protectedProcedure, router } from '../trpc';
 
 // Names are checked by the engine's rules (engine/flows/name.ts); zod only bounds the size.
 const flowName = z.string().max(1000);
 const flowId = z.uuid('must be a flow id');
+/** A code flow's source; the REST API bounds whole bodies at 1 MiB, this keeps the UI in the same range. */
+const flowCode = z.string().max(1_000_000, 'the code is longer than 1,000,000 characters');
 
 export const flowsRouter = router({
   list: protectedProcedure.query(({ ctx }) => listFlows(ctx.db)),
@@ -21,4 +26,28 @@ export const flowsRouter = router({
     await deleteFlow(ctx.db, input.id);
     return { id: input.id };
   }),
+  /** A new version of a code flow; a syntax error (FlowSyntaxError, line and column) saves nothing. */
+  saveCode: protectedProcedure
+    .input(z.object({ name: flowName, code: flowCode }))
+    .mutation(async ({ ctx, input }) => {
+      const flow = await getFlowByName(ctx.db, input.name);
+      return saveCodeFlow(ctx.db, {
+        flowId: flow.id,
+        flowName: flow.name,
+        code: input.code,
+        userId: ctx.user.id,
+      });
+    }),
+  /** Starts the flow's latest version; `productive: false` is dev mode. */
+  run: protectedProcedure
+    .input(z.object({ name: flowName, input: z.json(), productive: z.boolean() }))
+    .mutation(async ({ ctx, input }) => {
+      const execution = await startExecution(await getEngine(), {
+        flow: { name: input.name },
+        input: input.input,
+        isProductive: input.productive,
+        startedBy: { kind: 'user', id: ctx.user.id },
+      });
+      return { id: execution.id };
+    }),
 });

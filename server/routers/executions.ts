@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { ExecutionNotFoundError, getExecutionView, summarizeExecution } from '../../engine/executions/view';
+import { cancelExecution } from '../../engine/runtime/finish';
+import type { ExecutionStatus, ExecutionType } from '../../engine/store/database';
+import { listExecutionPage } from '../../engine/store/execution-list';
+import { getExecution, getExecutionTree } from '../../engine/store/executions';
+import { getFlowById, FlowNotFoundError } from '../../engine/store/flows';
+import { listLogs } from '../../engine/store/logs';
+import { getEngine } from '../engine';
+import { protectedProcedure, router } from '../trpc';
+
+const STATUSES = [
+  'PENDING',
+  'RUNNING',
+  'WAITING',
+  'PAUSED',
+  'ENDED_SUCCESS',
+  'ENDED_ERROR',
+  'ENDED_CANCELLED',
+] as const satisfies readonly ExecutionStatus[];
+const TYPES = [
+  'FLOW',
+  'SCRIPT',
+  'CONNECTION',
+  'SCHEDULE',
+  'WEBHOOK',
+] as const satisfies readonly ExecutionType[];
+
+const executionId = z.uuid('must be an execution id');
+const PAGE_SIZE_MAX = 200;
+/** The execution page shows this many log lines; older lines stay in the database and the REST API. */
+const LOG_LINES = 1000;
+
+const listInput = z.object({
+  flowId: z.uuid('must be a flow id').optional(),
+  status: z.array(z.enum(STATUSES)).max(STATUSES.length).optional(),
+  type: z.array(z.enum(TYPES)).max(TYPES.length).optional(),
+  mode: z.enum(['productive', 'dev']).optional(),
+  limit: z.number().int().min(1).max(PAGE_SIZE_MAX).default(50),
+  cursor: z
+    .object({ createdAt: z.string().max(64), id: z.uuid() })
+    .nullish()
+    .describe('next_cursor of the previous page'),
+});
+
+async function flowNameOf(
+  db: Parameters<typeof getFlowById>[0],
+  flowId: string | null,
+): Promise<string | null> {
+  if (!flowId) return null;
+  try {
+    return (await getFlowById(db, flowId)).name;
+  } catch (error) {
+    if (error instanceof FlowNotFoundError) return null; // the flow was deleted since
+    throw error;
+  }
+}
+
+export const executionsRouter = router({
+  /** Latest first, one page at a time (keyset cursor: stable while new executions arrive). */
+  list: protectedProcedure.input(listInput).query(async ({ ctx, input }) => {
+    const page = await listExecutionPage(
+      ctx.db,
+      {
+        flowId: input.flowId,
+        status: input.status,
+        type: input.type,
+        isProductive: input.mode === undefined ? undefined : input.mode === 'productive',
+      },
+      { limit: input.limit, after: input.cursor ?? undefined },
+    );
+    return { items: page.items.map(summarizeExecution), nextCursor: page.next };
+  }),
+
+  /** One execution as users see it, with its whole tree (from the root), its flow's name and its logs. */
+  get: protectedProcedure.input(z.object({ id: executionId })).query(async ({ ctx, input }) => {
+    const execution = await getExecutionView(ctx.db, input.id);
+    const [tree, logs, flowName] = await Promise.all([
+      getExecutionTree(ctx.db, execution.root_id),
+      listLogs(ctx.db, input.id, { limit: LOG_LINES }),
+      flowNameOf(ctx.db, execution.flow_id),
+    ]);
+    return {
+      execution,
+      flowName,
+      tree: tree.map(summarizeExecution),
+      logs: logs.map((line) => ({
+        id: line.id,
+        at: line.at.toISOString(),
+        level: line.level,
+        message: line.message,
+        data: line.data,
+      })),
+      logsTruncated: logs.length === LOG_LINES,
+    };
+  }),
+
+  /** Cancels the execution and every unfinished execution below it. */
+  cancel: protectedProcedure.input(z.object({ id: executionId })).mutation(async ({ ctx, input }) => {
+    if (!(await getExecution(ctx.db, input.id))) throw new ExecutionNotFoundError(input.id);
+    const cancelled = await cancelExecution(await getEngine(), input.id);
+    return { id: input.id, cancelled: cancelled.length };
+  }),
+});
