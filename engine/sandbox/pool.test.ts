@@ -232,8 +232,8 @@ describe('the pool', () => {
     const closing = await createSandboxPool({ minIdle: 0, max: 1, testing: probeRunner });
     const { host, calls } = recordingHost();
     const running = closing.run(job('await this.call("started"); await new Promise(() => {});'), host);
-    const waiting = closing.run(job('return 1;'), host);
     await expect.poll(() => calls.length).toBe(1);
+    const waiting = closing.run(job('return 1;'), host);
     await closing.close();
     expect(await running).toMatchObject({
       ok: false,

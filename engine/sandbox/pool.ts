@@ -136,6 +136,7 @@ class RunnerPool implements SandboxPool {
       if (error instanceof ModuleLoadError) return failure('thrown', error.name, error.message);
       throw error;
     }
+    if (this.closed) return failure('crash', 'SandboxClosedError', 'the sandbox pool is closed');
 
     const acquired = await this.acquire(signal);
     if ('outcome' in acquired) return acquired.outcome;
@@ -554,6 +555,18 @@ async function chooseRunnerUser(
   if (requested === 'same') return undefined;
   if (requested) return requested;
   if (process.getuid?.() !== 0) return undefined;
+  let check = nobodyChecks.get(runnerFile);
+  if (!check) {
+    check = nobodyCanRun(runnerFile);
+    nobodyChecks.set(runnerFile, check);
+  }
+  return (await check) ? nobody : undefined;
+}
+
+/** Whether nobody can run Node and read the runner bundle here: checked once per bundle and process. */
+const nobodyChecks = new Map<string, Promise<boolean>>();
+
+async function nobodyCanRun(runnerFile: string): Promise<boolean> {
   const usable = await new Promise<boolean>((resolve) => {
     execFile(
       process.execPath,
@@ -565,13 +578,13 @@ async function chooseRunnerUser(
       (error) => resolve(!error),
     );
   });
-  if (usable) return nobody;
+  if (usable) return true;
   process.emitWarning(
     `sandbox runners run as root: the user nobody cannot run ${process.execPath} or read ${runnerFile}. ` +
       'Run the worker as an unprivileged user, or make Node and the temp folder reachable for nobody.',
     'FlowlineSandboxWarning',
   );
-  return undefined;
+  return false;
 }
 
 function toSandboxError(error: WireError, running: RunningJob): SandboxError {
