@@ -97,6 +97,16 @@ describe('running handlers', () => {
     expect(console).toEqual(['info: n=5 { a: [ 1 ] }', 'error: bad']);
   });
 
+  it('caps console output: a flood ends in one warning', async () => {
+    const { host, console } = recordingHost();
+    await pool.run(
+      job('for (let i = 0; i < 10_100; i++) console.log(i); console.log("x".repeat(70_000));'),
+      host,
+    );
+    expect(console).toHaveLength(10_001);
+    expect(console.at(-1)).toBe('warn: console output beyond 10000 lines is dropped for this execution');
+  });
+
   it('gives every job fresh globals: nothing one job leaves behind reaches the next', async () => {
     const { host } = recordingHost();
     const single = await createSandboxPool({ minIdle: 0, max: 1, testing: probeRunner });

@@ -38,6 +38,10 @@ type ActiveJob = {
   ended: boolean;
 };
 
+/** A runaway `for (;;) console.log(x)` must not flood the worker (and its log table) until the timeout. */
+const consoleLineLimit = 10_000;
+const consoleLineChars = 64 * 1024;
+
 let send: (message: RunnerToPool) => void = () => {};
 let flowApiScript: vm.Script;
 let realmCopierScript: vm.Script;
@@ -263,11 +267,20 @@ function jobGlobals(job: ActiveJob): Record<string, unknown> {
     if (typeof callback !== 'function') throw new job.RealmError('the callback must be a function');
     return callback as (...args: unknown[]) => void;
   };
+  let lines = 0;
   const log =
     (level: 'debug' | 'info' | 'warn' | 'error') =>
     (...args: unknown[]) => {
-      if (job.ended) return;
-      send({ t: 'console', job: job.id, level, text: formatWithOptions({ colors: false }, ...args) });
+      if (job.ended || lines > consoleLineLimit) return;
+      lines++;
+      if (lines > consoleLineLimit) {
+        const text = `console output beyond ${consoleLineLimit} lines is dropped for this execution`;
+        send({ t: 'console', job: job.id, level: 'warn', text });
+        return;
+      }
+      let text = formatWithOptions({ colors: false }, ...args);
+      if (text.length > consoleLineChars) text = `${text.slice(0, consoleLineChars)}… (cut)`;
+      send({ t: 'console', job: job.id, level, text });
     };
   return {
     console: {
