@@ -1,4 +1,7 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import http from 'node:http';
+import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import crypto from 'node:crypto';
@@ -167,6 +170,30 @@ describe('REST connector', () => {
     const failure = await rest({ url: `${base}/hang`, read_timeout: 0.3 }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ConnectorTimeoutError);
     expect((failure as Error).message).toMatch(/no answer within read_timeout 0.3 s/);
+  });
+
+  it('gives up after connect_timeout when the server takes no more connections', async () => {
+    // A listening socket that never accepts (Node always accepts, so python3 holds it), its backlog
+    // filled by one connection: the kernel then drops further SYNs and a connect never completes.
+    const listener = spawn('python3', [
+      '-c',
+      'import socket,sys,time\ns=socket.socket();s.bind(("127.0.0.1",0));s.listen(0)\n' +
+        'print(s.getsockname()[1],flush=True);sys.stdin.read()',
+    ]);
+    try {
+      const [line] = (await once(listener.stdout, 'data')) as [Buffer];
+      const port = Number(line.toString().trim());
+      const filler = net.connect(port, '127.0.0.1');
+      await once(filler, 'connect');
+      const failure = await rest({ url: `http://127.0.0.1:${port}/`, connect_timeout: 0.5 }).catch(
+        (error: unknown) => error,
+      );
+      filler.destroy();
+      expect(failure).toBeInstanceOf(ConnectorTimeoutError);
+      expect((failure as Error).message).toMatch(/no connection within connect_timeout 0.5 s/);
+    } finally {
+      listener.kill();
+    }
   });
 
   it('stops a request in flight when the call is cancelled', async () => {
