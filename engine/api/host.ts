@@ -9,7 +9,12 @@ import { finishExecution, conditionMet, cancelExecution } from '../runtime/finis
 import type { Run } from '../runtime/run';
 import { snapshotOf } from '../runtime/snapshot';
 import { withDbRetry } from '../runtime/db-retry';
-import { startExecution, StepAlreadyRecordedError, type StartExecutionRequest } from '../runtime/start';
+import {
+  startExecution,
+  startExecutions,
+  StepAlreadyRecordedError,
+  type StartExecutionRequest,
+} from '../runtime/start';
 import { SandboxSuspend } from '../sandbox/suspend';
 import type { SandboxHost } from '../sandbox/types';
 import { encryptSecret, type SecretKey } from '../secrets/secrets';
@@ -54,6 +59,10 @@ export interface RuntimeServices {
   /** Makes sure the worker looks for due jobs at `at` (a durable sleep ends). */
   scheduleWake(at: number): void;
 }
+
+/** Children collected before they are written in one transaction (see flushChildren). */
+const MAX_PENDING_CHILDREN = 500;
+const FLUSH_QUIET_MS = 5;
 
 /** Sleeps shorter than this keep their worker (cheaper than suspending and replaying). */
 const INLINE_SLEEP_MS = 1000;
@@ -168,9 +177,49 @@ function dependencyFailed(child: Execution): WireError {
 }
 
 /** The worker side of the flow API for one run: what each `host.call(method, args)` does. */
-export function createHost(run: Run, services: RuntimeServices): SandboxHost {
+export function createHost(run: Run, services: RuntimeServices): SandboxHost & { flush(): Promise<void> } {
   const { db, boss } = services;
   const self = run.execution;
+
+  /**
+   * Children started with `{ wait: false }` or `{ run: false }`, not yet written. A fan-out of a thousand
+   * children becomes a few transactions instead of a thousand. They are written (with their journal
+   * steps, in one transaction) before any other call of this run is answered, before the run ends or
+   * suspends, and after a short quiet moment: so nothing outside this run can have seen a child that
+   * does not exist yet, and a crash before the write loses only children nobody has seen (the replay
+   * creates them again under the same journal numbers).
+   */
+  let pendingChildren: Array<StartExecutionRequest & { id: string }> = [];
+  let flushTimer: NodeJS.Timeout | undefined;
+  let flushFailure: unknown;
+
+  async function flushChildren(): Promise<void> {
+    if (flushTimer) clearTimeout(flushTimer);
+    flushTimer = undefined;
+    if (flushFailure) throw flushFailure;
+    if (pendingChildren.length === 0) return;
+    const batch = pendingChildren;
+    pendingChildren = [];
+    try {
+      await withDbRetry(() => startExecutions({ db, boss }, batch));
+    } catch (error) {
+      if (error instanceof StepAlreadyRecordedError) {
+        run.lost = true;
+        halt();
+      }
+      throw error;
+    }
+  }
+
+  function scheduleFlush(): void {
+    if (flushTimer) clearTimeout(flushTimer);
+    flushTimer = setTimeout(() => {
+      flushTimer = undefined;
+      flushChildren().catch((error: unknown) => {
+        flushFailure = error;
+      });
+    }, FLUSH_QUIET_MS);
+  }
 
   // One run sees one version of each flow it starts (and looks each name up once).
   const flows = new Map<string, ReturnType<typeof findRunnableFlow>>();
@@ -307,6 +356,27 @@ export function createHost(run: Run, services: RuntimeServices): SandboxHost {
       isProductive: self.is_productive,
       step: { seq, kind: 'child.start', request, status: inline ? 'STARTED' : 'SUCCEEDED' },
     };
+    if (!inline) {
+      if (request.kind === 'flow' && !start.resolvedFlow) {
+        throw new ApiError('ResourceNotFoundError', `flow '${request.flow}' does not exist`);
+      }
+      // Collected and created in batches (see flushChildren): user code goes on at once.
+      const id = crypto.randomUUID();
+      const type = start.type ?? 'FLOW';
+      pendingChildren.push({ ...start, id });
+      if (pendingChildren.length >= MAX_PENDING_CHILDREN) await flushChildren();
+      else scheduleFlush();
+      return ok({
+        id,
+        type,
+        name: start.name ?? start.resolvedFlow?.name ?? type.toLowerCase(),
+        status: 'PENDING',
+        output: null,
+        message: null,
+        error: null,
+      } satisfies ExecutionSnapshot);
+    }
+    await flushChildren();
     let child: Execution;
     try {
       child = await startExecution({ db, boss }, start);
@@ -317,7 +387,6 @@ export function createHost(run: Run, services: RuntimeServices): SandboxHost {
       }
       throw error;
     }
-    if (!inline) return ok(snapshotOf(child));
     const ended = await services.runInline(child, { executionId: self.id, seq });
     return awaitChild(seq, child.id, ended);
   }
@@ -429,6 +498,7 @@ export function createHost(run: Run, services: RuntimeServices): SandboxHost {
       });
     }
     const request = parsed.data as never;
+    if (method !== 'child.start') await flushChildren();
     const recorded = run.journal.get(seq);
     if (recorded && recorded.kind !== method && !(method === 'sleep' && recorded.kind === 'sleep')) {
       run.endIntent = {
@@ -557,6 +627,14 @@ export function createHost(run: Run, services: RuntimeServices): SandboxHost {
   }
 
   return {
+    /** Writes the children still collected (the worker calls it when the handler returns). */
+    async flush() {
+      try {
+        await flushChildren();
+      } catch (error) {
+        if (!(error instanceof SandboxSuspend)) throw error;
+      }
+    },
     async call(method: string, args: unknown[]): Promise<unknown> {
       if (run.halted) halt();
       const [seq, payload] = args;

@@ -1,13 +1,13 @@
-import { sql } from 'kysely';
+import { sql, type InsertObject } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import { announce, statusEvent } from '../events/events';
-import { sendExecutionJob } from '../queue/boss';
+import { sendExecutionJob, sendExecutionJobs } from '../queue/boss';
 import type { Db } from '../store/db';
-import type { Execution, ExecutionType, StartedBy } from '../store/database';
-import { insertExecution } from '../store/executions';
+import type { Database, Execution, ExecutionType, StartedBy } from '../store/database';
+import { insertExecution, insertExecutions } from '../store/executions';
 import { findRunnableFlow, type RunnableFlow } from '../store/flow-versions';
 import { FlowNotFoundError } from '../store/flows';
-import { recordStep } from '../store/steps';
+import { recordStep, recordSteps } from '../store/steps';
 import { snapshotOf } from './snapshot';
 
 export type EngineHandles = { db: Db; boss: PgBoss };
@@ -60,50 +60,13 @@ export async function startExecution(
   engine: EngineHandles,
   request: StartExecutionRequest,
 ): Promise<Execution> {
-  const type = request.type ?? 'FLOW';
-  let flow: RunnableFlow | undefined;
-  if (request.flow) {
-    flow = 'resolvedFlow' in request ? request.resolvedFlow : await findRunnableFlow(engine.db, request.flow);
-    if (!flow) {
-      throw new FlowNotFoundError(
-        'name' in request.flow
-          ? `flow '${request.flow.name}' does not exist`
-          : `no flow has the id '${request.flow.id}'`,
-      );
-    }
-  } else if (type === 'FLOW') {
-    throw new Error('startExecution: a FLOW execution needs a flow');
-  }
+  const flow = await flowFor(engine, request);
   const mode = request.mode ?? { kind: 'queue' };
   const parent = request.parent;
 
   return engine.db.transaction().execute(async (trx) => {
     const id = crypto.randomUUID();
-    const inline = mode.kind === 'inline';
-    const execution = await insertExecution(trx, {
-      id,
-      type,
-      name: request.name ?? flow?.name ?? type.toLowerCase(),
-      flow_id: flow?.id ?? null,
-      flow_version: flow?.version ?? null,
-      parent_id: parent?.id ?? null,
-      root_id: parent?.rootId ?? id,
-      node_id: request.nodeId ?? null,
-      status: inline ? 'RUNNING' : 'PENDING',
-      is_productive: parent ? parent.isProductive : (request.isProductive ?? true),
-      input: JSON.stringify(request.input ?? null),
-      code: request.code === undefined ? null : JSON.stringify(request.code),
-      timeout_seconds: request.timeoutSeconds ?? flow?.timeout_seconds ?? 3600,
-      started_by: parent ? { kind: 'parent', id: parent.id } : request.startedBy,
-      ...(inline
-        ? {
-            worker_id: mode.workerId,
-            lease_until: sql<Date>`now() + ${mode.leaseMs} * interval '1 millisecond'`,
-            started_at: sql<Date>`now()`,
-            attempts: 1,
-          }
-        : {}),
-    });
+    const execution = await insertExecution(trx, rowFor(request, flow, id));
     if (parent?.step) {
       const recorded = await recordStep(trx, {
         executionId: parent.id,
@@ -121,4 +84,111 @@ export async function startExecution(
     await announce(trx, statusEvent(execution), mode.kind === 'queue');
     return execution;
   });
+}
+
+/**
+ * Many children of one parent at once (`{ wait: false }` / `{ run: false }` children, which the flow API
+ * collects while user code keeps going): the same rows, journal steps and jobs as startExecution, in
+ * one transaction. Each request carries its id, already handed to user code.
+ */
+export async function startExecutions(
+  engine: EngineHandles,
+  requests: Array<StartExecutionRequest & { id: string }>,
+): Promise<void> {
+  if (requests.length === 0) return;
+  const rows = await Promise.all(
+    requests.map(async (request) => {
+      if (request.mode?.kind === 'inline')
+        throw new Error('startExecutions: inline children start one by one');
+      return rowFor(request, await flowFor(engine, request), request.id);
+    }),
+  );
+  await engine.db.transaction().execute(async (trx) => {
+    const executions = await insertExecutions(trx, rows);
+    const byId = new Map(executions.map((execution) => [execution.id, execution]));
+    const steps = requests.flatMap((request) =>
+      request.parent?.step
+        ? [
+            {
+              executionId: request.parent.id,
+              seq: request.parent.step.seq,
+              kind: request.parent.step.kind,
+              request: request.parent.step.request,
+              status: request.parent.step.status,
+              childId: request.id,
+              result:
+                request.parent.step.status === 'SUCCEEDED'
+                  ? snapshotOf(byId.get(request.id) as Execution)
+                  : undefined,
+            },
+          ]
+        : [],
+    );
+    const recorded = await recordSteps(trx, steps);
+    if (recorded < steps.length)
+      throw new StepAlreadyRecordedError('a step of this batch was already recorded');
+    const queued = requests.filter((request) => (request.mode ?? { kind: 'queue' }).kind === 'queue');
+    await sendExecutionJobs(
+      engine.boss,
+      trx,
+      queued.map((request) => request.id),
+    );
+    await announce(trx, executions.map(statusEvent), queued.length > 0);
+  });
+}
+
+async function flowFor(
+  engine: EngineHandles,
+  request: StartExecutionRequest,
+): Promise<RunnableFlow | undefined> {
+  const type = request.type ?? 'FLOW';
+  if (!request.flow) {
+    if (type === 'FLOW') throw new Error('startExecution: a FLOW execution needs a flow');
+    return undefined;
+  }
+  const flow =
+    'resolvedFlow' in request ? request.resolvedFlow : await findRunnableFlow(engine.db, request.flow);
+  if (!flow) {
+    throw new FlowNotFoundError(
+      'name' in request.flow
+        ? `flow '${request.flow.name}' does not exist`
+        : `no flow has the id '${request.flow.id}'`,
+    );
+  }
+  return flow;
+}
+
+function rowFor(
+  request: StartExecutionRequest,
+  flow: RunnableFlow | undefined,
+  id: string,
+): InsertObject<Database, 'executions'> {
+  const type = request.type ?? 'FLOW';
+  const mode = request.mode ?? { kind: 'queue' };
+  const parent = request.parent;
+  const inline = mode.kind === 'inline';
+  return {
+    id,
+    type,
+    name: request.name ?? flow?.name ?? type.toLowerCase(),
+    flow_id: flow?.id ?? null,
+    flow_version: flow?.version ?? null,
+    parent_id: parent?.id ?? null,
+    root_id: parent?.rootId ?? id,
+    node_id: request.nodeId ?? null,
+    status: inline ? 'RUNNING' : 'PENDING',
+    is_productive: parent ? parent.isProductive : (request.isProductive ?? true),
+    input: JSON.stringify(request.input ?? null),
+    code: request.code === undefined ? null : JSON.stringify(request.code),
+    timeout_seconds: request.timeoutSeconds ?? flow?.timeout_seconds ?? 3600,
+    started_by: parent ? { kind: 'parent', id: parent.id } : request.startedBy,
+    ...(mode.kind === 'inline'
+      ? {
+          worker_id: mode.workerId,
+          lease_until: sql<Date>`now() + ${mode.leaseMs} * interval '1 millisecond'`,
+          started_at: sql<Date>`now()`,
+          attempts: 1,
+        }
+      : {}),
+  };
 }

@@ -341,6 +341,7 @@ export class Worker implements RuntimeServices {
     };
     const sourceName =
       execution.type === 'SCRIPT' ? `script-${execution.id.slice(0, 8)}.ts` : `${execution.name}.ts`;
+    const host = createHost(run, this);
     const outcome = await this.pool.run(
       {
         code: compiledModule.code,
@@ -349,9 +350,10 @@ export class Worker implements RuntimeServices {
         context,
         timeoutMs: execution.timeout_seconds * 1000,
       },
-      createHost(run, this),
+      host,
       { signal: run.abort.signal },
     );
+    if (!run.halted || run.endIntent) await host.flush();
     await this.settle(run, outcome);
   }
 

@@ -24,6 +24,18 @@ export async function insertExecution(
   return conn.insertInto('executions').values(values).returningAll().executeTakeFirstOrThrow();
 }
 
+export async function insertExecutions(
+  conn: Conn,
+  values: ReadonlyArray<InsertObject<Database, 'executions'>>,
+): Promise<Execution[]> {
+  if (values.length === 0) return [];
+  return conn
+    .insertInto('executions')
+    .values([...values])
+    .returningAll()
+    .execute();
+}
+
 export async function getExecution(conn: Conn, id: string): Promise<Execution | undefined> {
   return conn.selectFrom('executions').selectAll().where('id', '=', id).executeTakeFirst();
 }

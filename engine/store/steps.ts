@@ -46,6 +46,28 @@ export async function recordStep(conn: Conn, step: NewStep): Promise<boolean> {
   return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
 }
 
+/** Records several steps at once; returns how many were new (see recordStep). */
+export async function recordSteps(conn: Conn, steps: readonly NewStep[]): Promise<number> {
+  if (steps.length === 0) return 0;
+  const result = await conn
+    .insertInto('execution_steps')
+    .values(
+      steps.map((step) => ({
+        execution_id: step.executionId,
+        seq: step.seq,
+        kind: step.kind,
+        request: JSON.stringify(step.request ?? null),
+        result: step.result === undefined ? null : JSON.stringify(step.result),
+        status: step.status,
+        child_id: step.childId ?? null,
+        ended_at: step.status !== 'STARTED' ? sql<Date>`now()` : null,
+      })),
+    )
+    .onConflict((oc) => oc.columns(['execution_id', 'seq']).doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n);
+}
+
 /** Completes a STARTED step with its result (or its error, status FAILED). */
 export async function completeStep(
   conn: Conn,
