@@ -28,7 +28,10 @@ export async function serve(options: { dev: boolean; onStop?: () => Promise<void
   const app = next({ dev: options.dev, dir: root, hostname: 'localhost', port: web.port });
   await app.prepare();
   const handle = app.getRequestHandler();
-  const server = http.createServer((req, res) => void handle(req, res));
+  const server = http.createServer((req, res) => {
+    recordClientAddress(req);
+    void handle(req, res);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(web.port, resolve);
@@ -50,4 +53,16 @@ function buildApp(): void {
     stdio: 'inherit',
   });
   if (build.status !== 0) throw new Error('next build failed');
+}
+
+/**
+ * Appends the peer's own address to X-Forwarded-For, so the last entry (which the sign-in rate limit
+ * reads) is one the client cannot choose; a forwarded chain from a proxy in front stays before it.
+ */
+function recordClientAddress(req: http.IncomingMessage): void {
+  const peer = req.socket.remoteAddress;
+  if (!peer) return;
+  const forwarded = req.headers['x-forwarded-for'];
+  const chain = Array.isArray(forwarded) ? forwarded.join(', ') : forwarded;
+  req.headers['x-forwarded-for'] = chain ? `${chain}, ${peer}` : peer;
 }
