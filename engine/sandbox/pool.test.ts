@@ -238,6 +238,19 @@ describe('the pool', () => {
     await expect.poll(() => isAlive(runnerPid), { timeout: 10_000 }).toBe(false);
   });
 
+  it('fails jobs with a clear error when no runner can start, instead of waiting forever', async () => {
+    const broken = await createSandboxPool({ minIdle: 1, max: 2, runnerUser: { uid: -1, gid: -1 } });
+    try {
+      expect(await broken.run(job('return 1;'), recordingHost().host)).toMatchObject({
+        ok: false,
+        reason: 'crash',
+        error: { name: 'SandboxStartError', message: expect.stringContaining('could not start') },
+      });
+    } finally {
+      await broken.close();
+    }
+  });
+
   it('ends running and waiting jobs when it closes, and refuses new ones', async () => {
     const closing = await createSandboxPool({ minIdle: 0, max: 1, testing: probeRunner });
     const { host, calls } = recordingHost();

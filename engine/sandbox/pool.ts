@@ -169,8 +169,9 @@ class RunnerPool implements SandboxPool {
 
   /** Keeps `minIdle` runners idle or starting, within `max`. */
   replenish(): void {
-    if (this.closed || this.startTrouble) return;
+    if (this.closed) return;
     while (
+      !this.startTrouble &&
       this.idle.length + this.starting < this.settings.minIdle &&
       this.runners.size < this.settings.max
     ) {
@@ -217,8 +218,16 @@ class RunnerPool implements SandboxPool {
 
   private spawn(): void {
     const { heapMb, runnerUser } = this.settings;
+    let child: ChildProcess;
+    try {
+      child = forkRunner(this.runnerFile, heapMb, runnerUser);
+    } catch (error) {
+      this.startFailed(
+        `a sandbox runner could not start (${error instanceof Error ? error.message : String(error)})`,
+      );
+      return;
+    }
     this.starting++;
-    const child = forkRunner(this.runnerFile, heapMb, runnerUser);
     const runner: Runner = { child, state: 'starting', jobsRun: 0, stderrTail: '' };
     this.runners.add(runner);
     child.stdout?.resume(); // drained, never shown: anything the user prints goes through console -> onConsole
@@ -456,21 +465,20 @@ class RunnerPool implements SandboxPool {
     if (idleIndex >= 0) this.idle.splice(idleIndex, 1);
     if (wasStarting) {
       this.starting--;
-      if (!runner.killedFor) {
-        this.startTrouble = true;
-        // Waiting jobs would otherwise wait forever for a runner that cannot start.
-        const error = {
-          name: 'SandboxStartError',
-          message: `a sandbox runner could not start (${describeEnd(code, signal)})`,
-        };
-        for (const waiter of this.waiters.splice(0)) waiter.fail(error);
-      }
+      if (!runner.killedFor)
+        this.startFailed(`a sandbox runner could not start (${describeEnd(code, signal)})`);
     }
     const running = runner.current;
     if (running && !running.settled) running.settle(this.lostRunnerOutcome(runner, code, signal));
     runner.current = undefined;
     this.replenish();
     this.startForWaiters();
+  }
+
+  /** Waiting jobs would otherwise wait forever for a runner that cannot start. */
+  private startFailed(message: string): void {
+    this.startTrouble = true;
+    for (const waiter of this.waiters.splice(0)) waiter.fail({ name: 'SandboxStartError', message });
   }
 
   private lostRunnerOutcome(
