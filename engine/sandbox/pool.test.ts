@@ -238,6 +238,12 @@ describe('the pool', () => {
     await expect.poll(() => isAlive(runnerPid), { timeout: 10_000 }).toBe(false);
   });
 
+  it('throws at once on a malformed job, naming the field', async () => {
+    await expect(pool.run(job('return 1;', { timeoutMs: Number.NaN }), recordingHost().host)).rejects.toThrow(
+      /invalid sandbox job: timeoutMs/,
+    );
+  });
+
   it('fails jobs with a clear error when no runner can start, instead of waiting forever', async () => {
     const broken = await createSandboxPool({ minIdle: 1, max: 2, runnerUser: { uid: -1, gid: -1 } });
     try {

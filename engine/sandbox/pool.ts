@@ -7,6 +7,7 @@ import {
   type SpawnOptions,
 } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
+import { z } from 'zod';
 import { runnerBundle, type RunnerBundleOptions } from './bundle';
 import { ModuleLoadError, prepareModule, type PreparedModule } from './module';
 import { readFile } from 'node:fs/promises';
@@ -70,6 +71,14 @@ type Runner = {
 
 type Waiter = { take(runner: Runner): void; fail(error: SandboxError): void };
 
+/** A job comes from the runtime, not from users: a bad one is a programming error, thrown at once. */
+const jobSchema = z.object({
+  code: z.string(),
+  sourceName: z.string().min(1),
+  sourceMap: z.string().optional(),
+  timeoutMs: z.union([z.number().nonnegative(), z.literal(Infinity)]),
+});
+
 const stderrTailLimit = 4096;
 const memoryWatchMs = 100;
 const maxTimerMs = 2 ** 31 - 1;
@@ -126,6 +135,11 @@ class RunnerPool implements SandboxPool {
     options: { signal?: AbortSignal } = {},
   ): Promise<SandboxOutcome> {
     const { signal } = options;
+    const checked = jobSchema.safeParse(job);
+    if (!checked.success) {
+      const issue = checked.error.issues[0];
+      throw new TypeError(`invalid sandbox job: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}`);
+    }
     if (this.closed) return failure('crash', 'SandboxClosedError', 'the sandbox pool is closed');
     if (signal?.aborted) return cancelled();
 
