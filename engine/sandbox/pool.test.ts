@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandboxPool } from './pool';
+import { mapJobStack } from './stack';
 import { SandboxSuspend } from './suspend';
 import type { SandboxHost, SandboxJob, SandboxOutcome, SandboxPool } from './types';
 
@@ -683,5 +684,24 @@ describe('stack traces', () => {
     expect(frames[2]).toMatch(/^\s+at (Object\.)?handler \(flow:my-flow@v2:10:\d+\)$/);
     expect(frames).toHaveLength(3);
     expect(outcome.error.stack).not.toMatch(/runner|node:internal|\/tmp\//);
+  });
+
+  it('show user code only its own frames, and map them with mapJobStack', async () => {
+    const source =
+      'export default async function handler(): Promise<string> {\n  const e = new Error("seen");\n  return e.stack ?? "";\n}';
+    const compiled = await transform(source, {
+      loader: 'ts',
+      format: 'esm',
+      sourcemap: 'external',
+      sourcefile: 'f.ts',
+    });
+    const mapped = { code: compiled.code, sourceMap: compiled.map, sourceName: 'flow:seen@v1' };
+    const outcome = await pool.run(job('', mapped), recordingHost().host);
+    if (!outcome.ok) throw new Error(outcome.error.message);
+    const stack = String(outcome.value);
+    expect(stack).toMatch(/^Error: seen\n\s+at (Object\.)?handler \(flow:seen@v1:\d+:\d+\)$/);
+    expect(await mapJobStack(mapped, stack)).toMatch(
+      /^Error: seen\n\s+at (Object\.)?handler \(flow:seen@v1:2:13\)$/,
+    );
   });
 });

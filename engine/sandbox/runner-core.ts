@@ -112,6 +112,11 @@ async function runJob(message: Extract<PoolToRunner, { t: 'run' }>): Promise<voi
   };
   active = job;
   Object.assign(globals, jobGlobals(job));
+  // Stacks that user code sees (and logs) show only its own frames: no paths of the runner or of Node.
+  (job.RealmError as unknown as { prepareStackTrace: unknown }).prepareStackTrace = (
+    error: unknown,
+    frames: NodeJS.CallSite[],
+  ) => formatUserStack(error, frames, job.sourceName);
   try {
     const handler = loadHandler(message.code, message.sourceName, context, job);
     const call = (method: string, args: unknown[]) => callHost(job, method, args);
@@ -227,6 +232,17 @@ function failActiveJob(reason: unknown): void {
   if (active && !active.ended) {
     finishJob(active, { t: 'done', job: active.id, ok: false, error: toWireError(reason) });
   }
+}
+
+function formatUserStack(error: unknown, frames: NodeJS.CallSite[], sourceName: string): string {
+  let header: string;
+  try {
+    header = Error.prototype.toString.call(error);
+  } catch {
+    header = 'Error';
+  }
+  const own = frames.filter((frame) => frame.getFileName() === sourceName);
+  return [header, ...own.map((frame) => `    at ${frame.toString()}`)].join('\n');
 }
 
 function toWireError(value: unknown): WireError {

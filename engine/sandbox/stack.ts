@@ -1,4 +1,5 @@
-import type { PreparedModule } from './module';
+import { prepareModule, type PreparedModule } from './module';
+import type { SandboxJob } from './types';
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -45,4 +46,16 @@ export function mapPosition(
   // A source map may leave generated glue unmapped: then the module's own position is the best we have.
   if (!('lineNumber' in inSource)) return [inModule.lineNumber, inModule.columnNumber];
   return [inSource.lineNumber, inSource.columnNumber];
+}
+
+/**
+ * For the runtime: maps a stack that user code produced inside the sandbox (e.g. `this.log(e.stack)`)
+ * to the user's own lines, as outcomes already are.
+ */
+export async function mapJobStack(
+  job: Pick<SandboxJob, 'code' | 'sourceMap' | 'sourceName'>,
+  stack: string,
+): Promise<string> {
+  const prepared = await prepareModule(job).catch(() => undefined);
+  return mapStack(stack, job.sourceName, prepared);
 }
