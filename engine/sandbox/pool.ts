@@ -64,6 +64,9 @@ type Runner = {
   state: 'starting' | 'idle' | 'busy' | 'gone';
   jobsRun: number;
   stderrTail: string;
+  /** Settles once the pool has seen the runner end ('close', or 'error' for one that never started). */
+  gone: Promise<void>;
+  markGone(): void;
   /** Why the pool killed it, when it did. */
   killedFor?: 'timeout' | 'cancelled' | 'retired' | 'closing' | 'memory';
   current?: RunningJob;
@@ -170,15 +173,9 @@ class RunnerPool implements SandboxPool {
     for (const waiter of this.waiters.splice(0)) {
       waiter.fail({ name: 'SandboxClosedError', message: 'the sandbox pool closed before the job started' });
     }
-    const gone = [...this.runners].map(
-      (runner) =>
-        new Promise<void>((resolve) => {
-          if (runner.state === 'gone') return resolve();
-          runner.child.once('close', () => resolve());
-          this.kill(runner, 'closing');
-        }),
-    );
-    await Promise.all(gone);
+    const runners = [...this.runners];
+    for (const runner of runners) this.kill(runner, 'closing');
+    await Promise.all(runners.map((runner) => runner.gone));
   }
 
   /** Keeps `minIdle` runners idle or starting, within `max`. */
@@ -242,7 +239,9 @@ class RunnerPool implements SandboxPool {
       return;
     }
     this.starting++;
-    const runner: Runner = { child, state: 'starting', jobsRun: 0, stderrTail: '' };
+    let markGone = () => {};
+    const gone = new Promise<void>((resolve) => (markGone = resolve));
+    const runner: Runner = { child, state: 'starting', jobsRun: 0, stderrTail: '', gone, markGone };
     this.runners.add(runner);
     child.stdout?.resume(); // drained, never shown: anything the user prints goes through console -> onConsole
     child.stderr?.setEncoding('utf8');
@@ -474,6 +473,7 @@ class RunnerPool implements SandboxPool {
     if (runner.state === 'gone') return;
     const wasStarting = runner.state === 'starting';
     runner.state = 'gone';
+    runner.markGone();
     this.runners.delete(runner);
     const idleIndex = this.idle.indexOf(runner);
     if (idleIndex >= 0) this.idle.splice(idleIndex, 1);

@@ -130,7 +130,8 @@ async function runJob(message: Extract<PoolToRunner, { t: 'run' }>): Promise<voi
 }
 
 function loadHandler(code: string, sourceName: string, context: vm.Context, job: ActiveJob) {
-  const userModule = { exports: {} as Record<string, unknown> };
+  // Made in the user's realm: the module object is the user's own, not a door into the runner's realm.
+  const userModule = vm.runInContext('({ exports: {} })', context) as { exports: Record<string, unknown> };
   const load = vm.compileFunction(code, ['exports', 'require', 'module'], {
     filename: sourceName,
     parsingContext: context,
