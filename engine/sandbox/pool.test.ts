@@ -1,8 +1,9 @@
 import { transform } from 'esbuild';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSandboxPool } from './pool';
+import { canIsolateNetwork, createSandboxPool } from './pool';
 import { mapJobStack } from './stack';
 import { SandboxSuspend } from './suspend';
 import type { SandboxHost, SandboxJob, SandboxOutcome, SandboxPool } from './types';
@@ -514,6 +515,29 @@ describe('containment', () => {
           expect(outcome).toEqual({ ok: true, value: { uid: 65534, signal: 'EPERM' } });
         } finally {
           await asNobody.close();
+        }
+      },
+    );
+
+    it.runIf(canIsolateNetwork())(
+      'gives runners no network: a listening loopback server cannot be reached',
+      async () => {
+        const server = net.createServer((socket) => socket.end('reached'));
+        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+        const { port } = server.address() as net.AddressInfo;
+        try {
+          const outcome = await open.run(
+            attempt(`
+              return await new Promise((resolve) => {
+                const socket = load('node:net').connect(${port}, '127.0.0.1');
+                socket.on('data', (data) => resolve('connected: ' + data));
+                socket.on('error', (error) => resolve(error.code));
+              });`),
+            recordingHost().host,
+          );
+          expect(outcome).toEqual({ ok: true, value: 'ENETUNREACH' });
+        } finally {
+          await new Promise((resolve) => server.close(resolve));
         }
       },
     );

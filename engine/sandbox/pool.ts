@@ -2,6 +2,7 @@ import {
   execFile,
   fork,
   spawn,
+  spawnSync,
   type ChildProcess,
   type ForkOptions,
   type SpawnOptions,
@@ -528,6 +529,10 @@ class RunnerPool implements SandboxPool {
  * Starts one runner process: empty environment, permission model, heap limit (see docs/sandbox.md).
  * Where util-linux's setpriv exists, the runner also gets a parent-death signal: if the worker dies
  * (kill -9), its runners die with it, even one stuck in `for (;;) {}` that could never notice.
+ * Where the worker may create namespaces (root), the runner also gets a network namespace of its own
+ * with no interface up: Node's permission model leaves the network open, this closes it (no database,
+ * no loopback service, no outside host). The runner then changes to its user through setpriv, since
+ * creating the namespace needs the privileges the user change gives up.
  */
 export function forkRunner(runnerFile: string, heapMb: number, runnerUser?: RunnerUser): ChildProcess {
   const nodeArgs = ['--permission', `--allow-fs-read=${runnerFile}`, `--max-old-space-size=${heapMb}`];
@@ -537,37 +542,82 @@ export function forkRunner(runnerFile: string, heapMb: number, runnerUser?: Runn
     serialization: 'advanced',
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     cwd: '/',
-    ...(runnerUser ? { uid: runnerUser.uid, gid: runnerUser.gid } : {}),
   };
-  const setpriv = findSetpriv();
-  if (setpriv) {
+  if (
+    runnerUser &&
+    !(
+      Number.isInteger(runnerUser.uid) &&
+      runnerUser.uid >= 0 &&
+      Number.isInteger(runnerUser.gid) &&
+      runnerUser.gid >= 0
+    )
+  ) {
+    throw new Error(`invalid runner user ${runnerUser.uid}:${runnerUser.gid}`);
+  }
+  const setpriv = findTool('setpriv');
+  const unshare = setpriv && canIsolateNetwork() ? findTool('unshare') : null;
+  if (setpriv && unshare) {
+    const becomeUser = runnerUser
+      ? ['--reuid', String(runnerUser.uid), '--regid', String(runnerUser.gid), '--clear-groups']
+      : [];
     return spawn(
-      setpriv,
-      ['--pdeathsig', 'SIGKILL', '--', process.execPath, ...nodeArgs, runnerFile],
+      unshare,
+      [
+        '--net',
+        '--',
+        setpriv,
+        ...becomeUser,
+        '--pdeathsig',
+        'SIGKILL',
+        '--',
+        process.execPath,
+        ...nodeArgs,
+        runnerFile,
+      ],
       options,
     );
   }
-  return fork(runnerFile, [], { ...options, execArgv: nodeArgs } as ForkOptions);
+  const userOptions = runnerUser ? { uid: runnerUser.uid, gid: runnerUser.gid } : {};
+  if (setpriv) {
+    return spawn(setpriv, ['--pdeathsig', 'SIGKILL', '--', process.execPath, ...nodeArgs, runnerFile], {
+      ...options,
+      ...userOptions,
+    });
+  }
+  return fork(runnerFile, [], { ...options, ...userOptions, execArgv: nodeArgs } as ForkOptions);
 }
 
-let setprivPath: string | null | undefined;
+const toolPaths = new Map<string, string | null>();
 
-function findSetpriv(): string | null {
-  if (setprivPath === undefined) {
-    setprivPath = null;
+function findTool(name: 'setpriv' | 'unshare'): string | null {
+  if (!toolPaths.has(name)) {
+    let found: string | null = null;
     if (process.platform === 'linux') {
-      for (const candidate of ['/usr/bin/setpriv', '/bin/setpriv']) {
+      for (const candidate of [`/usr/bin/${name}`, `/bin/${name}`]) {
         try {
           accessSync(candidate, constants.X_OK);
-          setprivPath = candidate;
+          found = candidate;
           break;
         } catch {
           // not here
         }
       }
     }
+    toolPaths.set(name, found);
   }
-  return setprivPath;
+  return toolPaths.get(name) ?? null;
+}
+
+let networkIsolation: boolean | undefined;
+
+/** Whether this process may create a network namespace (root, outside a container that forbids it). */
+export function canIsolateNetwork(): boolean {
+  if (networkIsolation === undefined) {
+    const unshare = findTool('unshare');
+    networkIsolation =
+      unshare !== null && spawnSync(unshare, ['--net', '--', 'true'], { stdio: 'ignore' }).status === 0;
+  }
+  return networkIsolation;
 }
 
 async function chooseRunnerUser(
