@@ -2,12 +2,13 @@
 
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
-import { ConnectionsIcon, ExecutionsIcon, FlowsIcon, SettingsIcon } from '../ui/icons';
+import { ApiIcon, ConnectionsIcon, ExecutionsIcon, FlowsIcon, SettingsIcon } from '../ui/icons';
 
 const links = [
   { href: '/flows', label: 'Flows', Icon: FlowsIcon },
   { href: '/executions', label: 'Executions', Icon: ExecutionsIcon },
   { href: '/connections', label: 'Connections', Icon: ConnectionsIcon },
+  { href: '/api-docs', label: 'REST API', Icon: ApiIcon },
   { href: '/settings', label: 'Settings', Icon: SettingsIcon },
 ];
 

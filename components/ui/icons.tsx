@@ -59,3 +59,9 @@ export const KeyIcon = (p: SVGProps<SVGSVGElement>) => (
     <path d="M10.8 12.2L20 3M16 7l3 3M14 9l2 2" />
   </Icon>
 );
+
+export const ApiIcon = (p: SVGProps<SVGSVGElement>) => (
+  <Icon {...p}>
+    <path d="M8 7l-5 5 5 5M16 7l5 5-5 5M13.5 5l-3 14" />
+  </Icon>
+);

@@ -1,19 +1,14 @@
 import type { Metadata } from 'next';
+import { Suspense } from 'react';
+import { ExecutionList } from '@/components/executions/ExecutionList';
 
 export const metadata: Metadata = { title: 'Executions' };
 
 export default function ExecutionsPage() {
+  // The list reads its filters from the address; Suspense lets Next render the page around that.
   return (
-    <div className="page">
-      <header className="page-header">
-        <div>
-          <h1>Executions</h1>
-          <p>Every run of a flow, with its status, input, output and children.</p>
-        </div>
-      </header>
-      <div className="card placeholder">
-        The executions list arrives with the execution engine (issue 3) and its pages (issue 4).
-      </div>
-    </div>
+    <Suspense>
+      <ExecutionList />
+    </Suspense>
   );
 }

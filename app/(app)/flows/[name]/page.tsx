@@ -1,9 +1,11 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
-import { formatDateTime } from '@/components/ui/time';
 import { TRPCError } from '@trpc/server';
+import { CodeFlowEditor } from '@/components/flows/CodeFlowEditor';
+import { formatDateTime } from '@/components/ui/time';
 import { getServerCaller } from '@/server/caller';
+import { readFlowApiTypes } from './flow-api-types';
 
 type Props = { params: Promise<{ name: string }> };
 
@@ -29,9 +31,19 @@ async function loadFlow(name: string) {
   }
 }
 
-/** A flow's record and source. The code editor (engine issue) takes this page over. */
+/** A code flow opens in the editor; other kinds show their record until their editor exists. */
 export default async function FlowPage({ params }: Props) {
   const flow = await loadFlow(flowNameFrom((await params).name));
+  if (flow.kind === 'code') {
+    return (
+      <CodeFlowEditor
+        // A new key per flow and version: the editor starts again from the stored code after a rename or reload.
+        key={`${flow.id}:${flow.version}`}
+        flow={{ name: flow.name, version: flow.version, code: flow.code ?? '' }}
+        flowApiTypes={await readFlowApiTypes()}
+      />
+    );
+  }
   return (
     <div className="page">
       <header className="page-header">
@@ -63,11 +75,6 @@ export default async function FlowPage({ params }: Props) {
             </div>
           </dl>
         </div>
-        {flow.kind === 'code' && (
-          <pre className="code-block" aria-label="Flow code">
-            <code>{flow.code}</code>
-          </pre>
-        )}
       </section>
     </div>
   );

@@ -1,0 +1,108 @@
+'use client';
+
+import { useState } from 'react';
+import { Dialog } from '../ui/Dialog';
+import styles from './editor.module.css';
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** '' means no input (null); anything else must be JSON. */
+export function parseInput(text: string): { ok: true; value: JsonValue } | { ok: false; message: string } {
+  if (text.trim() === '') return { ok: true, value: null };
+  try {
+    return { ok: true, value: JSON.parse(text) as JsonValue };
+  } catch (error) {
+    return { ok: false, message: `The input is not valid JSON: ${(error as Error).message}` };
+  }
+}
+
+/** Asks for the input of a run; the JSON is checked here, so a typo never reaches the server. */
+export function RunDialog({
+  open,
+  productive,
+  flowName,
+  version,
+  unsaved,
+  pending,
+  error,
+  onRun,
+  onClose,
+}: {
+  open: boolean;
+  productive: boolean;
+  flowName: string;
+  version: number;
+  unsaved: boolean;
+  pending: boolean;
+  error: string | null;
+  onRun: (input: JsonValue) => void;
+  onClose: () => void;
+}) {
+  const [text, setText] = useState('{}');
+  const [parseError, setParseError] = useState<string | null>(null);
+
+  const submit = () => {
+    const parsed = parseInput(text);
+    if (!parsed.ok) {
+      setParseError(parsed.message);
+      return;
+    }
+    setParseError(null);
+    onRun(parsed.value);
+  };
+
+  const shownError = parseError ?? error;
+  return (
+    <Dialog
+      open={open}
+      title={productive ? `Run ${flowName}` : `Run ${flowName} in dev mode`}
+      onClose={onClose}
+    >
+      <form
+        className="stack"
+        onSubmit={(event) => {
+          event.preventDefault();
+          submit();
+        }}
+      >
+        <p className="muted">
+          Runs version {version}
+          {productive ? '' : ' in dev mode (its children run in dev mode too)'}.
+          {unsaved && ' Your unsaved changes are not part of this run: save first to include them.'}
+        </p>
+        <div className="field">
+          <label htmlFor="run-input">Input (JSON)</label>
+          <textarea
+            id="run-input"
+            className={`input ${styles.inputJson}`}
+            value={text}
+            rows={8}
+            spellCheck={false}
+            aria-invalid={parseError ? true : undefined}
+            aria-describedby="run-input-hint"
+            onChange={(event) => {
+              setText(event.target.value);
+              setParseError(null);
+            }}
+          />
+          <span id="run-input-hint" className="field-hint">
+            The flow reads it as <code>this.input</code>. Leave it empty for no input.
+          </span>
+        </div>
+        {shownError && (
+          <p className="alert" role="alert">
+            {shownError}
+          </p>
+        )}
+        <div className="dialog-actions">
+          <button type="button" className="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="button button-primary" disabled={pending}>
+            {pending ? 'Starting…' : productive ? 'Run' : 'Run in dev mode'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,231 @@
+'use client';
+
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { inferRouterOutputs } from '@trpc/server';
+import Link from 'next/link';
+import { useState } from 'react';
+import type { AppRouter } from '@/server/routers/_app';
+import { useTRPC } from '../trpc';
+import { ConfirmDialog } from '../ui/Dialog';
+import { errorMessage } from '../ui/errors';
+import { formatDateTime } from '../ui/time';
+import { DevBadge, StatusBadge } from './Badges';
+import { ExecutionTree } from './ExecutionTree';
+import styles from './executions.module.css';
+import { elapsedMs, formatDuration, isEndedStatus } from './format';
+import { JsonBlock } from './JsonBlock';
+import { ExecutionLogs } from './ExecutionLogs';
+
+export type ExecutionDetails = inferRouterOutputs<AppRouter>['executions']['get'];
+
+/** While anything in the tree runs, the page refreshes itself this often (live updates come later). */
+const AUTO_REFRESH_MS = 1500;
+
+function dateTime(iso: string | null): string {
+  return iso ? formatDateTime(new Date(iso)) : '—';
+}
+
+function startedByText(startedBy: { kind: string; id?: string }): string {
+  switch (startedBy.kind) {
+    case 'user':
+      return 'a user, from the app';
+    case 'token':
+      return 'the REST API (token)';
+    case 'parent':
+      return 'its parent execution';
+    default:
+      return startedBy.kind;
+  }
+}
+
+export function ExecutionDetail({ id, initial }: { id: string; initial: ExecutionDetails }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const query = useQuery(
+    trpc.executions.get.queryOptions(
+      { id },
+      {
+        initialData: initial,
+        refetchInterval: (q) =>
+          q.state.data && q.state.data.tree.some((node) => !isEndedStatus(node.status))
+            ? AUTO_REFRESH_MS
+            : false,
+      },
+    ),
+  );
+  const [confirmingCancel, setConfirmingCancel] = useState(false);
+  const cancel = useMutation(
+    trpc.executions.cancel.mutationOptions({
+      onSuccess: async () => {
+        await queryClient.invalidateQueries({ queryKey: trpc.executions.get.queryKey({ id }) });
+        setConfirmingCancel(false);
+      },
+    }),
+  );
+
+  const { execution, tree, logs, logsTruncated, flowName } = query.data;
+  const ended = isEndedStatus(execution.status);
+  const duration = elapsedMs(execution.started_at, execution.ended_at);
+
+  return (
+    <div className="page">
+      <header className="page-header">
+        <div>
+          <div className="breadcrumb">
+            <Link href="/executions">Executions</Link> /
+          </div>
+          <h1>{execution.name}</h1>
+          <div className={styles.headerBadges}>
+            <span data-testid="execution-status">
+              <StatusBadge status={execution.status} />
+            </span>
+            <DevBadge isProductive={execution.is_productive} />
+            <span className="badge">{execution.type}</span>
+            <span className={styles.id} title="Execution id">
+              {execution.id}
+            </span>
+          </div>
+        </div>
+        <div className={styles.headerActions}>
+          <button
+            type="button"
+            className="button"
+            onClick={() => void query.refetch()}
+            disabled={query.isFetching}
+          >
+            {query.isFetching ? 'Refreshing…' : 'Refresh'}
+          </button>
+          {!ended && (
+            <button type="button" className="button button-danger" onClick={() => setConfirmingCancel(true)}>
+              Cancel
+            </button>
+          )}
+        </div>
+      </header>
+
+      {query.isError && (
+        <p className="alert" role="alert">
+          Could not refresh: {errorMessage(query.error)}
+        </p>
+      )}
+
+      <section className="card">
+        <div className="card-body">
+          <dl className="meta">
+            <div>
+              <dt>Flow</dt>
+              <dd>
+                {flowName ? (
+                  <Link href={`/flows/${encodeURIComponent(flowName)}`}>
+                    {flowName}
+                    {execution.flow_version !== null && ` v${execution.flow_version}`}
+                  </Link>
+                ) : execution.flow_id ? (
+                  <span className="muted">deleted flow</span>
+                ) : (
+                  <span className="muted">—</span>
+                )}
+              </dd>
+            </div>
+            <div>
+              <dt>Created</dt>
+              <dd>{dateTime(execution.created_at)}</dd>
+            </div>
+            <div>
+              <dt>Ended</dt>
+              <dd>{ended ? dateTime(execution.ended_at) : <span className="muted">not yet</span>}</dd>
+            </div>
+            <div>
+              <dt>{ended ? 'Duration' : 'Running for'}</dt>
+              <dd>{duration === null ? '—' : formatDuration(duration)}</dd>
+            </div>
+            <div>
+              <dt>Started by</dt>
+              <dd>{startedByText(execution.started_by)}</dd>
+            </div>
+            <div>
+              <dt>Mode</dt>
+              <dd>{execution.is_productive ? 'Productive' : 'Dev mode'}</dd>
+            </div>
+            {execution.parent_id && (
+              <div>
+                <dt>Parent</dt>
+                <dd>
+                  <Link href={`/executions/${execution.parent_id}`}>parent execution</Link>
+                </dd>
+              </div>
+            )}
+          </dl>
+        </div>
+      </section>
+
+      {(execution.message || execution.error) && (
+        <section className={styles.section} aria-label="Result">
+          {execution.message && (
+            <p className={styles.message} data-testid="execution-message">
+              {execution.message}
+            </p>
+          )}
+          {execution.error && (
+            <div className={styles.errorBox} role="alert" aria-label="Error">
+              <div className={styles.errorHead}>
+                {execution.error.name}: {execution.error.message}
+              </div>
+              {execution.error.stack && (
+                <pre className={styles.errorStack}>
+                  <code>{execution.error.stack}</code>
+                </pre>
+              )}
+            </div>
+          )}
+        </section>
+      )}
+
+      <div className={styles.grid}>
+        <section className={styles.section} aria-label="Input">
+          <h2 className={styles.sectionTitle}>Input</h2>
+          <JsonBlock value={execution.input_value} label="Input value" emptyText="No input" />
+        </section>
+        <section className={styles.section} aria-label="Output">
+          <h2 className={styles.sectionTitle}>Output</h2>
+          <JsonBlock
+            value={execution.output_value}
+            label="Output value"
+            emptyText={ended ? 'No output' : 'No output yet'}
+          />
+        </section>
+      </div>
+
+      <section className={styles.section} aria-label="Executions in this tree">
+        <h2 className={styles.sectionTitle}>Tree</h2>
+        <div className="card card-body">
+          <ExecutionTree nodes={tree} currentId={execution.id} />
+        </div>
+      </section>
+
+      <section className={styles.section} aria-label="Logs">
+        <h2 className={styles.sectionTitle}>Logs</h2>
+        <ExecutionLogs logs={logs} truncated={logsTruncated} />
+      </section>
+
+      <ConfirmDialog
+        open={confirmingCancel}
+        title="Cancel execution?"
+        message={
+          <>
+            <strong>{execution.name}</strong> and every unfinished execution below it end as ENDED_CANCELLED.
+            This cannot be undone.
+          </>
+        }
+        confirmLabel="Cancel execution"
+        pending={cancel.isPending}
+        error={cancel.error ? errorMessage(cancel.error) : null}
+        onConfirm={() => cancel.mutate({ id })}
+        onClose={() => {
+          setConfirmingCancel(false);
+          cancel.reset();
+        }}
+      />
+    </div>
+  );
+}

@@ -1,0 +1,237 @@
+'use client';
+
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import Link from 'next/link';
+import { usePathname, useRouter, useSearchParams } from 'next/navigation';
+import { useTRPC } from '../trpc';
+import { errorMessage } from '../ui/errors';
+import { ExecutionsIcon } from '../ui/icons';
+import { formatDateTime, timeAgo } from '../ui/time';
+import { DevBadge, StatusBadge } from './Badges';
+import styles from './executions.module.css';
+import { elapsedMs, formatDuration } from './format';
+
+const STATUSES = [
+  'PENDING',
+  'RUNNING',
+  'WAITING',
+  'PAUSED',
+  'ENDED_SUCCESS',
+  'ENDED_ERROR',
+  'ENDED_CANCELLED',
+] as const;
+const TYPES = ['FLOW', 'SCRIPT', 'CONNECTION', 'SCHEDULE', 'WEBHOOK'] as const;
+const MODES = ['productive', 'dev'] as const;
+const PAGE_SIZE = 50;
+
+type Status = (typeof STATUSES)[number];
+type ExecutionType = (typeof TYPES)[number];
+type Mode = (typeof MODES)[number];
+
+function oneOf<T extends string>(options: readonly T[], value: string | null): T | undefined {
+  return options.find((option) => option === value);
+}
+
+/** Filters live in the address (?flow=&status=&type=&mode=), so a filtered list can be shared and reloaded. */
+function useFilters() {
+  const params = useSearchParams();
+  const router = useRouter();
+  const pathname = usePathname();
+  const filters = {
+    flowId: params.get('flow') || undefined,
+    status: oneOf<Status>(STATUSES, params.get('status')),
+    type: oneOf<ExecutionType>(TYPES, params.get('type')),
+    mode: oneOf<Mode>(MODES, params.get('mode')),
+  };
+  const set = (name: 'flow' | 'status' | 'type' | 'mode', value: string) => {
+    const next = new URLSearchParams(params);
+    if (value) next.set(name, value);
+    else next.delete(name);
+    const query = next.toString();
+    router.replace(query ? `${pathname}?${query}` : pathname, { scroll: false });
+  };
+  return { filters, set };
+}
+
+export function ExecutionList() {
+  const trpc = useTRPC();
+  const { filters, set } = useFilters();
+  const flows = useQuery(trpc.flows.list.queryOptions());
+  const executions = useInfiniteQuery(
+    trpc.executions.list.infiniteQueryOptions(
+      {
+        flowId: filters.flowId,
+        status: filters.status ? [filters.status] : undefined,
+        type: filters.type ? [filters.type] : undefined,
+        mode: filters.mode,
+        limit: PAGE_SIZE,
+      },
+      { getNextPageParam: (page) => page.nextCursor },
+    ),
+  );
+  const rows = executions.data?.pages.flatMap((page) => page.items) ?? [];
+  const filtered = Boolean(filters.flowId || filters.status || filters.type || filters.mode);
+
+  return (
+    <div className="page">
+      <header className="page-header">
+        <div>
+          <h1>Executions</h1>
+          <p>Every run of a flow, latest first, with its status, mode and children.</p>
+        </div>
+        <button
+          type="button"
+          className="button"
+          onClick={() => void executions.refetch()}
+          disabled={executions.isFetching}
+        >
+          {executions.isFetching && !executions.isFetchingNextPage ? 'Refreshing…' : 'Refresh'}
+        </button>
+      </header>
+
+      <section className="card" aria-label="Executions">
+        <div className={styles.filters} role="group" aria-label="Filters">
+          <label className="field">
+            <span className={styles.filterLabel}>Flow</span>
+            <select
+              className={styles.select}
+              value={filters.flowId ?? ''}
+              onChange={(event) => set('flow', event.target.value)}
+            >
+              <option value="">All flows</option>
+              {flows.data?.map((flow) => (
+                <option key={flow.id} value={flow.id}>
+                  {flow.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="field">
+            <span className={styles.filterLabel}>Status</span>
+            <select
+              className={styles.select}
+              value={filters.status ?? ''}
+              onChange={(event) => set('status', event.target.value)}
+            >
+              <option value="">Any status</option>
+              {STATUSES.map((status) => (
+                <option key={status} value={status}>
+                  {status}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="field">
+            <span className={styles.filterLabel}>Type</span>
+            <select
+              className={styles.select}
+              value={filters.type ?? ''}
+              onChange={(event) => set('type', event.target.value)}
+            >
+              <option value="">Any type</option>
+              {TYPES.map((type) => (
+                <option key={type} value={type}>
+                  {type}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="field">
+            <span className={styles.filterLabel}>Mode</span>
+            <select
+              className={styles.select}
+              value={filters.mode ?? ''}
+              onChange={(event) => set('mode', event.target.value)}
+            >
+              <option value="">Productive and dev</option>
+              <option value="productive">Productive</option>
+              <option value="dev">Dev mode</option>
+            </select>
+          </label>
+        </div>
+
+        {executions.isPending && <div className="placeholder">Loading executions…</div>}
+        {executions.isError && (
+          <div className="card-body">
+            <p className="alert" role="alert">
+              Could not load the executions: {errorMessage(executions.error)}
+            </p>
+          </div>
+        )}
+        {executions.isSuccess && rows.length === 0 && (
+          <div className="empty">
+            <div className="empty-icon">
+              <ExecutionsIcon width={24} height={24} />
+            </div>
+            <h2>{filtered ? 'No executions match these filters' : 'No executions yet'}</h2>
+            <p>
+              {filtered
+                ? 'Change or clear a filter to see more.'
+                : 'Open a flow and press Run, or start one over the REST API: each run becomes an execution here.'}
+            </p>
+          </div>
+        )}
+        {rows.length > 0 && (
+          <table className="table">
+            <thead>
+              <tr>
+                <th>Status</th>
+                <th>Name</th>
+                <th>Type</th>
+                <th>Mode</th>
+                <th>Started</th>
+                <th>Duration</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((execution) => {
+                const duration = elapsedMs(execution.started_at, execution.ended_at);
+                const created = new Date(execution.created_at);
+                return (
+                  <tr key={execution.id} data-testid="execution-row">
+                    <td>
+                      <StatusBadge status={execution.status} />
+                    </td>
+                    <td className="name-cell">
+                      <Link href={`/executions/${execution.id}`}>{execution.name}</Link>
+                      {execution.flow_version !== null && (
+                        <span className="muted"> v{execution.flow_version}</span>
+                      )}
+                    </td>
+                    <td className="muted">{execution.type}</td>
+                    <td>
+                      {execution.is_productive ? (
+                        <span className="muted">Productive</span>
+                      ) : (
+                        <DevBadge isProductive={false} />
+                      )}
+                    </td>
+                    <td className="muted" title={formatDateTime(created)}>
+                      {timeAgo(created)}
+                    </td>
+                    <td className="muted">
+                      {duration === null ? '—' : formatDuration(duration)}
+                      {duration !== null && !execution.ended_at ? ' so far' : ''}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        )}
+        {executions.hasNextPage && (
+          <div className={styles.more}>
+            <button
+              type="button"
+              className="button"
+              onClick={() => void executions.fetchNextPage()}
+              disabled={executions.isFetchingNextPage}
+            >
+              {executions.isFetchingNextPage ? 'Loading…' : 'Load more'}
+            </button>
+          </div>
+        )}
+      </section>
+    </div>
+  );
+}

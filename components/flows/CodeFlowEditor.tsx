@@ -1,0 +1,166 @@
+'use client';
+
+import { useMutation } from '@tanstack/react-query';
+import Link from 'next/link';
+import { useRouter } from 'next/navigation';
+import { useCallback, useEffect, useState } from 'react';
+import { CodeEditor, type SourceMarker } from '../editor/CodeEditor';
+import styles from '../editor/editor.module.css';
+import { RunDialog } from '../editor/RunDialog';
+import { useTRPC } from '../trpc';
+import { errorMessage } from '../ui/errors';
+
+/** FlowSyntaxError's message is "syntax error at line L, column C: ..." (engine/flows/compile.ts). */
+function syntaxMarker(message: string): SourceMarker | null {
+  const match = /line (\d+), column (\d+)/.exec(message);
+  if (!match) return null;
+  return { line: Number(match[1]), column: Number(match[2]), message };
+}
+
+type SaveState = { kind: 'idle' } | { kind: 'saved'; version: number } | { kind: 'error'; message: string };
+
+export function CodeFlowEditor({
+  flow,
+  flowApiTypes,
+}: {
+  flow: { name: string; version: number; code: string };
+  flowApiTypes: string | null;
+}) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const [code, setCode] = useState(flow.code);
+  const [savedCode, setSavedCode] = useState(flow.code);
+  const [version, setVersion] = useState(flow.version);
+  const [saveState, setSaveState] = useState<SaveState>({ kind: 'idle' });
+  const [serverError, setServerError] = useState<SourceMarker | null>(null);
+  const [running, setRunning] = useState<null | { productive: boolean }>(null);
+  const unsaved = code !== savedCode;
+
+  const save = useMutation(
+    trpc.flows.saveCode.mutationOptions({
+      onSuccess: (result, variables) => {
+        setSavedCode(variables.code);
+        setVersion(result.version);
+        setSaveState({ kind: 'saved', version: result.version });
+        setServerError(null);
+      },
+      onError: (error) => {
+        const message = errorMessage(error);
+        setSaveState({ kind: 'error', message });
+        setServerError(syntaxMarker(message));
+      },
+    }),
+  );
+  const run = useMutation(
+    trpc.flows.run.mutationOptions({ onSuccess: ({ id }) => router.push(`/executions/${id}`) }),
+  );
+
+  const { mutate: saveCode, isPending: saving } = save;
+  const saveNow = useCallback(() => {
+    if (!saving) saveCode({ name: flow.name, code });
+  }, [saveCode, saving, flow.name, code]);
+
+  // Ctrl/Cmd+S anywhere on the page (the editor binds it too, for when it has the focus).
+  useEffect(() => {
+    const onKeyDown = (event: KeyboardEvent) => {
+      if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 's') {
+        event.preventDefault();
+        saveNow();
+      }
+    };
+    window.addEventListener('keydown', onKeyDown);
+    return () => window.removeEventListener('keydown', onKeyDown);
+  }, [saveNow]);
+
+  // Leaving with unsaved changes asks first.
+  useEffect(() => {
+    if (!unsaved) return;
+    const onBeforeUnload = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener('beforeunload', onBeforeUnload);
+    return () => window.removeEventListener('beforeunload', onBeforeUnload);
+  }, [unsaved]);
+
+  const openRun = (productive: boolean) => {
+    run.reset();
+    setRunning({ productive });
+  };
+
+  return (
+    <div className="page">
+      <header className="page-header">
+        <div>
+          <div className="breadcrumb">
+            <Link href="/flows">Flows</Link> /
+          </div>
+          <div className={styles.titleRow}>
+            <h1>{flow.name}</h1>
+            <span className="badge" data-testid="flow-version">
+              v{version}
+            </span>
+            {unsaved && (
+              <span className={styles.unsaved} data-testid="unsaved">
+                Unsaved changes
+              </span>
+            )}
+          </div>
+        </div>
+        <div className={styles.toolbar}>
+          <button type="button" className="button" onClick={saveNow} disabled={saving}>
+            {saving ? 'Saving…' : 'Save'}
+          </button>
+          <button type="button" className="button" onClick={() => openRun(false)}>
+            Run in dev mode
+          </button>
+          <button type="button" className="button button-primary" onClick={() => openRun(true)}>
+            Run
+          </button>
+        </div>
+      </header>
+
+      <section className={`card ${styles.editorCard}`} aria-label="Flow code">
+        <div className={styles.editorFrame}>
+          <CodeEditor
+            path={`file:///flows/${encodeURIComponent(flow.name)}.ts`}
+            value={code}
+            onChange={(next) => {
+              setCode(next);
+              if (serverError) setServerError(null);
+            }}
+            onSave={saveNow}
+            flowApiTypes={flowApiTypes}
+            serverError={serverError}
+            label={`Code of flow ${flow.name}`}
+          />
+        </div>
+        <div className={styles.status} aria-live="polite">
+          {saveState.kind === 'error' && (
+            <span className="alert" role="alert">
+              Not saved: {saveState.message}
+            </span>
+          )}
+          {saveState.kind === 'saved' && !unsaved && (
+            <span className={styles.saved} role="status">
+              Saved as version {saveState.version}
+            </span>
+          )}
+          <span className={styles.hint}>
+            <kbd className={styles.kbd}>Ctrl</kbd> + <kbd className={styles.kbd}>S</kbd> saves ·{' '}
+            <code>this.</code> lists the flow API
+          </span>
+        </div>
+      </section>
+
+      <RunDialog
+        open={running !== null}
+        productive={running?.productive ?? true}
+        flowName={flow.name}
+        version={version}
+        unsaved={unsaved}
+        pending={run.isPending || run.isSuccess}
+        error={run.error ? errorMessage(run.error) : null}
+        onRun={(input) => run.mutate({ name: flow.name, input, productive: running?.productive ?? true })}
+        onClose={() => setRunning(null)}
+      />
+    </div>
+  );
+}
