@@ -63,7 +63,8 @@ const sequentialChildren: Benchmark = {
       const started = performance.now();
       const id = await ctx.start('bench-p2');
       const event = await ctx.ended(id);
-      if (event.status !== 'ENDED_SUCCESS') throw new Error(`P2 run ended ${event.status}`);
+      if (event.status !== 'ENDED_SUCCESS')
+        throw new Error(`P2 run ended ${event.status}: ${await errorOf(ctx, id)}`);
       if (round > 0) times.push(performance.now() - started); // round 0 warms the runners and caches
     }
     ctx.log(`P2 rounds (ms): ${times.map(Math.round).join(', ')}`);
@@ -90,7 +91,8 @@ const fanOut: Benchmark = {
     for (let round = 0; round < 3; round++) {
       const started = performance.now();
       const event = await ctx.ended(await ctx.start('bench-p7', 1000));
-      if (event.status !== 'ENDED_SUCCESS') throw new Error(`P7 run ended ${event.status}`);
+      if (event.status !== 'ENDED_SUCCESS')
+        throw new Error(`P7 run ended ${event.status}: ${await errorOf(ctx, event.id)}`);
       times.push(performance.now() - started);
     }
     ctx.log(`P7 rounds (ms): ${times.map(Math.round).join(', ')}`);
@@ -135,6 +137,15 @@ const idleMemory: Benchmark = {
     return { P6_rss_mb: workerMb, P6_runners_rss_mb: runnersMb };
   },
 };
+
+async function errorOf(ctx: BenchContext, id: string): Promise<string> {
+  const row = await ctx.db
+    .selectFrom('executions')
+    .select(['message', 'error'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return JSON.stringify(row ?? null);
+}
 
 const benchmarks: Benchmark[] = [sequentialChildren, fanOut, idleMemory];
 
@@ -226,7 +237,9 @@ async function main(): Promise<void> {
       define: (flowName, code) => defineFlow(db, flowName, code),
       log: (line) => console.log(`[bench] ${line}`),
     };
-    for (const benchmark of benchmarks) {
+    // BENCH_ONLY=P2,P7 runs only those.
+    const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());
+    for (const benchmark of benchmarks.filter((b) => !only || only.includes(b.name))) {
       const result = await benchmark.run(ctx);
       for (const [key, value] of Object.entries(result)) console.log(`[bench] ${key} = ${value}`);
       Object.assign(figures, result);

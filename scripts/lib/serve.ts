@@ -4,6 +4,8 @@ import http from 'node:http';
 import path from 'node:path';
 import next from 'next';
 import { readWebConfig } from '../../server/config';
+import { Worker } from '../../engine/runtime/worker';
+import { loadSecretKey } from '../../engine/secrets/secrets';
 import { bootstrap, onShutdown } from './bootstrap';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
@@ -38,9 +40,18 @@ export async function serve(options: { dev: boolean; onStop?: () => Promise<void
   });
   console.log(`[flowline] ready on ${web.nextAuthUrl}`);
 
+  // One worker inside the app process (more can run beside it: `npm run worker`).
+  const worker = await Worker.start({
+    databaseUrl: database.url,
+    concurrency: config.workerConcurrency,
+    secretKey: await loadSecretKey(config),
+    log: (line) => console.log(`[worker] ${line}`),
+  });
+
   onShutdown([
     () => new Promise((resolve) => server.close(resolve)),
     () => app.close(),
+    () => worker.stop({ graceMs: 10_000 }),
     async () => options.onStop?.(),
     () => database.stop(),
   ]);
