@@ -193,21 +193,28 @@ export function createHost(run: Run, services: RuntimeServices): SandboxHost & {
   let flushTimer: NodeJS.Timeout | undefined;
   let flushFailure: unknown;
 
+  let flushing: Promise<void> = Promise.resolve();
+
+  /** Writes the collected children; resolves once every child handed out so far exists. */
   async function flushChildren(): Promise<void> {
     if (flushTimer) clearTimeout(flushTimer);
     flushTimer = undefined;
-    if (flushFailure) throw flushFailure;
-    if (pendingChildren.length === 0) return;
-    const batch = pendingChildren;
-    pendingChildren = [];
-    try {
-      await withDbRetry(() => startExecutions({ db, boss }, batch));
-    } catch (error) {
-      if (error instanceof StepAlreadyRecordedError) {
+    if (pendingChildren.length > 0) {
+      const batch = pendingChildren;
+      pendingChildren = [];
+      // Batches are written one after another, in the order user code started them.
+      flushing = flushing.then(() => withDbRetry(() => startExecutions({ db, boss }, batch)));
+      flushing.catch((error: unknown) => {
+        flushFailure ??= error;
+      });
+    }
+    await flushing.catch(() => {});
+    if (flushFailure) {
+      if (flushFailure instanceof StepAlreadyRecordedError) {
         run.lost = true;
         halt();
       }
-      throw error;
+      throw flushFailure;
     }
   }
 
@@ -215,9 +222,7 @@ export function createHost(run: Run, services: RuntimeServices): SandboxHost & {
     if (flushTimer) clearTimeout(flushTimer);
     flushTimer = setTimeout(() => {
       flushTimer = undefined;
-      flushChildren().catch((error: unknown) => {
-        flushFailure = error;
-      });
+      flushChildren().catch(() => {}); // a failure is kept in flushFailure for the next call
     }, FLUSH_QUIET_MS);
   }
 
