@@ -7,7 +7,7 @@ import type { Db } from '../store/db';
 import {
   cancelSubtree,
   countDownWaiter,
-  endExecution,
+  endExecutionAnnounced,
   getExecution,
   lockWaiter,
   markWoken,
@@ -75,18 +75,20 @@ export async function finishExecution(
   attempt: number | null,
   fields: EndFields,
 ): Promise<Execution | undefined> {
+  const options = { lockParentId: execution.parent_id, channel: EVENTS_CHANNEL };
+  if (!execution.parent_id && fields.status === 'ENDED_SUCCESS') {
+    // A root that succeeded: nobody to wake, nothing to cancel; one statement.
+    return endExecutionAnnounced(engine.db, execution.id, attempt, fields, options);
+  }
   return retryOnDeadlock(() =>
     engine.db.transaction().execute(async (trx) => {
-      if (execution.parent_id) await lockWaiter(trx, execution.parent_id, 'shared');
-      const ended = await endExecution(trx, execution.id, attempt, fields);
+      const ended = await endExecutionAnnounced(trx, execution.id, attempt, fields, options);
       if (!ended) return undefined;
-      const events = [statusEvent(ended)];
       if (ended.status !== 'ENDED_SUCCESS') {
         const cancelled = await cancelSubtree(trx, ended.id);
-        events.push(...cancelled.map(statusEvent));
+        await announce(trx, cancelled.map(statusEvent));
       }
-      const woke = await wakeParentIfReady(trx, engine.boss, ended);
-      await announce(trx, events, woke);
+      if (await wakeParentIfReady(trx, engine.boss, ended)) await announce(trx, [], true);
       return ended;
     }),
   );

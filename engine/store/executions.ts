@@ -256,6 +256,44 @@ export async function endExecution(
   return query.returningAll().executeTakeFirst();
 }
 
+/**
+ * endExecution, plus in the same statement: the parent's waiter lock taken shared (when `lockParentId`
+ * is given; see lockWaiter) and the status event queued on `channel`. One round trip.
+ */
+export async function endExecutionAnnounced(
+  conn: Conn,
+  id: string,
+  attempt: number | null,
+  fields: EndFields,
+  options: { lockParentId: string | null; channel: string },
+): Promise<Execution | undefined> {
+  const hasOutput = fields.output !== undefined;
+  const hasMessage = fields.message !== undefined;
+  const rows = await sql<Execution>`
+    with waiter_lock as (
+      select pg_advisory_xact_lock_shared(hashtextextended(${options.lockParentId}::text, 0)) as locked
+      where ${options.lockParentId}::text is not null
+      union all select null where ${options.lockParentId}::text is null
+    )
+    update executions e set
+      status = ${fields.status},
+      output = case when ${hasOutput} then ${hasOutput ? JSON.stringify(fields.output) : null}::jsonb else e.output end,
+      message = case when ${hasMessage} then ${fields.message ?? null}::text else e.message end,
+      error = ${fields.error ? JSON.stringify(fields.error) : null}::jsonb,
+      ended_at = now(), started_at = coalesce(e.started_at, now()),
+      worker_id = null, lease_until = null, wait_for = null, wait_remaining = null
+    from waiter_lock
+    where e.id = ${id} and e.status in ('PENDING', 'RUNNING', 'WAITING', 'PAUSED')
+      and (${attempt}::int is null or e.attempts = ${attempt}::int)
+    returning e.*, pg_notify(${options.channel}, json_build_object('id', e.id, 'rootId', e.root_id,
+      'parentId', e.parent_id, 'status', e.status, 'nodeId', e.node_id, 'kind', 'status')::text) as notified`.execute(
+    conn,
+  );
+  const row = rows.rows[0];
+  if (row) delete (row as { notified?: unknown }).notified;
+  return row;
+}
+
 /** Marks an execution WAITING and gives up its worker; false when this run no longer owns it. */
 export async function suspendExecution(
   conn: Conn,
