@@ -3,6 +3,7 @@
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
+import { useState } from 'react';
 import { useTRPC } from '../trpc';
 import { errorMessage } from '../ui/errors';
 import { ExecutionsIcon } from '../ui/icons';
@@ -32,22 +33,32 @@ function oneOf<T extends string>(options: readonly T[], value: string | null): T
   return options.find((option) => option === value);
 }
 
-/** Filters live in the address (?flow=&status=&type=&mode=), so a filtered list can be shared and reloaded. */
+type FilterName = 'flow' | 'status' | 'type' | 'mode';
+
+/**
+ * Filters are mirrored into the address (?flow=&status=&type=&mode=), so a filtered list can be shared
+ * and reloaded. State is the source of truth: two quick changes must not read a stale address.
+ */
 function useFilters() {
   const params = useSearchParams();
   const router = useRouter();
   const pathname = usePathname();
+  const [values, setValues] = useState<Record<FilterName, string>>(() => ({
+    flow: params.get('flow') ?? '',
+    status: params.get('status') ?? '',
+    type: params.get('type') ?? '',
+    mode: params.get('mode') ?? '',
+  }));
   const filters = {
-    flowId: params.get('flow') || undefined,
-    status: oneOf<Status>(STATUSES, params.get('status')),
-    type: oneOf<ExecutionType>(TYPES, params.get('type')),
-    mode: oneOf<Mode>(MODES, params.get('mode')),
+    flowId: values.flow || undefined,
+    status: oneOf<Status>(STATUSES, values.status),
+    type: oneOf<ExecutionType>(TYPES, values.type),
+    mode: oneOf<Mode>(MODES, values.mode),
   };
-  const set = (name: 'flow' | 'status' | 'type' | 'mode', value: string) => {
-    const next = new URLSearchParams(params);
-    if (value) next.set(name, value);
-    else next.delete(name);
-    const query = next.toString();
+  const set = (name: FilterName, value: string) => {
+    const next = { ...values, [name]: value };
+    setValues(next);
+    const query = new URLSearchParams(Object.entries(next).filter(([, v]) => v !== '')).toString();
     router.replace(query ? `${pathname}?${query}` : pathname, { scroll: false });
   };
   return { filters, set };
@@ -91,9 +102,12 @@ export function ExecutionList() {
 
       <section className="card" aria-label="Executions">
         <div className={styles.filters} role="group" aria-label="Filters">
-          <label className="field">
-            <span className={styles.filterLabel}>Flow</span>
+          <div className="field">
+            <label className={styles.filterLabel} htmlFor="filter-flow">
+              Flow
+            </label>
             <select
+              id="filter-flow"
               className={styles.select}
               value={filters.flowId ?? ''}
               onChange={(event) => set('flow', event.target.value)}
@@ -105,10 +119,13 @@ export function ExecutionList() {
                 </option>
               ))}
             </select>
-          </label>
-          <label className="field">
-            <span className={styles.filterLabel}>Status</span>
+          </div>
+          <div className="field">
+            <label className={styles.filterLabel} htmlFor="filter-status">
+              Status
+            </label>
             <select
+              id="filter-status"
               className={styles.select}
               value={filters.status ?? ''}
               onChange={(event) => set('status', event.target.value)}
@@ -120,10 +137,13 @@ export function ExecutionList() {
                 </option>
               ))}
             </select>
-          </label>
-          <label className="field">
-            <span className={styles.filterLabel}>Type</span>
+          </div>
+          <div className="field">
+            <label className={styles.filterLabel} htmlFor="filter-type">
+              Type
+            </label>
             <select
+              id="filter-type"
               className={styles.select}
               value={filters.type ?? ''}
               onChange={(event) => set('type', event.target.value)}
@@ -135,10 +155,13 @@ export function ExecutionList() {
                 </option>
               ))}
             </select>
-          </label>
-          <label className="field">
-            <span className={styles.filterLabel}>Mode</span>
+          </div>
+          <div className="field">
+            <label className={styles.filterLabel} htmlFor="filter-mode">
+              Mode
+            </label>
             <select
+              id="filter-mode"
               className={styles.select}
               value={filters.mode ?? ''}
               onChange={(event) => set('mode', event.target.value)}
@@ -147,7 +170,7 @@ export function ExecutionList() {
               <option value="productive">Productive</option>
               <option value="dev">Dev mode</option>
             </select>
-          </label>
+          </div>
         </div>
 
         {executions.isPending && <div className="placeholder">Loading executions…</div>}

@@ -3,7 +3,7 @@
 import { useMutation } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { CodeEditor, type SourceMarker } from '../editor/CodeEditor';
 import styles from '../editor/editor.module.css';
 import { RunDialog } from '../editor/RunDialog';
@@ -29,6 +29,9 @@ export function CodeFlowEditor({
   const trpc = useTRPC();
   const router = useRouter();
   const [code, setCode] = useState(flow.code);
+  // What the editor holds right now: a Ctrl+S straight after a change must save that change, even
+  // before React has rendered it.
+  const codeRef = useRef(flow.code);
   const [savedCode, setSavedCode] = useState(flow.code);
   const [version, setVersion] = useState(flow.version);
   const [saveState, setSaveState] = useState<SaveState>({ kind: 'idle' });
@@ -57,8 +60,8 @@ export function CodeFlowEditor({
 
   const { mutate: saveCode, isPending: saving } = save;
   const saveNow = useCallback(() => {
-    if (!saving) saveCode({ name: flow.name, code });
-  }, [saveCode, saving, flow.name, code]);
+    if (!saving) saveCode({ name: flow.name, code: codeRef.current });
+  }, [saveCode, saving, flow.name]);
 
   // Ctrl/Cmd+S anywhere on the page (the editor binds it too, for when it has the focus).
   useEffect(() => {
@@ -123,6 +126,7 @@ export function CodeFlowEditor({
             path={`file:///flows/${encodeURIComponent(flow.name)}.ts`}
             value={code}
             onChange={(next) => {
+              codeRef.current = next;
               setCode(next);
               if (serverError) setServerError(null);
             }}

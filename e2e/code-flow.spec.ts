@@ -1,0 +1,165 @@
+import { expect, test, type Page } from '@playwright/test';
+import { signInAsAdmin } from './auth';
+
+test.describe.configure({ mode: 'serial' });
+
+const withTypeError = `export default async function handler(this: Execution, system: System) {
+const input = this.input as { name: string };
+await this.log('greeting', input.name);
+await this.save({ output: { greeting: 'Hello, ' + input.name + '!' } });
+return this.succes('greeted');
+}
+`;
+const fixed = withTypeError.replace('this.succes(', 'this.success(');
+const withSyntaxError = `export default async function handler(this: Execution {
+return this.success('never');
+}
+`;
+const sleeper = `export default async function handler(this: Execution) {
+await this.sleep(600);
+return this.success('woke');
+}
+`;
+
+async function createFlow(page: Page, name: string) {
+  await page.goto('/flows');
+  await page.getByRole('button', { name: 'New flow' }).first().click();
+  await page.getByRole('dialog').getByLabel('Name', { exact: true }).fill(name);
+  await page.getByRole('button', { name: 'Create flow' }).click();
+  await page.getByRole('link', { name, exact: true }).click();
+  await expect(page.getByRole('heading', { name, exact: true })).toBeVisible();
+  await expect(page.locator('.monaco-editor .view-lines')).toBeVisible();
+}
+
+/**
+ * Replaces the editor's whole text by pasting it, as a person would. Not keyboard.type (Monaco 0.57's
+ * EditContext drops typed spaces) and not insertText (auto-closing brackets add a stray '}').
+ */
+async function replaceCode(page: Page, code: string) {
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await page.evaluate((text) => navigator.clipboard.writeText(text), code);
+  await page.locator('.monaco-editor .view-lines').click();
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.press('ControlOrMeta+V');
+}
+
+async function run(page: Page, mode: 'productive' | 'dev', input: string) {
+  await page.getByRole('button', { name: mode === 'dev' ? 'Run in dev mode' : 'Run', exact: true }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Input (JSON)').fill(input);
+  await dialog.getByRole('button', { name: mode === 'dev' ? 'Run in dev mode' : 'Run', exact: true }).click();
+}
+
+test('write a code flow, see a type error underlined, save, run and follow the execution', async ({
+  page,
+}) => {
+  await signInAsAdmin(page);
+  await createFlow(page, 'greeter');
+  await expect(page.getByTestId('flow-version')).toHaveText('v1');
+
+  // A syntax error is refused by the server with line and column; nothing is saved.
+  await replaceCode(page, withSyntaxError);
+  await expect(page.getByTestId('unsaved')).toBeVisible();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'Not saved' })).toContainText(
+    /Not saved: syntax error at line 1, column \d+/,
+  );
+  await expect(page.getByTestId('flow-version')).toHaveText('v1');
+
+  // A type error: the flow API's types know `success`, not `succes`.
+  await replaceCode(page, withTypeError);
+  await expect(page.locator('.monaco-editor .squiggly-error').first()).toBeVisible();
+  await page.locator('.monaco-editor .squiggly-error').first().hover({ force: true });
+  await expect(
+    page.locator('.monaco-hover').filter({ hasText: "Property 'succes' does not exist" }),
+  ).toBeVisible();
+
+  await replaceCode(page, fixed);
+  await expect(page.locator('.monaco-editor .squiggly-error')).toHaveCount(0);
+  await page.keyboard.press('ControlOrMeta+S');
+  await expect(page.getByRole('status').filter({ hasText: 'Saved as version 2' })).toBeVisible();
+  await expect(page.getByTestId('flow-version')).toHaveText('v2');
+  await expect(page.getByTestId('unsaved')).toHaveCount(0);
+
+  // The input is checked before anything is sent.
+  await run(page, 'productive', '{"name": ');
+  await expect(page.getByRole('dialog').getByRole('alert')).toContainText('The input is not valid JSON');
+  await expect(page).toHaveURL(/\/flows\/greeter$/);
+
+  await page.getByRole('dialog').getByLabel('Input (JSON)').fill('{"name": "Ada"}');
+  await page.getByRole('dialog').getByRole('button', { name: 'Run', exact: true }).click();
+  await expect(page).toHaveURL(/\/executions\/[0-9a-f-]{36}$/);
+  await expect(page.getByTestId('execution-status')).toHaveText('ENDED_SUCCESS');
+  await expect(page.getByLabel('Output value')).toContainText('"greeting": "Hello, Ada!"');
+  await expect(page.getByLabel('Input value')).toContainText('"name": "Ada"');
+  await expect(page.getByTestId('execution-message')).toHaveText('greeted');
+  await expect(page.getByTestId('log-line')).toContainText('greeting Ada');
+  await expect(page.getByText('Dev mode')).toHaveCount(0);
+  await expect(page.getByRole('link', { name: 'greeter v2' })).toBeVisible();
+  await expect(page.getByTestId('tree-node')).toHaveCount(1);
+  await expect(page.getByRole('button', { name: 'Cancel' })).toHaveCount(0);
+
+  // Dev mode: the same flow, marked as such.
+  await page.getByRole('link', { name: 'greeter v2' }).click();
+  await run(page, 'dev', '{"name": "Grace"}');
+  await expect(page).toHaveURL(/\/executions\/[0-9a-f-]{36}$/);
+  await expect(page.getByTestId('execution-status')).toHaveText('ENDED_SUCCESS');
+  await expect(page.getByText('Dev mode', { exact: true }).first()).toBeVisible();
+  await expect(page.getByLabel('Output value')).toContainText('Hello, Grace!');
+});
+
+test('the Executions list shows both runs, latest first, and filters by mode', async ({ page }) => {
+  await signInAsAdmin(page);
+  await page.goto('/executions');
+  const rows = page.getByTestId('execution-row');
+  await expect(rows).toHaveCount(2);
+  await expect(rows.nth(0)).toContainText('Dev mode');
+  await expect(rows.nth(1)).toContainText('Productive');
+  await expect(rows.nth(0)).toContainText('ENDED_SUCCESS');
+
+  await page.getByLabel('Mode', { exact: true }).selectOption('dev');
+  await expect(page).toHaveURL(/mode=dev/);
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toContainText('Dev mode');
+
+  await page.getByLabel('Mode', { exact: true }).selectOption('productive');
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toContainText('Productive');
+
+  await page.getByLabel('Status', { exact: true }).selectOption('ENDED_ERROR');
+  await expect(page.getByRole('heading', { name: 'No executions match these filters' })).toBeVisible();
+  await page.getByLabel('Status', { exact: true }).selectOption('');
+  await page.getByLabel('Flow', { exact: true }).selectOption({ label: 'greeter' });
+  await expect(rows).toHaveCount(1);
+
+  await rows.first().getByRole('link', { name: 'greeter' }).click();
+  await expect(page.getByLabel('Output value')).toContainText('Hello, Ada!');
+});
+
+test('cancel a waiting execution from its page', async ({ page }) => {
+  await signInAsAdmin(page);
+  await createFlow(page, 'sleeper');
+  await replaceCode(page, sleeper);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByTestId('flow-version')).toHaveText('v2');
+  await run(page, 'productive', '');
+  await expect(page).toHaveURL(/\/executions\/[0-9a-f-]{36}$/);
+  await expect(page.getByTestId('execution-status')).toHaveText('WAITING');
+
+  await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Cancel execution' }).click();
+  await expect(page.getByTestId('execution-status')).toHaveText('ENDED_CANCELLED');
+  await expect(page.getByRole('button', { name: 'Cancel', exact: true })).toHaveCount(0);
+});
+
+test('the REST API page lists the endpoints and how to authenticate', async ({ page }) => {
+  await signInAsAdmin(page);
+  await page.getByRole('link', { name: 'REST API' }).click();
+  await expect(page.getByRole('heading', { name: 'REST API', level: 1 })).toBeVisible();
+  await expect(page.getByText('Authorization: Bearer <token>')).toBeVisible();
+  await expect(page.getByLabel('curl example')).toContainText('/api/latest/execution');
+  const start = page.locator('article', { hasText: 'Start an execution of a flow' });
+  await expect(start).toContainText('/api/latest/execution');
+  await expect(start).toContainText('input_value');
+  await expect(start).toContainText('is_productive');
+});
