@@ -63,7 +63,12 @@ export class Worker implements RuntimeServices {
   private readonly log: (line: string) => void;
   private readonly runs = new Map<string, Run>();
   private readonly modules = new Map<string, Promise<CompiledModule>>();
+  /** Executions running from the queue (inline children do not count). */
   private active = 0;
+  /** Claimed, waiting for a slot. */
+  private readonly ready: Execution[] = [];
+  /** Jobs being claimed + ready + running. */
+  private held = 0;
   private stopping = false;
   private wake: (() => void) | undefined;
   private pendingWake = false;
@@ -167,8 +172,12 @@ export class Worker implements RuntimeServices {
         lastReap = Date.now();
         await this.reap();
       }
-      const free = this.concurrency - this.active;
-      if (free <= 0) {
+      // Claimed executions wait in `ready` (up to `concurrency` of them, their leases renewed like the
+      // running ones) so that a freed slot starts the next one without a database round trip, and jobs
+      // are fetched in batches rather than one per freed slot.
+      const free = 2 * this.concurrency - this.held;
+      const worthFetching = free >= Math.ceil(this.concurrency / 2) || (free > 0 && this.ready.length === 0);
+      if (!worthFetching) {
         await this.idle(this.pollMs);
         continue;
       }
@@ -184,7 +193,7 @@ export class Worker implements RuntimeServices {
         await this.idle(this.pollMs);
         continue;
       }
-      this.active += jobs.length;
+      this.held += jobs.length;
       void this.takeJobs(jobs);
     }
   }
@@ -202,12 +211,21 @@ export class Worker implements RuntimeServices {
     } catch (error) {
       this.log(`claiming executions failed: ${(error as Error).message}`);
     }
-    const unclaimed = jobs.length - claimed.length;
-    this.active -= unclaimed;
-    if (unclaimed > 0) this.signal();
-    for (const execution of claimed) {
+    this.held -= jobs.length - claimed.length;
+    this.ready.push(...claimed);
+    this.pump();
+    this.signal();
+  }
+
+  /** Starts ready executions while slots are free. */
+  private pump(): void {
+    while (this.active < this.concurrency && this.ready.length > 0 && !this.stopping) {
+      const execution = this.ready.shift() as Execution;
+      this.active += 1;
       void this.execute(execution).finally(() => {
         this.active -= 1;
+        this.held -= 1;
+        this.pump();
         this.signal();
       });
     }
