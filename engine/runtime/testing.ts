@@ -13,6 +13,7 @@ import type { Execution } from '../store/database';
 import { getExecution, getExecutionTree, isEnded } from '../store/executions';
 import { createFlow } from '../store/flows';
 import { saveCodeFlow } from '../flows/save';
+import { withDbRetry } from './db-retry';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 
@@ -84,7 +85,7 @@ export async function defineFlow(db: Db, name: string, code: string): Promise<vo
 export async function waitForEnd(db: Db, id: string, timeoutMs = 60_000): Promise<Execution> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const execution = await getExecution(db, id);
+    const execution = await withDbRetry(() => getExecution(db, id));
     if (execution && isEnded(execution.status)) return execution;
     if (Date.now() > deadline) {
       throw new Error(
