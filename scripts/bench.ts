@@ -20,8 +20,11 @@ import { defineFlow, spawnWorker, type WorkerProcess } from '../engine/runtime/t
 import { createDb, type Db } from '../engine/store/db';
 import { migrateToLatest } from '../engine/store/migrate';
 import { dropDatabase, withDatabase } from '../engine/store/test-databases';
+import { measureEngineThroughput, measureHttp } from './bench/throughput';
 
 type BenchContext = {
+  /** The bench database's URL. */
+  url: string;
   db: Db;
   boss: PgBoss;
   worker: WorkerProcess;
@@ -147,7 +150,13 @@ async function errorOf(ctx: BenchContext, id: string): Promise<string> {
   return JSON.stringify(row ?? null);
 }
 
-const benchmarks: Benchmark[] = [sequentialChildren, fanOut, idleMemory];
+const benchmarks: Benchmark[] = [
+  sequentialChildren,
+  fanOut,
+  idleMemory,
+  { name: 'P1', run: measureHttp }, // also P3: both need the HTTP server
+  { name: 'P3e', run: measureEngineThroughput },
+];
 
 function rssMb(pid: number): number {
   try {
@@ -199,6 +208,7 @@ async function main(): Promise<void> {
   try {
     await worker.ready;
     const ctx: BenchContext = {
+      url,
       db,
       boss,
       worker,
