@@ -3,6 +3,7 @@ import * as m0001 from './0001_foundation';
 import * as m0002 from './0002_executions';
 import * as m0003 from './0003_connections';
 import * as m0004 from './0004_execution_waits';
+import * as m0005 from './0005_end_child_function';
 
 /**
  * Every migration, in order. Listed statically (not read from the folder) so that bundlers and
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '0002_executions': m0002,
   '0003_connections': m0003,
   '0004_execution_waits': m0004,
+  '0005_end_child_function': m0005,
 };

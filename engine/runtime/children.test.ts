@@ -212,6 +212,23 @@ describe('cancelling', () => {
   });
 });
 
+describe('a woken parent nobody queued', () => {
+  it('is queued by the reaper once its deadline passed (the waker died before queuing it)', async () => {
+    const orphan = await startExecution(
+      { db, boss },
+      { flow: { name: 'quick' }, input: 'rescued', startedBy: { kind: 'system' }, mode: { kind: 'created' } },
+    );
+    // What flowline_end_child_success leaves when its worker dies before sending the parent's job.
+    await db
+      .updateTable('executions')
+      .set({ status: 'WAITING', wait_for: null, lease_until: new Date(Date.now() - 1000) })
+      .where('id', '=', orphan.id)
+      .execute();
+    const ended = await waitForEnd(db, orphan.id);
+    expect(ended).toMatchObject({ status: 'ENDED_SUCCESS', output: 'rescued' });
+  });
+});
+
 describe('no deadlock with WORKER_CONCURRENCY=2', () => {
   it('runs a tree 10 levels deep', async () => {
     await defineFlow(

@@ -7,6 +7,7 @@ import type { Db } from '../store/db';
 import {
   cancelSubtree,
   countDownWaiter,
+  endChildSuccess,
   endExecutionAnnounced,
   getExecution,
   lockWaiter,
@@ -92,6 +93,30 @@ export async function finishExecution(
       return ended;
     }),
   );
+}
+
+/**
+ * The fast path for a child that succeeded and whose parent does not wait for it in this worker
+ * (asynchronous children, and any child resumed from the queue): one round trip, then, only when it
+ * ended the parent's wait, a second to queue the parent. Returns false if this run no longer owned it.
+ */
+export async function finishChildSuccess(
+  engine: { db: Db; boss: PgBoss },
+  execution: Pick<Execution, 'id'>,
+  attempt: number | null,
+  fields: { output?: unknown; message?: string | null },
+): Promise<boolean> {
+  const ended = await endChildSuccess(engine.db, execution.id, attempt, fields);
+  if (!ended) return false;
+  const parentId = ended.parentId;
+  if (ended.woke && parentId) {
+    // Should this worker die right here, the reaper queues the parent by its deadline (takeUnqueuedWakes).
+    await engine.db.transaction().execute(async (trx) => {
+      await sendExecutionJob(engine.boss, trx, parentId);
+      await announce(trx, [], true);
+    });
+  }
+  return true;
 }
 
 /**

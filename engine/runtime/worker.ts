@@ -22,6 +22,7 @@ import type { Execution, ExecutionError } from '../store/database';
 import {
   claimExecutions,
   releaseExpiredLeases,
+  takeUnqueuedWakes,
   releaseWorkerLeases,
   renewLeases,
   type EndFields,
@@ -29,7 +30,7 @@ import {
 import { getFlowVersion, setCompiled } from '../store/flow-versions';
 import { appendLog } from '../store/logs';
 import { loadJournal } from '../store/steps';
-import { finishExecution, finishInlineChild } from './finish';
+import { finishChildSuccess, finishExecution, finishInlineChild } from './finish';
 import { Run } from './run';
 import { withDbRetry } from './db-retry';
 
@@ -255,7 +256,10 @@ export class Worker implements RuntimeServices {
   private async reap(): Promise<void> {
     try {
       const ids = await this.db.transaction().execute(async (trx) => {
-        const expired = await releaseExpiredLeases(trx, this.workerId);
+        const expired = [
+          ...(await releaseExpiredLeases(trx, this.workerId)),
+          ...(await takeUnqueuedWakes(trx)),
+        ];
         await sendExecutionJobs(this.boss, trx, expired);
         if (expired.length > 0) await announce(trx, [], true);
         return expired;
@@ -401,6 +405,10 @@ export class Worker implements RuntimeServices {
       run.ended = await withDbRetry(() =>
         finishInlineChild(this.db, run.execution, run.attempt, fields, parentStep),
       );
+      return;
+    }
+    if (run.execution.parent_id && fields.status === 'ENDED_SUCCESS') {
+      await withDbRetry(() => finishChildSuccess(this, run.execution, run.attempt, fields));
       return;
     }
     run.ended = await withDbRetry(() => finishExecution(this, run.execution, run.attempt, fields));

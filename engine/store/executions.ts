@@ -153,6 +153,46 @@ export async function releaseExpiredLeases(conn: Conn, ownWorkerId: string, limi
   return rows.rows.map((row) => row.id);
 }
 
+/**
+ * Woken executions (wait over) that no worker queued by their deadline, because the worker that woke
+ * them died between the two steps (see endChildSuccess): queued again. A duplicate job is harmless,
+ * only one claim can win.
+ */
+export async function takeUnqueuedWakes(conn: Conn, limit = 200): Promise<string[]> {
+  const rows = await sql<{ id: string }>`
+    update executions e set lease_until = now() + interval '10 seconds'
+    from (
+      select id from executions
+      where status = 'WAITING' and wait_for is null and worker_id is null and lease_until < now()
+      limit ${limit}
+      for update skip locked
+    ) due
+    where e.id = due.id
+    returning e.id`.execute(conn);
+  return rows.rows.map((row) => row.id);
+}
+
+/**
+ * Ends a child that succeeded and counts its parent's wait down, in one round trip (the database
+ * function of migration 0005). `woke`: the parent's wait is over and it must be queued now.
+ */
+export async function endChildSuccess(
+  conn: Conn,
+  id: string,
+  attempt: number | null,
+  fields: { output?: unknown; message?: string | null },
+): Promise<{ parentId: string | null; woke: boolean } | undefined> {
+  const setOutput = fields.output !== undefined;
+  const setMessage = fields.message !== undefined;
+  const rows = await sql<{ parent_id: string | null; woke: boolean }>`
+    select * from flowline_end_child_success(${id}::uuid, ${attempt}::int, ${setOutput},
+      ${setOutput ? JSON.stringify(fields.output) : null}::jsonb, ${setMessage}, ${fields.message ?? null}::text)`.execute(
+    conn,
+  );
+  const row = rows.rows[0];
+  return row ? { parentId: row.parent_id, woke: row.woke } : undefined;
+}
+
 /** On a graceful stop: hands everything this worker holds back at once. */
 export async function releaseWorkerLeases(conn: Conn, workerId: string): Promise<string[]> {
   const rows = await conn
