@@ -1,10 +1,10 @@
 import { sql, type InsertObject } from 'kysely';
 import type { PgBoss } from 'pg-boss';
-import { announce, statusEvent } from '../events/events';
+import { announce, EVENTS_CHANNEL, statusEvent, type ExecutionEvent } from '../events/events';
 import { sendExecutionJob, sendExecutionJobs } from '../queue/boss';
 import type { Db } from '../store/db';
 import type { Database, Execution, ExecutionType, StartedBy } from '../store/database';
-import { insertExecution, insertExecutions } from '../store/executions';
+import { insertChildWithStep, insertExecution, insertExecutions } from '../store/executions';
 import { findRunnableFlow, type RunnableFlow } from '../store/flow-versions';
 import { FlowNotFoundError } from '../store/flows';
 import { recordStep, recordSteps } from '../store/steps';
@@ -63,6 +63,34 @@ export async function startExecution(
   const flow = await flowFor(engine, request);
   const mode = request.mode ?? { kind: 'queue' };
   const parent = request.parent;
+
+  if (mode.kind === 'inline' && parent?.step?.status === 'STARTED') {
+    // A synchronous child: no job to queue, so one statement does it all.
+    const id = crypto.randomUUID();
+    const row = rowFor(request, flow, id);
+    const payload = JSON.stringify({
+      id,
+      rootId: parent.rootId,
+      parentId: parent.id,
+      status: 'RUNNING',
+      nodeId: request.nodeId ?? null,
+      kind: 'status',
+    } satisfies ExecutionEvent);
+    const execution = await insertChildWithStep(
+      engine.db,
+      row,
+      {
+        executionId: parent.id,
+        seq: parent.step.seq,
+        kind: parent.step.kind,
+        request: parent.step.request,
+        childId: id,
+      },
+      { channel: EVENTS_CHANNEL, payload },
+    );
+    if (!execution) throw new StepAlreadyRecordedError(`step ${parent.step.seq} of ${parent.id} is recorded`);
+    return execution;
+  }
 
   return engine.db.transaction().execute(async (trx) => {
     const id = crypto.randomUUID();

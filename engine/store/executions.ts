@@ -24,6 +24,48 @@ export async function insertExecution(
   return conn.insertInto('executions').values(values).returningAll().executeTakeFirstOrThrow();
 }
 
+/**
+ * Inserts a child, its parent's journal step and the status event in ONE statement (the inline fast
+ * path: a synchronous child needs no queue job, so no transaction of several statements). Returns the
+ * row and whether the step was new; when it was not (another run recorded it first) the row is removed.
+ */
+export async function insertChildWithStep(
+  conn: Conn,
+  values: InsertObject<Database, 'executions'>,
+  step: { executionId: string; seq: number; kind: string; request: unknown; childId: string },
+  event: { channel: string; payload: string },
+): Promise<Execution | undefined> {
+  const result = await conn
+    .with('e', (db) => db.insertInto('executions').values(values).returningAll())
+    .with('s', (db) =>
+      db
+        .insertInto('execution_steps')
+        .values({
+          execution_id: step.executionId,
+          seq: step.seq,
+          kind: step.kind,
+          request: JSON.stringify(step.request ?? null),
+          status: 'STARTED',
+          child_id: step.childId,
+        })
+        .onConflict((oc) => oc.columns(['execution_id', 'seq']).doNothing())
+        .returning('seq'),
+    )
+    .selectFrom('e')
+    .selectAll('e')
+    .select([
+      sql<number>`(select count(*) from s)`.as('step_recorded'),
+      sql<string>`pg_notify(${event.channel}, ${event.payload})`.as('notified'),
+    ])
+    .executeTakeFirstOrThrow();
+  const { step_recorded: recorded, notified: _notified, ...execution } = result;
+  if (Number(recorded) === 0) {
+    await conn.deleteFrom('executions').where('id', '=', execution.id).execute();
+    return undefined;
+  }
+  return execution as Execution;
+}
+
 export async function insertExecutions(
   conn: Conn,
   values: ReadonlyArray<InsertObject<Database, 'executions'>>,
