@@ -203,7 +203,11 @@ async function main(): Promise<void> {
     const event = JSON.parse(payload) as ExecutionEvent;
     if (event.status.startsWith('ENDED_')) waiters.get(event.id)?.(event);
   });
-  const worker = spawnWorker(url, { WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY ?? '10' });
+  const worker = spawnWorker(url, {
+    WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY ?? '10',
+    // e.g. BENCH_WORKER_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the worker
+    ...(process.env.BENCH_WORKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS } : {}),
+  });
   const figures: Record<string, number> = {};
   try {
     await worker.ready;
@@ -255,6 +259,14 @@ async function main(): Promise<void> {
       Object.assign(figures, result);
     }
   } finally {
+    if (process.env.BENCH_KEEP_DATABASE) {
+      console.log(`[bench] keeping database ${name}`);
+      await worker.stop();
+      await listener.close();
+      await boss.stop({ graceful: false });
+      await db.destroy();
+      return;
+    }
     await worker.stop();
     await listener.close();
     await boss.stop({ graceful: false });
