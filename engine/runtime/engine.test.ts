@@ -78,3 +78,66 @@ describe('the seed example', () => {
     expect(requests).toEqual(['/ping']);
   });
 });
+
+describe('the flow API', () => {
+  it('offers settings, records, scripts, deferred children, outputs and step keys', async () => {
+    await defineFlow(
+      db,
+      'echo',
+      `export default async function handler(this: any) { return { got: this.input }; }`,
+    );
+    await defineFlow(
+      db,
+      'tour',
+      `export default async function handler(this: any, system: any) {
+        const out: any = {};
+        out.firstKey = this.stepKey();
+        try { await system.setting('counter').get(); } catch (e: any) { out.missingSetting = e.name; }
+        await system.setting('counter').save(41);
+        out.counter = (await system.setting('counter').get()) + 1;
+        out.flow = (await system.flow('echo')).name;
+        const deferred = await this.flow('echo', 'later', { run: false });
+        out.deferredStatus = deferred.status;
+        await deferred.run();
+        out.deferredOutput = deferred.output;
+        const background = await this.flow('echo', 'bg', { run: false });
+        await background.runAsync();
+        await background.wait();
+        out.backgroundStatus = background.status;
+        const script = await this.script('export default async function handler(this: any) { return this.input * 3; }', 14);
+        out.script = script.output;
+        out.children = (await system.executions({ parentId: this.id })).length;
+        try { await this.script('export default async function handler( {'); } catch (e: any) { out.scriptError = e.name; }
+        await this.save({ message: 'touring', output: out });
+        await this.setOutput('last', true);
+        await this.log('tour', { done: true });
+      }`,
+    );
+    const ended = await waitForEnd(db, (await run('tour')).id);
+    expect(ended.error).toBeNull();
+    expect(ended.status).toBe('ENDED_SUCCESS');
+    expect(ended.message).toBe('touring');
+    expect(ended.output).toEqual({
+      firstKey: `${ended.id}:1`,
+      missingSetting: 'ResourceNotFoundError',
+      counter: 42,
+      flow: 'echo',
+      deferredStatus: 'PENDING',
+      deferredOutput: { got: 'later' },
+      backgroundStatus: 'ENDED_SUCCESS',
+      script: 42,
+      children: 3,
+      scriptError: 'SyntaxError',
+      last: true,
+    });
+    const tree = await treeOf(db, ended.id);
+    expect(tree.map((e) => [e.type, e.status])).toEqual([
+      ['FLOW', 'ENDED_SUCCESS'],
+      ['FLOW', 'ENDED_SUCCESS'],
+      ['FLOW', 'ENDED_SUCCESS'],
+      ['SCRIPT', 'ENDED_SUCCESS'],
+    ]);
+    const logs = await listLogs(db, ended.id);
+    expect(logs.map((l) => l.message)).toEqual(['tour {"done":true}']);
+  });
+});
