@@ -1,10 +1,15 @@
 import { sql, type InsertObject } from 'kysely';
 import type { PgBoss } from 'pg-boss';
-import { announce, EVENTS_CHANNEL, statusEvent, type ExecutionEvent } from '../events/events';
+import { announce, EVENTS_CHANNEL, statusEvent, WAKE_CHANNEL, type ExecutionEvent } from '../events/events';
 import { sendExecutionJob, sendExecutionJobs } from '../queue/boss';
 import type { Db } from '../store/db';
 import type { Database, Execution, ExecutionType, StartedBy } from '../store/database';
-import { insertChildWithStep, insertExecution, insertExecutions } from '../store/executions';
+import {
+  insertChildWithStep,
+  insertExecution,
+  insertExecutionAnnounced,
+  insertExecutions,
+} from '../store/executions';
 import { findRunnableFlow, type RunnableFlow } from '../store/flow-versions';
 import { FlowNotFoundError } from '../store/flows';
 import { recordStep, recordSteps } from '../store/steps';
@@ -90,6 +95,26 @@ export async function startExecution(
     );
     if (!execution) throw new StepAlreadyRecordedError(`step ${parent.step.seq} of ${parent.id} is recorded`);
     return execution;
+  }
+
+  if (!parent && mode.kind === 'queue') {
+    // A root (UI, REST, webhook, schedule): the row and its notifications in one statement, then its job.
+    const id = crypto.randomUUID();
+    const event = statusEvent({
+      id,
+      root_id: id,
+      parent_id: null,
+      status: 'PENDING',
+      node_id: request.nodeId ?? null,
+    });
+    return engine.db.transaction().execute(async (trx) => {
+      const execution = await insertExecutionAnnounced(trx, rowFor(request, flow, id), [
+        { channel: EVENTS_CHANNEL, payload: JSON.stringify(event) },
+        { channel: WAKE_CHANNEL, payload: '' },
+      ]);
+      await sendExecutionJob(engine.boss, trx, id);
+      return execution;
+    });
   }
 
   return engine.db.transaction().execute(async (trx) => {

@@ -66,6 +66,28 @@ export async function insertChildWithStep(
   return execution as Execution;
 }
 
+/** Inserts an execution and queues its notifications (delivered at commit) in one statement. */
+export async function insertExecutionAnnounced(
+  conn: Conn,
+  values: InsertObject<Database, 'executions'>,
+  notifications: ReadonlyArray<{ channel: string; payload: string }>,
+): Promise<Execution> {
+  const channels = notifications.map((n) => n.channel);
+  const payloads = notifications.map((n) => n.payload);
+  const result = await conn
+    .with('e', (db) => db.insertInto('executions').values(values).returningAll())
+    .selectFrom('e')
+    .selectAll('e')
+    .select(
+      sql<number>`(select count(pg_notify(c, p)) from unnest(${sql.val(channels)}::text[], ${sql.val(payloads)}::text[]) as n(c, p))`.as(
+        'notified',
+      ),
+    )
+    .executeTakeFirstOrThrow();
+  const { notified: _notified, ...execution } = result;
+  return execution as Execution;
+}
+
 export async function insertExecutions(
   conn: Conn,
   values: ReadonlyArray<InsertObject<Database, 'executions'>>,
