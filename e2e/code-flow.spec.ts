@@ -68,11 +68,24 @@ test('write a code flow, see a type error underlined, save, run and follow the e
 
   // A type error: the flow API's types know `success`, not `succes`.
   await replaceCode(page, withTypeError);
-  await expect(page.locator('.monaco-editor .squiggly-error').first()).toBeVisible();
-  await page.locator('.monaco-editor .squiggly-error').first().hover({ force: true });
-  await expect(
-    page.locator('.monaco-hover').filter({ hasText: "Property 'succes' does not exist" }),
-  ).toBeVisible();
+  // The checker runs in a web worker: hover the underlined code until its message is the type error.
+  await expect(async () => {
+    await page.locator('.monaco-editor .squiggly-error').last().hover({ force: true });
+    await expect(
+      page
+        .locator('.monaco-hover')
+        .filter({ hasText: "Property 'succes' does not exist on type 'Execution" }),
+    ).toBeVisible({ timeout: 2000 });
+  }).toPass();
+
+  // `this.` inside a handler completes from the flow API.
+  await replaceCode(
+    page,
+    'export default async function handler(this: Execution, system: System) {\n  this.fl',
+  );
+  await page.keyboard.press('Control+Space');
+  await expect(page.locator('.suggest-widget')).toContainText('flow');
+  await page.keyboard.press('Escape');
 
   await replaceCode(page, fixed);
   await expect(page.locator('.monaco-editor .squiggly-error')).toHaveCount(0);

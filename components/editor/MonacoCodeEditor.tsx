@@ -5,6 +5,7 @@
 import Editor, { loader, type OnMount } from '@monaco-editor/react';
 import * as monaco from 'monaco-editor';
 import { useEffect, useRef, useState } from 'react';
+import { flowApiDeclarations } from '@/engine/api/flow-api-types';
 
 self.MonacoEnvironment = {
   getWorker(_workerId: string, label: string) {
@@ -40,35 +41,9 @@ ts.typescriptDefaults.setCompilerOptions({
 });
 ts.typescriptDefaults.setDiagnosticsOptions({ noSemanticValidation: false, noSyntaxValidation: false });
 
-let installedTypes: string | null = null;
-const typeLibs: monaco.IDisposable[] = [];
-
-/**
- * The flow API's declarations as a module 'flowline', plus global aliases, so both
- * `handler(this: Execution, system: System)` and `import type { Execution } from 'flowline'` type-check.
- */
-function installFlowApiTypes(declarations: string) {
-  if (installedTypes === declarations) return;
-  typeLibs.splice(0).forEach((lib) => lib.dispose());
-  installedTypes = declarations;
-  const isModule = /^\s*export\s/m.test(declarations);
-  if (isModule) {
-    typeLibs.push(
-      ts.typescriptDefaults.addExtraLib(
-        `declare module 'flowline' {\n${declarations}\n}\n`,
-        'file:///node_modules/@types/flowline/index.d.ts',
-      ),
-      ts.typescriptDefaults.addExtraLib(
-        `type Execution = import('flowline').Execution;\ntype System = import('flowline').System;\n`,
-        'file:///node_modules/@types/flowline/globals.d.ts',
-      ),
-    );
-  } else {
-    typeLibs.push(
-      ts.typescriptDefaults.addExtraLib(declarations, 'file:///node_modules/@types/flowline/index.d.ts'),
-    );
-  }
-}
+// The flow API's declarations (global `Execution`, `System`, ...), so `this.` completes in a handler
+// typed `handler(this: Execution, system: System)` and wrong calls are underlined.
+ts.typescriptDefaults.addExtraLib(flowApiDeclarations, 'file:///node_modules/@types/flowline/index.d.ts');
 
 export type SourceMarker = { line: number; column: number; message: string };
 
@@ -78,8 +53,6 @@ export type MonacoCodeEditorProps = {
   value: string;
   onChange: (value: string) => void;
   onSave: () => void;
-  /** The flow API's .d.ts, added to the TypeScript service. */
-  flowApiTypes: string | null;
   /** A syntax error the server reported for the last save, shown as a marker until the next edit. */
   serverError: SourceMarker | null;
   /** The editor's accessible name. */
@@ -98,15 +71,13 @@ function usePrefersDark(): boolean {
 }
 
 export default function MonacoCodeEditor(props: MonacoCodeEditorProps) {
-  const { path, value, onChange, onSave, flowApiTypes, serverError, label } = props;
+  const { path, value, onChange, onSave, serverError, label } = props;
   const dark = usePrefersDark();
   const editorRef = useRef<monaco.editor.IStandaloneCodeEditor | null>(null);
   const saveRef = useRef(onSave);
   useEffect(() => {
     saveRef.current = onSave;
   }, [onSave]);
-
-  if (flowApiTypes) installFlowApiTypes(flowApiTypes);
 
   useEffect(() => {
     const model = editorRef.current?.getModel();

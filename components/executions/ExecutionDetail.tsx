@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { inferRouterOutputs } from '@trpc/server';
 import Link from 'next/link';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { AppRouter } from '@/server/routers/_app';
 import { useTRPC } from '../trpc';
 import { ConfirmDialog } from '../ui/Dialog';
@@ -14,6 +14,7 @@ import { ExecutionTree } from './ExecutionTree';
 import styles from './executions.module.css';
 import { elapsedMs, formatDuration, isEndedStatus } from './format';
 import { JsonBlock } from './JsonBlock';
+import { useNow } from './use-now';
 import { ExecutionLogs } from './ExecutionLogs';
 
 export type ExecutionDetails = inferRouterOutputs<AppRouter>['executions']['get'];
@@ -38,21 +39,40 @@ function startedByText(startedBy: { kind: string; id?: string }): string {
   }
 }
 
+function SourceExcerptView({ excerpt }: { excerpt: NonNullable<ExecutionDetails['errorSource']> }) {
+  return (
+    <pre className={styles.source} aria-label={`Source line ${excerpt.line}`}>
+      {excerpt.lines.map(({ number, text }) => (
+        <code key={number} className={number === excerpt.line ? styles.sourceHit : undefined}>
+          <span className={styles.sourceNumber}>{number}</span>
+          {text}
+          {number === excerpt.line && (
+            <span className={styles.sourceCaret} aria-hidden="true">
+              {'\n'}
+              <span className={styles.sourceNumber} />
+              {' '.repeat(Math.max(0, excerpt.column - 1))}^
+            </span>
+          )}
+          {'\n'}
+        </code>
+      ))}
+    </pre>
+  );
+}
+
 export function ExecutionDetail({ id, initial }: { id: string; initial: ExecutionDetails }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const query = useQuery(
-    trpc.executions.get.queryOptions(
-      { id },
-      {
-        initialData: initial,
-        refetchInterval: (q) =>
-          q.state.data && q.state.data.tree.some((node) => !isEndedStatus(node.status))
-            ? AUTO_REFRESH_MS
-            : false,
-      },
-    ),
-  );
+  const query = useQuery(trpc.executions.get.queryOptions({ id }, { initialData: initial }));
+  const unended = query.data.tree.some((node) => !isEndedStatus(node.status));
+  const { refetch } = query;
+  // While anything in the tree runs, refresh on a timer of our own: refetch() restarts a request that
+  // is still hanging, where a skipped interval tick would silently wait for it.
+  useEffect(() => {
+    if (!unended) return;
+    const timer = setInterval(() => void refetch(), AUTO_REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [unended, refetch]);
   const [confirmingCancel, setConfirmingCancel] = useState(false);
   const cancel = useMutation(
     trpc.executions.cancel.mutationOptions({
@@ -63,9 +83,15 @@ export function ExecutionDetail({ id, initial }: { id: string; initial: Executio
     }),
   );
 
-  const { execution, tree, logs, logsTruncated, flowName } = query.data;
+  const { execution, tree, logs, logsTruncated, flowName, errorSource } = query.data;
   const ended = isEndedStatus(execution.status);
-  const duration = elapsedMs(execution.started_at, execution.ended_at);
+  const now = useNow(unended);
+  const duration = elapsedMs(execution.started_at, execution.ended_at, now);
+  // The engine often repeats the error as the message; saying it once is enough.
+  const message =
+    execution.error && execution.message === `${execution.error.name}: ${execution.error.message}`
+      ? null
+      : execution.message;
 
   return (
     <div className="page">
@@ -111,7 +137,7 @@ export function ExecutionDetail({ id, initial }: { id: string; initial: Executio
 
       <section className="card">
         <div className="card-body">
-          <dl className="meta">
+          <dl className={`meta ${styles.metaList}`}>
             <div>
               <dt>Flow</dt>
               <dd>
@@ -129,11 +155,13 @@ export function ExecutionDetail({ id, initial }: { id: string; initial: Executio
             </div>
             <div>
               <dt>Created</dt>
-              <dd>{dateTime(execution.created_at)}</dd>
+              <dd suppressHydrationWarning>{dateTime(execution.created_at)}</dd>
             </div>
             <div>
               <dt>Ended</dt>
-              <dd>{ended ? dateTime(execution.ended_at) : <span className="muted">not yet</span>}</dd>
+              <dd suppressHydrationWarning>
+                {ended ? dateTime(execution.ended_at) : <span className="muted">not yet</span>}
+              </dd>
             </div>
             <div>
               <dt>{ended ? 'Duration' : 'Running for'}</dt>
@@ -159,11 +187,11 @@ export function ExecutionDetail({ id, initial }: { id: string; initial: Executio
         </div>
       </section>
 
-      {(execution.message || execution.error) && (
+      {(message || execution.error) && (
         <section className={styles.section} aria-label="Result">
-          {execution.message && (
+          {message && (
             <p className={styles.message} data-testid="execution-message">
-              {execution.message}
+              {message}
             </p>
           )}
           {execution.error && (
@@ -171,6 +199,7 @@ export function ExecutionDetail({ id, initial }: { id: string; initial: Executio
               <div className={styles.errorHead}>
                 {execution.error.name}: {execution.error.message}
               </div>
+              {errorSource && <SourceExcerptView excerpt={errorSource} />}
               {execution.error.stack && (
                 <pre className={styles.errorStack}>
                   <code>{execution.error.stack}</code>
@@ -199,7 +228,7 @@ export function ExecutionDetail({ id, initial }: { id: string; initial: Executio
       <section className={styles.section} aria-label="Executions in this tree">
         <h2 className={styles.sectionTitle}>Tree</h2>
         <div className="card card-body">
-          <ExecutionTree nodes={tree} currentId={execution.id} />
+          <ExecutionTree nodes={tree} currentId={execution.id} now={now} />
         </div>
       </section>
 

@@ -11,6 +11,7 @@ import { formatDateTime, timeAgo } from '../ui/time';
 import { DevBadge, StatusBadge } from './Badges';
 import styles from './executions.module.css';
 import { elapsedMs, formatDuration } from './format';
+import { useNow } from './use-now';
 
 const STATUSES = [
   'PENDING',
@@ -81,6 +82,7 @@ export function ExecutionList() {
     ),
   );
   const rows = executions.data?.pages.flatMap((page) => page.items) ?? [];
+  const now = useNow(rows.some((row) => !row.ended_at));
   const filtered = Boolean(filters.flowId || filters.status || filters.type || filters.mode);
 
   return (
@@ -208,7 +210,7 @@ export function ExecutionList() {
             </thead>
             <tbody>
               {rows.map((execution) => {
-                const duration = elapsedMs(execution.started_at, execution.ended_at);
+                const duration = elapsedMs(execution.started_at, execution.ended_at, now);
                 const created = new Date(execution.created_at);
                 return (
                   <tr key={execution.id} data-testid="execution-row">

@@ -14,7 +14,15 @@ export type TreeNode = {
 };
 
 /** The whole tree from its root, each node linking to its execution; the one on screen is marked. */
-export function ExecutionTree({ nodes, currentId }: { nodes: TreeNode[]; currentId: string }) {
+export function ExecutionTree({
+  nodes,
+  currentId,
+  now,
+}: {
+  nodes: TreeNode[];
+  currentId: string;
+  now: number | null;
+}) {
   const children = new Map<string | null, TreeNode[]>();
   const ids = new Set(nodes.map((node) => node.id));
   for (const node of nodes) {
@@ -29,7 +37,7 @@ export function ExecutionTree({ nodes, currentId }: { nodes: TreeNode[]; current
     return (
       <ul className={parent === null ? styles.tree : undefined}>
         {level.map((node) => {
-          const duration = elapsedMs(node.started_at, node.ended_at);
+          const duration = elapsedMs(node.started_at, node.ended_at, now);
           const current = node.id === currentId;
           return (
             <li key={node.id}>

@@ -12,10 +12,11 @@ export function isEndedStatus(status: string): boolean {
   return status.startsWith('ENDED_');
 }
 
-/** The time between two ISO timestamps, or from `from` until now while unended. */
-export function elapsedMs(from: string | null, to: string | null, now: number = Date.now()): number | null {
+/** The time between two ISO timestamps, or from `from` until `now` while unended (null: not known yet). */
+export function elapsedMs(from: string | null, to: string | null, now: number | null): number | null {
   if (!from) return null;
-  return (to ? new Date(to).getTime() : now) - new Date(from).getTime();
+  if (to) return new Date(to).getTime() - new Date(from).getTime();
+  return now === null ? null : now - new Date(from).getTime();
 }
 
 /** Pretty JSON for people: two-space indent; undefined (no value at all) stays undefined. */

@@ -19,13 +19,7 @@ function syntaxMarker(message: string): SourceMarker | null {
 
 type SaveState = { kind: 'idle' } | { kind: 'saved'; version: number } | { kind: 'error'; message: string };
 
-export function CodeFlowEditor({
-  flow,
-  flowApiTypes,
-}: {
-  flow: { name: string; version: number; code: string };
-  flowApiTypes: string | null;
-}) {
+export function CodeFlowEditor({ flow }: { flow: { name: string; version: number; code: string } }) {
   const trpc = useTRPC();
   const router = useRouter();
   const [code, setCode] = useState(flow.code);
@@ -131,7 +125,6 @@ export function CodeFlowEditor({
               if (serverError) setServerError(null);
             }}
             onSave={saveNow}
-            flowApiTypes={flowApiTypes}
             serverError={serverError}
             label={`Code of flow ${flow.name}`}
           />

@@ -48,6 +48,14 @@ const parentCode = `export default async function handler(this: any) {
   return this.success('parent done');
 }
 `;
+const failingCode = `export default async function handler(this: any) {
+  const limit = 10;
+  if (this.input.n > limit) {
+    throw new Error('n is too big');
+  }
+  return this.success('fine');
+}
+`;
 const sleeperCode = `export default async function handler(this: any) {
   await this.sleep(600);
   return this.success('woke');
@@ -62,6 +70,7 @@ beforeAll(async () => {
     ['router child', childCode],
     ['router parent', parentCode],
     ['router sleeper', sleeperCode],
+    ['router failing', failingCode],
   ] as const) {
     await signedIn.flows.create({ name });
     await signedIn.flows.saveCode({ name, code });
@@ -176,6 +185,22 @@ describe('executions router', () => {
     const failure = await failureOf(signedIn.executions.list({ status: ['DONE' as 'ENDED_SUCCESS'] }));
     expect(failure.code).toBe('BAD_REQUEST');
     expect(failure.message).toContain('"status"');
+  });
+
+  it('points an error at the line of the flow version that ran', async () => {
+    const { id } = await signedIn.flows.run({ name: 'router failing', input: { n: 11 }, productive: true });
+    await waitForEnd(db, id);
+    const { execution, errorSource } = await signedIn.executions.get({ id });
+    expect(execution.status).toBe('ENDED_ERROR');
+    expect(execution.error?.message).toBe('n is too big');
+    expect(errorSource).toMatchObject({
+      line: 4,
+      lines: [{ number: 2 }, { number: 3 }, { number: 4 }, { number: 5 }, { number: 6 }],
+    });
+    expect(errorSource?.lines.find((line) => line.number === 4)?.text).toContain(
+      "throw new Error('n is too big')",
+    );
+    expect((await signedIn.executions.get({ id: productiveId })).errorSource).toBeNull();
   });
 
   it('cancels an unended execution, and answers NOT_FOUND for an unknown one', async () => {

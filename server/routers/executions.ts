@@ -4,6 +4,7 @@ import { cancelExecution } from '../../engine/runtime/finish';
 import type { ExecutionStatus, ExecutionType } from '../../engine/store/database';
 import { listExecutionPage } from '../../engine/store/execution-list';
 import { getExecution, getExecutionTree } from '../../engine/store/executions';
+import { getFlowVersion } from '../../engine/store/flow-versions';
 import { getFlowById, FlowNotFoundError } from '../../engine/store/flows';
 import { listLogs } from '../../engine/store/logs';
 import { getEngine } from '../engine';
@@ -56,6 +57,39 @@ async function flowNameOf(
   }
 }
 
+export type SourceExcerpt = {
+  line: number;
+  column: number;
+  lines: Array<{ number: number; text: string }>;
+};
+
+/**
+ * The user's own line an error points at: the first `<file>.ts:line:column` frame of the stack (the
+ * engine maps stacks to the flow's source), with two lines of context either side.
+ */
+export function sourceExcerpt(stack: string, code: string): SourceExcerpt | null {
+  const frame = /\.ts:(\d+):(\d+)\)?\s*$/m.exec(stack);
+  if (!frame) return null;
+  const line = Number(frame[1]);
+  const column = Number(frame[2]);
+  const all = code.split('\n');
+  if (line < 1 || line > all.length) return null;
+  const first = Math.max(1, line - 2);
+  const last = Math.min(all.length, line + 2);
+  const lines = all.slice(first - 1, last).map((text, index) => ({ number: first + index, text }));
+  return { line, column, lines };
+}
+
+async function errorSource(
+  db: Parameters<typeof getFlowVersion>[0],
+  execution: { error: { stack?: string } | null; flow_id: string | null; flow_version: number | null },
+): Promise<SourceExcerpt | null> {
+  const stack = execution.error?.stack;
+  if (!stack || !execution.flow_id || execution.flow_version === null) return null;
+  const version = await getFlowVersion(db, execution.flow_id, execution.flow_version);
+  return version?.code ? sourceExcerpt(stack, version.code) : null;
+}
+
 export const executionsRouter = router({
   /** Latest first, one page at a time (keyset cursor: stable while new executions arrive). */
   list: protectedProcedure.input(listInput).query(async ({ ctx, input }) => {
@@ -75,14 +109,17 @@ export const executionsRouter = router({
   /** One execution as users see it, with its whole tree (from the root), its flow's name and its logs. */
   get: protectedProcedure.input(z.object({ id: executionId })).query(async ({ ctx, input }) => {
     const execution = await getExecutionView(ctx.db, input.id);
-    const [tree, logs, flowName] = await Promise.all([
+    const [tree, logs, flowName, source] = await Promise.all([
       getExecutionTree(ctx.db, execution.root_id),
       listLogs(ctx.db, input.id, { limit: LOG_LINES }),
       flowNameOf(ctx.db, execution.flow_id),
+      errorSource(ctx.db, execution),
     ]);
     return {
       execution,
       flowName,
+      /** Where the error happened in the flow's code (that version's), when the stack says. */
+      errorSource: source,
       tree: tree.map(summarizeExecution),
       logs: logs.map((line) => ({
         id: line.id,

@@ -5,7 +5,6 @@ import { TRPCError } from '@trpc/server';
 import { CodeFlowEditor } from '@/components/flows/CodeFlowEditor';
 import { formatDateTime } from '@/components/ui/time';
 import { getServerCaller } from '@/server/caller';
-import { readFlowApiTypes } from './flow-api-types';
 
 type Props = { params: Promise<{ name: string }> };
 
@@ -40,7 +39,6 @@ export default async function FlowPage({ params }: Props) {
         // A new key per flow and version: the editor starts again from the stored code after a rename or reload.
         key={`${flow.id}:${flow.version}`}
         flow={{ name: flow.name, version: flow.version, code: flow.code ?? '' }}
-        flowApiTypes={await readFlowApiTypes()}
       />
     );
   }
