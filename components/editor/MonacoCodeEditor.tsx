@@ -45,6 +45,20 @@ ts.typescriptDefaults.setDiagnosticsOptions({ noSemanticValidation: false, noSyn
 // typed `handler(this: Execution, system: System)` and wrong calls are underlined.
 ts.typescriptDefaults.addExtraLib(flowApiDeclarations, 'file:///node_modules/@types/flowline/index.d.ts');
 
+// The editor's background matches the card it sits in (globals.css --surface), in both themes.
+monaco.editor.defineTheme('flowline-light', {
+  base: 'vs',
+  inherit: true,
+  rules: [],
+  colors: { 'editor.background': '#ffffff' },
+});
+monaco.editor.defineTheme('flowline-dark', {
+  base: 'vs-dark',
+  inherit: true,
+  rules: [],
+  colors: { 'editor.background': '#161a21', 'editorGutter.background': '#161a21' },
+});
+
 export type SourceMarker = { line: number; column: number; message: string };
 
 export type MonacoCodeEditorProps = {
@@ -111,7 +125,7 @@ export default function MonacoCodeEditor(props: MonacoCodeEditorProps) {
       path={path}
       defaultLanguage="typescript"
       value={value}
-      theme={dark ? 'vs-dark' : 'vs'}
+      theme={dark ? 'flowline-dark' : 'flowline-light'}
       onChange={(next) => onChange(next ?? '')}
       onMount={onMount}
       loading={<div className="placeholder">Loading the editor…</div>}

@@ -21,6 +21,18 @@ export type JsonSchema = {
   maximum?: number;
 };
 
+/** Descriptions mark names with backticks, as in Markdown: those parts are shown as code. */
+export function Prose({ text }: { text: string | undefined }) {
+  if (!text) return null;
+  return (
+    <>
+      {text
+        .split(/`([^`]+)`/)
+        .map((part, index) => (index % 2 === 1 ? <code key={index}>{part}</code> : part))}
+    </>
+  );
+}
+
 // zod states the safe-integer range on every integer: true, but noise to a reader.
 const SAFE_INTEGER = Number.MAX_SAFE_INTEGER;
 
@@ -52,7 +64,7 @@ export function typeLabel(schema: JsonSchema): string {
   return schema.format ? `${type} (${schema.format})` : type;
 }
 
-function constraints(schema: JsonSchema): string[] {
+export function constraints(schema: JsonSchema): string[] {
   const notes: string[] = [];
   if (schema.minLength !== undefined) notes.push(`at least ${schema.minLength} characters`);
   if (schema.maxLength !== undefined) notes.push(`at most ${schema.maxLength} characters`);
@@ -116,7 +128,7 @@ function FieldRow({
           <code>{type}</code>
         </td>
         <td className={styles.fieldText}>
-          {description}
+          <Prose text={description} />
           {notes.length > 0 && <span className={styles.notes}>{notes.join(' · ')}</span>}
         </td>
       </tr>
@@ -132,7 +144,12 @@ export function SchemaView({ schema }: { schema: JsonSchema }) {
     return (
       <p className={styles.scalar}>
         <code>{typeLabel(schema)}</code>
-        {schema.description && <span> — {schema.description}</span>}
+        {schema.description && (
+          <span>
+            {' '}
+            — <Prose text={schema.description} />
+          </span>
+        )}
       </p>
     );
   }

@@ -4,7 +4,7 @@ import Link from 'next/link';
 import { restEndpoints } from '@/server/rest/endpoints/index';
 import { buildOpenApiDocument } from '@/server/rest/openapi';
 import styles from './api-docs.module.css';
-import { SchemaView, type JsonSchema } from './SchemaView';
+import { constraints, Prose, SchemaView, typeLabel, type JsonSchema } from './SchemaView';
 
 export const metadata: Metadata = { title: 'REST API' };
 
@@ -131,26 +131,37 @@ export default async function ApiDocsPage() {
                 <span className={styles.summary}>{operation.summary}</span>
               </header>
               <div className={styles.endpointBody}>
-                {operation.description && <p>{operation.description}</p>}
+                {operation.description && (
+                  <p>
+                    <Prose text={operation.description} />
+                  </p>
+                )}
                 {operation.parameters.length > 0 && (
                   <div>
                     <h3 className={styles.partTitle}>Parameters</h3>
                     <table className={styles.fields}>
                       <tbody>
-                        {operation.parameters.map((parameter) => (
-                          <tr key={`${parameter.in}:${parameter.name}`}>
-                            <td className={styles.fieldName}>
-                              <code>{parameter.name}</code>
-                              {parameter.required && <span className={styles.required}>required</span>}
-                            </td>
-                            <td className={styles.fieldType}>
-                              <span className={styles.location}>{parameter.in}</span>
-                            </td>
-                            <td className={styles.fieldText}>
-                              <SchemaView schema={parameter.schema} />
-                            </td>
-                          </tr>
-                        ))}
+                        {operation.parameters.map((parameter) => {
+                          const notes = constraints(parameter.schema);
+                          return (
+                            <tr key={`${parameter.in}:${parameter.name}`}>
+                              <td className={styles.fieldName}>
+                                <code>{parameter.name}</code>
+                                {parameter.required && <span className={styles.required}>required</span>}
+                                <span className={styles.location}>in {parameter.in}</span>
+                              </td>
+                              <td className={styles.fieldType}>
+                                <code>{typeLabel(parameter.schema)}</code>
+                              </td>
+                              <td className={styles.fieldText}>
+                                <Prose text={parameter.schema.description} />
+                                {notes.length > 0 && (
+                                  <span className={styles.notes}>{notes.join(' · ')}</span>
+                                )}
+                              </td>
+                            </tr>
+                          );
+                        })}
                       </tbody>
                     </table>
                   </div>
