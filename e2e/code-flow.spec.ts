@@ -52,7 +52,14 @@ async function run(page: Page, mode: 'productive' | 'dev', input: string) {
 
 test('write a code flow, see a type error underlined, save, run and follow the execution', async ({
   page,
+  baseURL,
 }) => {
+  // Monaco and its workers come from this server: nothing may be fetched from anywhere else (no CDN).
+  const elsewhere: string[] = [];
+  page.on('request', (request) => {
+    const url = request.url();
+    if (!url.startsWith(baseURL!) && !/^(data|blob):/.test(url)) elsewhere.push(url);
+  });
   await signInAsAdmin(page);
   await createFlow(page, 'greeter');
   await expect(page.getByTestId('flow-version')).toHaveText('v1');
@@ -119,6 +126,7 @@ test('write a code flow, see a type error underlined, save, run and follow the e
   await expect(page.getByTestId('execution-status')).toHaveText('ENDED_SUCCESS');
   await expect(page.getByText('Dev mode', { exact: true }).first()).toBeVisible();
   await expect(page.getByLabel('Output value')).toContainText('Hello, Grace!');
+  expect(elsewhere).toEqual([]);
 });
 
 test('the Executions list shows both runs, latest first, and filters by flow and mode', async ({ page }) => {
