@@ -4,6 +4,7 @@ import * as m0002 from './0002_executions';
 import * as m0003 from './0003_connections';
 import * as m0004 from './0004_execution_waits';
 import * as m0005 from './0005_end_child_function';
+import * as m0006 from './0006_end_child_without_notify';
 
 /**
  * Every migration, in order. Listed statically (not read from the folder) so that bundlers and
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '0003_connections': m0003,
   '0004_execution_waits': m0004,
   '0005_end_child_function': m0005,
+  '0006_end_child_without_notify': m0006,
 };

@@ -2,7 +2,7 @@ import type { PgBoss } from 'pg-boss';
 import { z } from 'zod';
 import { resolveConnectorCall, type ConnectorTarget } from '../connectors/index';
 import { UserError } from '../errors';
-import { announce, statusEvent } from '../events/events';
+import { announceAfterCommit, statusEvent } from '../events/events';
 import { FlowSyntaxError, compileFlowCode, packCompiled } from '../flows/compile';
 import { sendExecutionJob } from '../queue/boss';
 import { finishExecution, conditionMet, cancelExecution } from '../runtime/finish';
@@ -264,10 +264,10 @@ export function createHost(run: Run, services: RuntimeServices): SandboxHost & {
       }
       if (!(await suspendExecution(trx, self.id, run.attempt, condition, remaining))) return 'lost' as const;
       if (condition.kind === 'sleep') await sendExecutionJob(boss, trx, self.id, new Date(condition.until));
-      await announce(trx, statusEvent({ ...self, status: 'WAITING' }));
       return 'suspended' as const;
     });
     if (outcome === 'met') return;
+    if (outcome === 'suspended') announceAfterCommit(db, statusEvent({ ...self, status: 'WAITING' }));
     if (outcome === 'lost') {
       run.lost = true;
       halt();
@@ -417,8 +417,8 @@ export function createHost(run: Run, services: RuntimeServices): SandboxHost & {
           result: snapshotOf(child),
           childId: child.id,
         });
-        await announce(trx, [], true);
       });
+      announceAfterCommit(db, [], true);
       return ok(snapshotOf(child));
     }
     const claimed = await db.transaction().execute(async (trx) => {
@@ -432,9 +432,9 @@ export function createHost(run: Run, services: RuntimeServices): SandboxHost & {
         status: 'STARTED',
         childId: child.id,
       });
-      await announce(trx, statusEvent(row));
       return row;
     });
+    if (claimed) announceAfterCommit(db, statusEvent(claimed));
     if (!claimed)
       throw new ApiError('InvalidArgumentError', `run(): execution ${request.id} has already been started`);
     const ended = await services.runInline(claimed, { executionId: self.id, seq });
@@ -524,15 +524,8 @@ export function createHost(run: Run, services: RuntimeServices): SandboxHost & {
       case 'log': {
         const { level, args } = parsed.data as z.infer<(typeof payloads)['log']>;
         const message = args.map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' ');
-        await db.transaction().execute(async (trx) => {
-          const added = await appendLog(trx, {
-            executionId: self.id,
-            seq,
-            level: level as LogLevel,
-            message,
-          });
-          if (added) await announce(trx, { ...statusEvent(self), status: 'RUNNING', kind: 'log' });
-        });
+        const added = await appendLog(db, { executionId: self.id, seq, level: level as LogLevel, message });
+        if (added) announceAfterCommit(db, { ...statusEvent(self), status: 'RUNNING', kind: 'log' });
         return ok(null);
       }
       case 'save': {

@@ -1,6 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import type { PgBoss } from 'pg-boss';
-import { announce, EVENTS_CHANNEL, statusEvent } from '../events/events';
+import { announceAfterCommit, statusEvent } from '../events/events';
 import { sendExecutionJob } from '../queue/boss';
 import type { Database, Execution } from '../store/database';
 import type { Db } from '../store/db';
@@ -8,7 +8,7 @@ import {
   cancelSubtree,
   countDownWaiter,
   endChildSuccess,
-  endExecutionAnnounced,
+  endExecutionLocked,
   getExecution,
   lockWaiter,
   markWoken,
@@ -76,23 +76,27 @@ export async function finishExecution(
   attempt: number | null,
   fields: EndFields,
 ): Promise<Execution | undefined> {
-  const options = { lockParentId: execution.parent_id, channel: EVENTS_CHANNEL };
+  const options = { lockParentId: execution.parent_id };
   if (!execution.parent_id && fields.status === 'ENDED_SUCCESS') {
     // A root that succeeded: nobody to wake, nothing to cancel; one statement.
-    return endExecutionAnnounced(engine.db, execution.id, attempt, fields, options);
+    const ended = await endExecutionLocked(engine.db, execution.id, attempt, fields, options);
+    if (ended) announceAfterCommit(engine.db, statusEvent(ended));
+    return ended;
   }
-  return retryOnDeadlock(() =>
+  const result = await retryOnDeadlock(() =>
     engine.db.transaction().execute(async (trx) => {
-      const ended = await endExecutionAnnounced(trx, execution.id, attempt, fields, options);
+      const ended = await endExecutionLocked(trx, execution.id, attempt, fields, options);
       if (!ended) return undefined;
-      if (ended.status !== 'ENDED_SUCCESS') {
-        const cancelled = await cancelSubtree(trx, ended.id);
-        await announce(trx, cancelled.map(statusEvent));
-      }
-      if (await wakeParentIfReady(trx, engine.boss, ended)) await announce(trx, [], true);
-      return ended;
+      const events = [statusEvent(ended)];
+      if (ended.status !== 'ENDED_SUCCESS')
+        events.push(...(await cancelSubtree(trx, ended.id)).map(statusEvent));
+      const woke = await wakeParentIfReady(trx, engine.boss, ended);
+      return { ended, events, woke };
     }),
   );
+  if (!result) return undefined;
+  announceAfterCommit(engine.db, result.events, result.woke);
+  return result.ended;
 }
 
 /**
@@ -111,18 +115,27 @@ export async function finishChildSuccess(
   const parentId = ended.parentId;
   if (ended.woke && parentId) {
     // Should this worker die right here, the reaper queues the parent by its deadline (takeUnqueuedWakes).
-    await engine.db.transaction().execute(async (trx) => {
-      await sendExecutionJob(engine.boss, trx, parentId);
-      await announce(trx, [], true);
-    });
+    await engine.db.transaction().execute((trx) => sendExecutionJob(engine.boss, trx, parentId));
   }
+  announceAfterCommit(
+    engine.db,
+    {
+      id: execution.id,
+      rootId: ended.rootId,
+      parentId,
+      status: 'ENDED_SUCCESS',
+      nodeId: ended.nodeId,
+      kind: 'status',
+    },
+    ended.woke,
+  );
   return true;
 }
 
 /**
  * The fast path for a synchronous child that succeeded while its parent waits for it in the same
  * worker (the parent is RUNNING, blocked in its call, so no wake-up is needed): ends the child,
- * completes the parent's journal step with the child's final fields, and announces it, in ONE statement.
+ * completes the parent's journal step with the child's final fields, in ONE statement.
  */
 export async function finishInlineChild(
   db: Db,
@@ -149,10 +162,10 @@ export async function finishInlineChild(
       from ended
       where s.execution_id = ${parentStep.executionId} and s.seq = ${parentStep.seq} and s.status = 'STARTED'
     )
-    select ended.*, pg_notify(${EVENTS_CHANNEL}, json_build_object('id', ended.id, 'rootId', ended.root_id,
-      'parentId', ended.parent_id, 'status', ended.status, 'nodeId', ended.node_id, 'kind', 'status')::text) as notified
-    from ended`.execute(db);
-  return rows.rows[0];
+    select ended.* from ended`.execute(db);
+  const ended = rows.rows[0];
+  if (ended) announceAfterCommit(db, statusEvent(ended));
+  return ended;
 }
 
 /**
@@ -163,14 +176,14 @@ export async function finishInlineChild(
 export async function cancelExecution(engine: { db: Db; boss: PgBoss }, id: string): Promise<Execution[]> {
   const target = await getExecution(engine.db, id);
   if (!target) return [];
-  return retryOnDeadlock(() =>
+  const { cancelled, woke } = await retryOnDeadlock(() =>
     engine.db.transaction().execute(async (trx) => {
       if (target.parent_id) await lockWaiter(trx, target.parent_id, 'shared');
-      const cancelled = await cancelSubtree(trx, id);
-      const top = cancelled.find((execution) => execution.id === id);
-      const woke = top ? await wakeParentIfReady(trx, engine.boss, top) : false;
-      await announce(trx, cancelled.map(statusEvent), woke);
-      return cancelled;
+      const rows = await cancelSubtree(trx, id);
+      const top = rows.find((execution) => execution.id === id);
+      return { cancelled: rows, woke: top ? await wakeParentIfReady(trx, engine.boss, top) : false };
     }),
   );
+  announceAfterCommit(engine.db, cancelled.map(statusEvent), woke);
+  return cancelled;
 }

@@ -1,15 +1,10 @@
 import { sql, type InsertObject } from 'kysely';
 import type { PgBoss } from 'pg-boss';
-import { announce, EVENTS_CHANNEL, statusEvent, WAKE_CHANNEL, type ExecutionEvent } from '../events/events';
+import { announceAfterCommit, statusEvent } from '../events/events';
 import { sendExecutionJob, sendExecutionJobs } from '../queue/boss';
 import type { Db } from '../store/db';
 import type { Database, Execution, ExecutionType, StartedBy } from '../store/database';
-import {
-  insertChildWithStep,
-  insertExecution,
-  insertExecutionAnnounced,
-  insertExecutions,
-} from '../store/executions';
+import { insertChildWithStep, insertExecution, insertExecutions } from '../store/executions';
 import { findRunnableFlow, type RunnableFlow } from '../store/flow-versions';
 import { FlowNotFoundError } from '../store/flows';
 import { recordStep, recordSteps } from '../store/steps';
@@ -72,54 +67,21 @@ export async function startExecution(
   if (mode.kind === 'inline' && parent?.step?.status === 'STARTED') {
     // A synchronous child: no job to queue, so one statement does it all.
     const id = crypto.randomUUID();
-    const row = rowFor(request, flow, id);
-    const payload = JSON.stringify({
-      id,
-      rootId: parent.rootId,
-      parentId: parent.id,
-      status: 'RUNNING',
-      nodeId: request.nodeId ?? null,
-      kind: 'status',
-    } satisfies ExecutionEvent);
-    const execution = await insertChildWithStep(
-      engine.db,
-      row,
-      {
-        executionId: parent.id,
-        seq: parent.step.seq,
-        kind: parent.step.kind,
-        request: parent.step.request,
-        childId: id,
-      },
-      { channel: EVENTS_CHANNEL, payload },
-    );
+    const execution = await insertChildWithStep(engine.db, rowFor(request, flow, id), {
+      executionId: parent.id,
+      seq: parent.step.seq,
+      kind: parent.step.kind,
+      request: parent.step.request,
+      childId: id,
+    });
     if (!execution) throw new StepAlreadyRecordedError(`step ${parent.step.seq} of ${parent.id} is recorded`);
+    announceAfterCommit(engine.db, statusEvent(execution));
     return execution;
   }
 
-  if (!parent && mode.kind === 'queue') {
-    // A root (UI, REST, webhook, schedule): the row and its notifications in one statement, then its job.
+  const execution = await engine.db.transaction().execute(async (trx) => {
     const id = crypto.randomUUID();
-    const event = statusEvent({
-      id,
-      root_id: id,
-      parent_id: null,
-      status: 'PENDING',
-      node_id: request.nodeId ?? null,
-    });
-    return engine.db.transaction().execute(async (trx) => {
-      const execution = await insertExecutionAnnounced(trx, rowFor(request, flow, id), [
-        { channel: EVENTS_CHANNEL, payload: JSON.stringify(event) },
-        { channel: WAKE_CHANNEL, payload: '' },
-      ]);
-      await sendExecutionJob(engine.boss, trx, id);
-      return execution;
-    });
-  }
-
-  return engine.db.transaction().execute(async (trx) => {
-    const id = crypto.randomUUID();
-    const execution = await insertExecution(trx, rowFor(request, flow, id));
+    const row = await insertExecution(trx, rowFor(request, flow, id));
     if (parent?.step) {
       const recorded = await recordStep(trx, {
         executionId: parent.id,
@@ -128,15 +90,17 @@ export async function startExecution(
         request: parent.step.request,
         status: parent.step.status,
         childId: id,
-        result: parent.step.status === 'SUCCEEDED' ? snapshotOf(execution) : undefined,
+        result: parent.step.status === 'SUCCEEDED' ? snapshotOf(row) : undefined,
       });
       if (!recorded)
         throw new StepAlreadyRecordedError(`step ${parent.step.seq} of ${parent.id} is recorded`);
     }
     if (mode.kind === 'queue') await sendExecutionJob(engine.boss, trx, id);
-    await announce(trx, statusEvent(execution), mode.kind === 'queue');
-    return execution;
+    return row;
   });
+  // After the commit: idle workers wake up and fetch it (see announceAfterCommit for why not before).
+  announceAfterCommit(engine.db, statusEvent(execution), mode.kind === 'queue');
+  return execution;
 }
 
 /**
@@ -156,7 +120,7 @@ export async function startExecutions(
       return rowFor(request, await flowFor(engine, request), request.id);
     }),
   );
-  await engine.db.transaction().execute(async (trx) => {
+  const written = await engine.db.transaction().execute(async (trx) => {
     const executions = await insertExecutions(trx, rows);
     const byId = new Map(executions.map((execution) => [execution.id, execution]));
     const steps = requests.flatMap((request) =>
@@ -186,8 +150,9 @@ export async function startExecutions(
       trx,
       queued.map((request) => request.id),
     );
-    await announce(trx, executions.map(statusEvent), queued.length > 0);
+    return { executions, wake: queued.length > 0 };
   });
+  announceAfterCommit(engine.db, written.executions.map(statusEvent), written.wake);
 }
 
 async function flowFor(

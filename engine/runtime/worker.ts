@@ -6,6 +6,7 @@ import type { RunnerContext } from '../api/protocol';
 import { callConnector, type ConnectorTarget } from '../connectors/index';
 import {
   announce,
+  announceAfterCommit,
   EVENTS_CHANNEL,
   listen,
   WAKE_CHANNEL,
@@ -261,9 +262,9 @@ export class Worker implements RuntimeServices {
           ...(await takeUnqueuedWakes(trx)),
         ];
         await sendExecutionJobs(this.boss, trx, expired);
-        if (expired.length > 0) await announce(trx, [], true);
         return expired;
       });
+      if (ids.length > 0) announceAfterCommit(this.db, [], true);
       if (ids.length > 0) this.log(`took over ${ids.length} execution(s) of a stopped worker`);
     } catch (error) {
       this.log(`reaping failed (retrying): ${(error as Error).message}`);
@@ -271,11 +272,13 @@ export class Worker implements RuntimeServices {
   }
 
   private async handBack(): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      const ids = await releaseWorkerLeases(trx, this.workerId);
-      await sendExecutionJobs(this.boss, trx, ids);
-      if (ids.length > 0) await announce(trx, [], true);
+    const ids = await this.db.transaction().execute(async (trx) => {
+      const released = await releaseWorkerLeases(trx, this.workerId);
+      await sendExecutionJobs(this.boss, trx, released);
+      return released;
     });
+    // Sent at once (not in the background): the database closes right after.
+    if (ids.length > 0) await announce(this.db, [], true);
   }
 
   private onNotification(channel: string, payload: string): void {

@@ -25,7 +25,7 @@ export async function insertExecution(
 }
 
 /**
- * Inserts a child, its parent's journal step and the status event in ONE statement (the inline fast
+ * Inserts a child and its parent's journal step in ONE statement (the inline fast
  * path: a synchronous child needs no queue job, so no transaction of several statements). Returns the
  * row and whether the step was new; when it was not (another run recorded it first) the row is removed.
  */
@@ -33,7 +33,6 @@ export async function insertChildWithStep(
   conn: Conn,
   values: InsertObject<Database, 'executions'>,
   step: { executionId: string; seq: number; kind: string; request: unknown; childId: string },
-  event: { channel: string; payload: string },
 ): Promise<Execution | undefined> {
   const result = await conn
     .with('e', (db) => db.insertInto('executions').values(values).returningAll())
@@ -53,38 +52,13 @@ export async function insertChildWithStep(
     )
     .selectFrom('e')
     .selectAll('e')
-    .select([
-      sql<number>`(select count(*) from s)`.as('step_recorded'),
-      sql<string>`pg_notify(${event.channel}, ${event.payload})`.as('notified'),
-    ])
+    .select(sql<number>`(select count(*) from s)`.as('step_recorded'))
     .executeTakeFirstOrThrow();
-  const { step_recorded: recorded, notified: _notified, ...execution } = result;
+  const { step_recorded: recorded, ...execution } = result;
   if (Number(recorded) === 0) {
     await conn.deleteFrom('executions').where('id', '=', execution.id).execute();
     return undefined;
   }
-  return execution as Execution;
-}
-
-/** Inserts an execution and queues its notifications (delivered at commit) in one statement. */
-export async function insertExecutionAnnounced(
-  conn: Conn,
-  values: InsertObject<Database, 'executions'>,
-  notifications: ReadonlyArray<{ channel: string; payload: string }>,
-): Promise<Execution> {
-  const channels = notifications.map((n) => n.channel);
-  const payloads = notifications.map((n) => n.payload);
-  const result = await conn
-    .with('e', (db) => db.insertInto('executions').values(values).returningAll())
-    .selectFrom('e')
-    .selectAll('e')
-    .select(
-      sql<number>`(select count(pg_notify(c, p)) from unnest(${sql.val(channels)}::text[], ${sql.val(payloads)}::text[]) as n(c, p))`.as(
-        'notified',
-      ),
-    )
-    .executeTakeFirstOrThrow();
-  const { notified: _notified, ...execution } = result;
   return execution as Execution;
 }
 
@@ -238,23 +212,30 @@ export async function takeUnqueuedWakes(conn: Conn, limit = 200): Promise<string
 
 /**
  * Ends a child that succeeded and counts its parent's wait down, in one round trip (the database
- * function of migration 0005). `woke`: the parent's wait is over and it must be queued now.
+ * function of migration 0006). `woke`: the parent's wait is over and it must be queued now.
  */
 export async function endChildSuccess(
   conn: Conn,
   id: string,
   attempt: number | null,
   fields: { output?: unknown; message?: string | null },
-): Promise<{ parentId: string | null; woke: boolean } | undefined> {
+): Promise<{ parentId: string | null; woke: boolean; rootId: string; nodeId: string | null } | undefined> {
   const setOutput = fields.output !== undefined;
   const setMessage = fields.message !== undefined;
-  const rows = await sql<{ parent_id: string | null; woke: boolean }>`
-    select * from flowline_end_child_success(${id}::uuid, ${attempt}::int, ${setOutput},
+  const rows = await sql<{
+    parent_id: string | null;
+    woke: boolean;
+    root_id: string;
+    node_id: string | null;
+  }>`
+    select * from flowline_end_child_success2(${id}::uuid, ${attempt}::int, ${setOutput},
       ${setOutput ? JSON.stringify(fields.output) : null}::jsonb, ${setMessage}, ${fields.message ?? null}::text)`.execute(
     conn,
   );
   const row = rows.rows[0];
-  return row ? { parentId: row.parent_id, woke: row.woke } : undefined;
+  return row
+    ? { parentId: row.parent_id, woke: row.woke, rootId: row.root_id, nodeId: row.node_id }
+    : undefined;
 }
 
 /** On a graceful stop: hands everything this worker holds back at once. */
@@ -361,15 +342,15 @@ export async function endExecution(
 }
 
 /**
- * endExecution, plus in the same statement: the parent's waiter lock taken shared (when `lockParentId`
- * is given; see lockWaiter) and the status event queued on `channel`. One round trip.
+ * endExecution, plus in the same statement the parent's waiter lock taken shared (when `lockParentId`
+ * is given; see lockWaiter). One round trip.
  */
-export async function endExecutionAnnounced(
+export async function endExecutionLocked(
   conn: Conn,
   id: string,
   attempt: number | null,
   fields: EndFields,
-  options: { lockParentId: string | null; channel: string },
+  options: { lockParentId: string | null },
 ): Promise<Execution | undefined> {
   const hasOutput = fields.output !== undefined;
   const hasMessage = fields.message !== undefined;
@@ -389,13 +370,8 @@ export async function endExecutionAnnounced(
     from waiter_lock
     where e.id = ${id} and e.status in ('PENDING', 'RUNNING', 'WAITING', 'PAUSED')
       and (${attempt}::int is null or e.attempts = ${attempt}::int)
-    returning e.*, pg_notify(${options.channel}, json_build_object('id', e.id, 'rootId', e.root_id,
-      'parentId', e.parent_id, 'status', e.status, 'nodeId', e.node_id, 'kind', 'status')::text) as notified`.execute(
-    conn,
-  );
-  const row = rows.rows[0];
-  if (row) delete (row as { notified?: unknown }).notified;
-  return row;
+    returning e.*`.execute(conn);
+  return rows.rows[0];
 }
 
 /** Marks an execution WAITING and gives up its worker; false when this run no longer owns it. */
