@@ -66,8 +66,9 @@ export function typeLabel(schema: JsonSchema): string {
 
 export function constraints(schema: JsonSchema): string[] {
   const notes: string[] = [];
-  if (schema.minLength !== undefined) notes.push(`at least ${schema.minLength} characters`);
-  if (schema.maxLength !== undefined) notes.push(`at most ${schema.maxLength} characters`);
+  const characters = (n: number) => `${n} character${n === 1 ? '' : 's'}`;
+  if (schema.minLength !== undefined) notes.push(`at least ${characters(schema.minLength)}`);
+  if (schema.maxLength !== undefined) notes.push(`at most ${characters(schema.maxLength)}`);
   if (schema.minimum !== undefined && schema.minimum > -SAFE_INTEGER) notes.push(`≥ ${schema.minimum}`);
   if (schema.maximum !== undefined && schema.maximum < SAFE_INTEGER) notes.push(`≤ ${schema.maximum}`);
   if (schema.default !== undefined) notes.push(`default ${JSON.stringify(schema.default)}`);
