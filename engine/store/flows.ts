@@ -14,8 +14,12 @@ export class FlowNameTakenError extends UserError {
   readonly kind = 'conflict';
 }
 
-/** What a new code flow starts with until its author writes their own. */
-export const STARTER_FLOW_CODE = `export default async function handler(this, system) {
+/**
+ * What a new code flow starts with until its author writes their own. Typed, so the editor completes
+ * `this.` from the first keystroke (esbuild strips the types when it is saved).
+ */
+export const STARTER_FLOW_CODE = `export default async function handler(this: Execution, system: System) {
+  await this.log('started with input', this.input);
   return this.success('done');
 }
 `;
