@@ -211,7 +211,7 @@ export function createHost(run: Run, services: RuntimeServices): SandboxHost & {
     await flushing.catch(() => {});
     if (flushFailure) {
       if (flushFailure instanceof StepAlreadyRecordedError) {
-        run.lost = true;
+        run.handBack = true;
         halt();
       }
       throw flushFailure;
@@ -387,7 +387,7 @@ export function createHost(run: Run, services: RuntimeServices): SandboxHost & {
       child = await startExecution({ db, boss }, start);
     } catch (error) {
       if (error instanceof StepAlreadyRecordedError) {
-        run.lost = true;
+        run.handBack = true;
         halt();
       }
       throw error;

@@ -30,7 +30,13 @@ export class Run {
     readonly attempt: number,
   ) {}
 
+  /**
+   * Its journal holds a step this run did not expect (typically its own write, committed although a
+   * PostgreSQL restart swallowed the answer): stop, and let a fresh run replay the journal.
+   */
+  handBack = false;
+
   get halted(): boolean {
-    return this.suspended || this.cancelled || this.lost || this.endIntent !== undefined;
+    return this.suspended || this.cancelled || this.lost || this.handBack || this.endIntent !== undefined;
   }
 }

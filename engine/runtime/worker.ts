@@ -22,6 +22,7 @@ import { createDb, type Db } from '../store/db';
 import type { Execution, ExecutionError } from '../store/database';
 import {
   claimExecutions,
+  expireClaim,
   releaseExpiredLeases,
   takeUnqueuedWakes,
   releaseWorkerLeases,
@@ -71,6 +72,8 @@ export class Worker implements RuntimeServices {
   private readonly ready: Execution[] = [];
   /** Jobs being claimed + ready + running. */
   private held = 0;
+  /** Execution ids of jobs being claimed right now. */
+  private readonly claiming = new Set<string>();
   private stopping = false;
   private wake: (() => void) | undefined;
   private pendingWake = false;
@@ -204,7 +207,13 @@ export class Worker implements RuntimeServices {
     let claimed: Execution[] = [];
     try {
       const ids = [...new Set(jobs.map((job) => job.data.executionId))];
-      claimed = await claimExecutions(this.db, ids, this.workerId, this.leaseMs);
+      for (const id of ids) this.claiming.add(id);
+      try {
+        claimed = await claimExecutions(this.db, ids, this.workerId, this.leaseMs);
+      } finally {
+        this.ready.push(...claimed);
+        for (const id of ids) this.claiming.delete(id);
+      }
       // Claimed first, completed second: a crash in between leaves a job that a retry (or the lease) covers.
       await this.boss.complete(
         EXECUTION_QUEUE,
@@ -214,7 +223,6 @@ export class Worker implements RuntimeServices {
       this.log(`claiming executions failed: ${(error as Error).message}`);
     }
     this.held -= jobs.length - claimed.length;
-    this.ready.push(...claimed);
     this.pump();
     this.signal();
   }
@@ -239,7 +247,7 @@ export class Worker implements RuntimeServices {
     const startedAt = Date.now();
     let held: string[];
     try {
-      held = await renewLeases(this.db, this.workerId, this.leaseMs);
+      held = await renewLeases(this.db, this.workerId, this.leaseMs, this.heldIds());
     } catch {
       return; // the database is away; the next beat tries again
     }
@@ -258,7 +266,7 @@ export class Worker implements RuntimeServices {
     try {
       const ids = await this.db.transaction().execute(async (trx) => {
         const expired = [
-          ...(await releaseExpiredLeases(trx, this.workerId)),
+          ...(await releaseExpiredLeases(trx, this.heldIds())),
           ...(await takeUnqueuedWakes(trx)),
         ];
         await sendExecutionJobs(this.boss, trx, expired);
@@ -299,6 +307,11 @@ export class Worker implements RuntimeServices {
       run.cancelled = true;
       run.abort.abort();
     }
+  }
+
+  /** What this process runs or will run at once: the only executions whose leases it renews. */
+  private heldIds(): string[] {
+    return [...this.runs.keys(), ...this.ready.map((execution) => execution.id), ...this.claiming];
   }
 
   scheduleWake(at: number): void {
@@ -383,6 +396,11 @@ export class Worker implements RuntimeServices {
   }
 
   private async settle(run: Run, outcome: SandboxOutcome): Promise<void> {
+    if (run.handBack && !run.lost && !run.cancelled) {
+      // Its lease is given up at once: the reaper queues it again, and the replay finds the journal whole.
+      await withDbRetry(() => expireClaim(this.db, run.execution.id, run.attempt));
+      return;
+    }
     if (run.lost || run.cancelled || run.suspended) return;
     if (run.endIntent) {
       await this.finish(run, {

@@ -159,12 +159,24 @@ export async function claimExecution(
     .executeTakeFirst();
 }
 
-/** The heartbeat: extends the lease of everything this worker holds. Returns the ids still held. */
-export async function renewLeases(conn: Conn, workerId: string, leaseMs: number): Promise<string[]> {
+/**
+ * The heartbeat: extends the leases of the executions this worker is actually running or about to
+ * run (`ids`), and only those: a row that names this worker but that it no longer runs (e.g. left
+ * behind by a statement whose answer a PostgreSQL restart swallowed) must expire and be taken over.
+ * Returns the ids still held.
+ */
+export async function renewLeases(
+  conn: Conn,
+  workerId: string,
+  leaseMs: number,
+  ids: readonly string[],
+): Promise<string[]> {
+  if (ids.length === 0) return [];
   const rows = await conn
     .updateTable('executions')
     .set({ lease_until: sql<Date>`now() + ${leaseMs} * interval '1 millisecond'` })
     .where('worker_id', '=', workerId)
+    .where('id', '=', sql<string>`any(${sql.val(ids)}::uuid[])`)
     .where('status', 'in', UNENDED_STATUSES)
     .returning('id')
     .execute();
@@ -172,15 +184,20 @@ export async function renewLeases(conn: Conn, workerId: string, leaseMs: number)
 }
 
 /**
- * Frees executions whose worker stopped renewing its lease (it died), so they can be queued again.
- * SKIP LOCKED lets several workers reap at once without taking the same rows.
+ * Frees executions whose lease ran out (their worker died, or no longer runs them), so they can be
+ * queued again; never one this worker is running right now (`running`). SKIP LOCKED lets several
+ * workers reap at once without taking the same rows.
  */
-export async function releaseExpiredLeases(conn: Conn, ownWorkerId: string, limit = 200): Promise<string[]> {
+export async function releaseExpiredLeases(
+  conn: Conn,
+  running: readonly string[],
+  limit = 200,
+): Promise<string[]> {
   const rows = await sql<{ id: string }>`
     update executions e set worker_id = null, lease_until = null
     from (
       select id from executions
-      where worker_id is not null and worker_id <> ${ownWorkerId} and lease_until < now()
+      where worker_id is not null and lease_until < now() and not (id = any(${sql.val(running)}::uuid[]))
         and status in ('PENDING', 'RUNNING', 'WAITING')
       order by lease_until
       limit ${limit}
@@ -236,6 +253,17 @@ export async function endChildSuccess(
   return row
     ? { parentId: row.parent_id, woke: row.woke, rootId: row.root_id, nodeId: row.node_id }
     : undefined;
+}
+
+/** Gives up one run's claim now (its lease expires at once; the reaper queues it again). */
+export async function expireClaim(conn: Conn, id: string, attempt: number): Promise<void> {
+  await conn
+    .updateTable('executions')
+    .set({ lease_until: sql<Date>`now() - interval '1 second'` })
+    .where('id', '=', id)
+    .where('attempts', '=', attempt)
+    .where('status', 'in', UNENDED_STATUSES)
+    .execute();
 }
 
 /** On a graceful stop: hands everything this worker holds back at once. */
