@@ -62,6 +62,31 @@ describe('a failing child', () => {
     expect((ended.output as { message: string }).message).toContain('boom inside');
   });
 
+  it("maps a child's error stack to the user's own line, and children inherit dev mode", async () => {
+    await defineFlow(
+      db,
+      'throws-on-line-3',
+      `export default async function handler(this: any) {
+        const n: number = 1;
+        if (n === 1) throw new Error('line three');
+      }`,
+    );
+    await defineFlow(
+      db,
+      'dev-parent',
+      `export default async function handler(this: any) { await this.flow('throws-on-line-3'); }`,
+    );
+    const started = await startExecution(
+      { db, boss },
+      { flow: { name: 'dev-parent' }, isProductive: false, startedBy: { kind: 'system' } },
+    );
+    const ended = await waitForEnd(db, started.id);
+    const [, child] = await treeOf(db, ended.id);
+    expect(child?.error?.stack).toContain('throws-on-line-3.ts:3:');
+    expect(child?.error?.stack).not.toContain('/work/');
+    expect([ended.is_productive, child?.is_productive]).toEqual([false, false]);
+  });
+
   it('ends the parent ENDED_ERROR naming the child when uncaught', async () => {
     await defineFlow(
       db,
