@@ -253,11 +253,22 @@ async function main(): Promise<void> {
     };
     // BENCH_ONLY=P2,P7 runs only those.
     const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());
+    const failures: string[] = [];
     for (const benchmark of benchmarks.filter((b) => !only || only.includes(b.name))) {
-      const result = await benchmark.run(ctx);
-      for (const [key, value] of Object.entries(result)) console.log(`[bench] ${key} = ${value}`);
-      Object.assign(figures, result);
+      try {
+        const result = await benchmark.run(ctx);
+        for (const [key, value] of Object.entries(result)) console.log(`[bench] ${key} = ${value}`);
+        Object.assign(figures, result);
+      } catch (error) {
+        // One broken benchmark must not hide the others' figures: report it and go on.
+        const cause = (error as { cause?: { code?: string } }).cause?.code;
+        console.error(
+          `[bench] ${benchmark.name} failed: ${(error as Error).message}${cause ? ` (${cause})` : ''}`,
+        );
+        failures.push(benchmark.name);
+      }
     }
+    if (failures.length > 0) process.exitCode = 1;
   } finally {
     if (process.env.BENCH_KEEP_DATABASE) {
       console.log(`[bench] keeping database ${name}`);
