@@ -56,5 +56,7 @@ export async function up(db: AnyDb): Promise<void> {
 }
 
 export async function down(db: AnyDb): Promise<void> {
-  await sql`drop function if exists flowline_end_child_success2(uuid, integer, boolean, jsonb, boolean, text)`.execute(db);
+  await sql`drop function if exists flowline_end_child_success2(uuid, integer, boolean, jsonb, boolean, text)`.execute(
+    db,
+  );
 }
