@@ -34,6 +34,10 @@ export async function serve(options: { dev: boolean; onStop?: () => Promise<void
     recordClientAddress(req);
     void handle(req, res);
   });
+  // Keep idle client connections longer than the usual proxies and HTTP clients do (60 s), so the server
+  // is never the side that closes a socket a client is just reusing (that race answers ECONNRESET).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(web.port, resolve);
