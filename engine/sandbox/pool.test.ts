@@ -240,6 +240,35 @@ describe('the pool', () => {
     await expect.poll(() => isAlive(runnerPid), { timeout: 10_000 }).toBe(false);
   });
 
+  it('stops runners idle beyond minIdle after idleTimeoutMs, keeping minIdle warm', async () => {
+    const shrinking = await createSandboxPool({
+      minIdle: 1,
+      max: 4,
+      idleTimeoutMs: 200,
+      testing: unhardenedRunner,
+    });
+    try {
+      // Three jobs at once need three runners; each reports its process id.
+      const outcomes = await Promise.all(
+        [1, 2, 3].map(() =>
+          shrinking.run(
+            job(`await new Promise((resolve) => setTimeout(resolve, 100)); return ${escapeExpression}.pid;`),
+            recordingHost().host,
+          ),
+        ),
+      );
+      const pids = outcomes.map((outcome) => (outcome.ok ? (outcome.value as number) : -1));
+      expect(new Set(pids).size).toBe(3);
+      await expect.poll(() => pids.filter(isAlive).length, { timeout: 10_000 }).toBe(1);
+      expect(await shrinking.run(job('return "still serving";'), recordingHost().host)).toEqual({
+        ok: true,
+        value: 'still serving',
+      });
+    } finally {
+      await shrinking.close();
+    }
+  });
+
   it('throws at once on a malformed job, naming the field', async () => {
     await expect(pool.run(job('return 1;', { timeoutMs: Number.NaN }), recordingHost().host)).rejects.toThrow(
       /invalid sandbox job: timeoutMs/,

@@ -41,6 +41,11 @@ export type SandboxPoolOptions = {
    * 'same' keeps the worker's user.
    */
   runnerUser?: RunnerUser | 'same';
+  /**
+   * Idle runners beyond `minIdle` are stopped after this long without a job (default 30 s), so a burst
+   * of concurrent executions does not keep its runners' memory for good.
+   */
+  idleTimeoutMs?: number;
   /** Tests only: another flow API module, or runners without the runner's own hardening. */
   testing?: RunnerBundleOptions;
 };
@@ -68,6 +73,8 @@ type Runner = {
   /** Settles once the pool has seen the runner end ('close', or 'error' for one that never started). */
   gone: Promise<void>;
   markGone(): void;
+  /** When it last became idle (performance.now()). */
+  idleSince?: number;
   /** Why the pool killed it, when it did. */
   killedFor?: 'timeout' | 'cancelled' | 'retired' | 'closing' | 'memory';
   current?: RunningJob;
@@ -101,9 +108,11 @@ export async function createSandboxPool(options: SandboxPoolOptions = {}): Promi
     heapMb: options.heapMb ?? 256,
     rssLimitMb: options.rssLimitMb ?? 2 * (options.heapMb ?? 256) + 64,
     maxJobsPerRunner: options.maxJobsPerRunner ?? Infinity,
+    idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
     runnerUser: await chooseRunnerUser(options.runnerUser, runnerFile),
   });
   pool.replenish();
+  pool.startIdleReaper();
   return pool;
 }
 
@@ -117,6 +126,7 @@ class RunnerPool implements SandboxPool {
   /** Set when runners fail to start: spare runners are then only started on demand, never in a loop. */
   private startTrouble = false;
   private memoryWatch: NodeJS.Timeout | undefined;
+  private idleReaper: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly runnerFile: string,
@@ -126,6 +136,7 @@ class RunnerPool implements SandboxPool {
       heapMb: number;
       rssLimitMb: number;
       maxJobsPerRunner: number;
+      idleTimeoutMs: number;
       runnerUser?: RunnerUser;
     },
   ) {
@@ -171,12 +182,33 @@ class RunnerPool implements SandboxPool {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.memoryWatch);
+    clearInterval(this.idleReaper);
     for (const waiter of this.waiters.splice(0)) {
       waiter.fail({ name: 'SandboxClosedError', message: 'the sandbox pool closed before the job started' });
     }
     const runners = [...this.runners];
     for (const runner of runners) this.kill(runner, 'closing');
     await Promise.all(runners.map((runner) => runner.gone));
+  }
+
+  /** Checks now and then for runners idle longer than idleTimeoutMs beyond minIdle, and stops them. */
+  startIdleReaper(): void {
+    const every = Math.max(10, Math.min(this.settings.idleTimeoutMs / 2, 5_000));
+    this.idleReaper = setInterval(() => this.retireIdleRunners(), every);
+    this.idleReaper.unref();
+  }
+
+  private retireIdleRunners(): void {
+    const now = performance.now();
+    // The idle list is a stack: the longest idle runners are at its front.
+    while (
+      this.idle.length > this.settings.minIdle &&
+      now - (this.idle[0]?.idleSince ?? now) >= this.settings.idleTimeoutMs
+    ) {
+      const runner = this.idle.shift() as Runner;
+      runner.state = 'busy'; // out of the idle list at once: no job may be handed to a dying runner
+      this.kill(runner, 'retired');
+    }
   }
 
   /** Keeps `minIdle` runners idle or starting, within `max`. */
@@ -428,6 +460,7 @@ class RunnerPool implements SandboxPool {
       waiter.take(runner);
     } else {
       runner.state = 'idle';
+      runner.idleSince = performance.now();
       this.idle.push(runner);
     }
     this.replenish();
