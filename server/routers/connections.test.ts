@@ -38,8 +38,9 @@ describe('connections router', () => {
   });
 
   it('creates, tests, updates and deletes a connection without ever answering its secret', async () => {
-    const secret = 'router-secret-password';
     const parsed = new URL(url);
+    // The real password where the server checks one (the embedded PostgreSQL), else any (trust auth).
+    const secret = decodeURIComponent(parsed.password) || 'router-secret-password';
     const answers: unknown[] = [];
     answers.push(
       await signedIn.connections.create({
