@@ -4,6 +4,7 @@ import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useState } from 'react';
+import { EXECUTION_STATUSES, EXECUTION_TYPES } from '../../engine/store/database';
 import { useTRPC } from '../trpc';
 import { errorMessage } from '../ui/errors';
 import { ExecutionsIcon } from '../ui/icons';
@@ -13,21 +14,11 @@ import styles from './executions.module.css';
 import { elapsedMs, formatDuration } from './format';
 import { useNow } from './use-now';
 
-const STATUSES = [
-  'PENDING',
-  'RUNNING',
-  'WAITING',
-  'PAUSED',
-  'ENDED_SUCCESS',
-  'ENDED_ERROR',
-  'ENDED_CANCELLED',
-] as const;
-const TYPES = ['FLOW', 'SCRIPT', 'CONNECTION', 'SCHEDULE', 'WEBHOOK'] as const;
 const MODES = ['productive', 'dev'] as const;
 const PAGE_SIZE = 50;
 
-type Status = (typeof STATUSES)[number];
-type ExecutionType = (typeof TYPES)[number];
+type Status = (typeof EXECUTION_STATUSES)[number];
+type ExecutionType = (typeof EXECUTION_TYPES)[number];
 type Mode = (typeof MODES)[number];
 
 function oneOf<T extends string>(options: readonly T[], value: string | null): T | undefined {
@@ -52,8 +43,8 @@ function useFilters() {
   }));
   const filters = {
     flowId: values.flow || undefined,
-    status: oneOf<Status>(STATUSES, values.status),
-    type: oneOf<ExecutionType>(TYPES, values.type),
+    status: oneOf<Status>(EXECUTION_STATUSES, values.status),
+    type: oneOf<ExecutionType>(EXECUTION_TYPES, values.type),
     mode: oneOf<Mode>(MODES, values.mode),
   };
   const set = (name: FilterName, value: string) => {
@@ -133,7 +124,7 @@ export function ExecutionList() {
               onChange={(event) => set('status', event.target.value)}
             >
               <option value="">Any status</option>
-              {STATUSES.map((status) => (
+              {EXECUTION_STATUSES.map((status) => (
                 <option key={status} value={status}>
                   {status}
                 </option>
@@ -151,7 +142,7 @@ export function ExecutionList() {
               onChange={(event) => set('type', event.target.value)}
             >
               <option value="">Any type</option>
-              {TYPES.map((type) => (
+              {EXECUTION_TYPES.map((type) => (
                 <option key={type} value={type}>
                   {type}
                 </option>

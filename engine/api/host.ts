@@ -19,7 +19,7 @@ import { SandboxSuspend } from '../sandbox/suspend';
 import type { SandboxHost } from '../sandbox/types';
 import { encryptSecret, type SecretKey } from '../secrets/secrets';
 import type { Db } from '../store/db';
-import type { Execution, ExecutionStatus, LogLevel } from '../store/database';
+import { EXECUTION_STATUSES, type Execution, type ExecutionStatus, type LogLevel } from '../store/database';
 import {
   claimExecution,
   countChildStates,
@@ -77,15 +77,7 @@ const childOptions = z
   .strict();
 
 const returnWhen = z.enum(['ALL_SUCCEEDED', 'ALL_ENDED', 'FIRST_ENDED']);
-const statuses = z.enum([
-  'PENDING',
-  'RUNNING',
-  'WAITING',
-  'PAUSED',
-  'ENDED_SUCCESS',
-  'ENDED_ERROR',
-  'ENDED_CANCELLED',
-]);
+const statuses = z.enum(EXECUTION_STATUSES);
 
 /** Every message from a runner is untrusted input: each method's payload has a schema. */
 const payloads = {

@@ -77,9 +77,19 @@ export type FlowVersion = Selectable<FlowVersionsTable>;
 
 // --- Executions (engine issue): see docs/engine.md ---
 
-export type ExecutionType = 'FLOW' | 'SCRIPT' | 'CONNECTION' | 'SCHEDULE' | 'WEBHOOK';
-export type ExecutionStatus =
-  'PENDING' | 'RUNNING' | 'WAITING' | 'PAUSED' | 'ENDED_SUCCESS' | 'ENDED_ERROR' | 'ENDED_CANCELLED';
+/** Every execution type and status, once: validators, filters and pages derive from these lists. */
+export const EXECUTION_TYPES = ['FLOW', 'SCRIPT', 'CONNECTION', 'SCHEDULE', 'WEBHOOK'] as const;
+export const EXECUTION_STATUSES = [
+  'PENDING',
+  'RUNNING',
+  'WAITING',
+  'PAUSED',
+  'ENDED_SUCCESS',
+  'ENDED_ERROR',
+  'ENDED_CANCELLED',
+] as const;
+export type ExecutionType = (typeof EXECUTION_TYPES)[number];
+export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
 export type StartedBy =
   | { kind: 'user'; id: string }
   | { kind: 'token'; id: string }

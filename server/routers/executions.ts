@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ExecutionNotFoundError, getExecutionView, summarizeExecution } from '../../engine/executions/view';
 import { cancelExecution } from '../../engine/runtime/finish';
-import type { ExecutionStatus, ExecutionType } from '../../engine/store/database';
+import { EXECUTION_STATUSES, EXECUTION_TYPES } from '../../engine/store/database';
 import { listExecutionPage } from '../../engine/store/execution-list';
 import { getExecution, getExecutionTree } from '../../engine/store/executions';
 import { getFlowVersion } from '../../engine/store/flow-versions';
@@ -10,23 +10,6 @@ import { listLogs } from '../../engine/store/logs';
 import { getEngine } from '../engine';
 import { protectedProcedure, router } from '../trpc';
 
-const STATUSES = [
-  'PENDING',
-  'RUNNING',
-  'WAITING',
-  'PAUSED',
-  'ENDED_SUCCESS',
-  'ENDED_ERROR',
-  'ENDED_CANCELLED',
-] as const satisfies readonly ExecutionStatus[];
-const TYPES = [
-  'FLOW',
-  'SCRIPT',
-  'CONNECTION',
-  'SCHEDULE',
-  'WEBHOOK',
-] as const satisfies readonly ExecutionType[];
-
 const executionId = z.uuid('must be an execution id');
 const PAGE_SIZE_MAX = 200;
 /** The execution page shows this many log lines; older lines stay in the database and the REST API. */
@@ -34,8 +17,8 @@ const LOG_LINES = 1000;
 
 const listInput = z.object({
   flowId: z.uuid('must be a flow id').optional(),
-  status: z.array(z.enum(STATUSES)).max(STATUSES.length).optional(),
-  type: z.array(z.enum(TYPES)).max(TYPES.length).optional(),
+  status: z.array(z.enum(EXECUTION_STATUSES)).max(EXECUTION_STATUSES.length).optional(),
+  type: z.array(z.enum(EXECUTION_TYPES)).max(EXECUTION_TYPES.length).optional(),
   mode: z.enum(['productive', 'dev']).optional(),
   limit: z.number().int().min(1).max(PAGE_SIZE_MAX).default(50),
   cursor: z

@@ -5,28 +5,19 @@ import { startExecution } from '../../../engine/runtime/start';
 import { listExecutionPage, type ExecutionCursor } from '../../../engine/store/execution-list';
 import { findRunnableFlow } from '../../../engine/store/flow-versions';
 import { getChildren } from '../../../engine/store/executions';
+import { EXECUTION_STATUSES, EXECUTION_TYPES } from '../../../engine/store/database';
 import { getDb } from '../../db';
 import { getEngine, getExecutionWatcher } from '../../engine';
 import { defineEndpoint } from '../endpoint';
 import { ApiError } from '../errors';
 
-const STATUSES = [
-  'PENDING',
-  'RUNNING',
-  'WAITING',
-  'PAUSED',
-  'ENDED_SUCCESS',
-  'ENDED_ERROR',
-  'ENDED_CANCELLED',
-] as const;
-const TYPES = ['FLOW', 'SCRIPT', 'CONNECTION', 'SCHEDULE', 'WEBHOOK'] as const;
 const MAX_WAIT_SECONDS = 300;
 
 const summarySchema = z.object({
   id: z.uuid(),
-  type: z.enum(TYPES),
+  type: z.enum(EXECUTION_TYPES),
   name: z.string(),
-  status: z.enum(STATUSES),
+  status: z.enum(EXECUTION_STATUSES),
   is_productive: z.boolean(),
   parent_id: z.uuid().nullable(),
   root_id: z.uuid(),
@@ -118,8 +109,8 @@ function listOf<T extends z.ZodType>(item: T) {
 
 const listQuery = z.strictObject({
   flow: z.string().max(128).optional().describe('Only executions of the flow with this name'),
-  status: listOf(z.enum(STATUSES)).describe('One or more statuses'),
-  type: listOf(z.enum(TYPES)).describe('One or more execution types'),
+  status: listOf(z.enum(EXECUTION_STATUSES)).describe('One or more statuses'),
+  type: listOf(z.enum(EXECUTION_TYPES)).describe('One or more execution types'),
   parent: z.uuid().optional().describe('Only the children of this execution'),
   since: z.iso
     .datetime({ offset: true })
