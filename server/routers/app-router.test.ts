@@ -1,29 +1,9 @@
-import { TRPCError } from '@trpc/server';
 import { describe, expect, it } from 'vitest';
-import { createUser } from '../../engine/auth/accounts';
 import { createTestDatabase } from '../../test/database';
-import { createCallerFactory } from '../trpc';
-import { appRouter } from './_app';
+import { routerCallers, trpcFailureOf as codeOf } from './testing';
 
 const { db } = await createTestDatabase();
-const user = await createUser(
-  db,
-  { email: 'router@example.com', password: 'password 123' },
-  { isAdmin: true },
-);
-const createCaller = createCallerFactory(appRouter);
-const signedIn = createCaller({ db, user });
-const anonymous = createCaller({ db, user: null });
-
-async function codeOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TRPCError) return { code: error.code, message: error.message };
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
+const { signedIn, anonymous } = await routerCallers(db, 'router@example.com');
 
 describe('appRouter', () => {
   it('answers UNAUTHORIZED to every procedure without a user', async () => {

@@ -1,34 +1,14 @@
 import crypto from 'node:crypto';
-import { TRPCError } from '@trpc/server';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { createUser } from '../../engine/auth/accounts';
 import { createTestDatabase } from '../../test/database';
-import { createCallerFactory } from '../trpc';
-import { appRouter } from './_app';
+import { routerCallers, trpcFailureOf as codeOf } from './testing';
 
 // The router reads its key the way the web server does: from the environment.
 process.env.FLOWLINE_SECRET_KEY = crypto.randomBytes(32).toString('hex');
 
 const { db, url } = await createTestDatabase();
-const user = await createUser(
-  db,
-  { email: 'connections@example.com', password: 'password 123' },
-  { isAdmin: true },
-);
-const createCaller = createCallerFactory(appRouter);
-const signedIn = createCaller({ db, user });
-const anonymous = createCaller({ db, user: null });
-
-async function codeOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TRPCError) return { code: error.code, message: error.message };
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
+const { signedIn, anonymous } = await routerCallers(db, 'connections@example.com');
 
 describe('connections router', () => {
   it('needs a signed-in user', async () => {

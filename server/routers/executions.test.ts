@@ -1,6 +1,4 @@
-import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUser } from '../../engine/auth/accounts';
 import {
   spawnWorker,
   TEST_SECRET_KEY,
@@ -9,33 +7,13 @@ import {
   type WorkerProcess,
 } from '../../engine/runtime/testing';
 import { createTestDatabase } from '../../test/database';
+import { routerCallers, trpcFailureOf as failureOf } from './testing';
 
 const { db, url } = await createTestDatabase();
 // getEngine() (run, cancel) reaches the database through DATABASE_URL, as in the web process.
 process.env.DATABASE_URL = url;
 process.env.FLOWLINE_SECRET_KEY = TEST_SECRET_KEY;
-
-const { createCallerFactory } = await import('../trpc');
-const { appRouter } = await import('./_app');
-
-const user = await createUser(
-  db,
-  { email: 'executions-router@example.com', password: 'password 123' },
-  { isAdmin: true },
-);
-const createCaller = createCallerFactory(appRouter);
-const signedIn = createCaller({ db, user });
-const anonymous = createCaller({ db, user: null });
-
-async function failureOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TRPCError) return { code: error.code, message: error.message };
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
+const { user, signedIn, anonymous } = await routerCallers(db, 'executions-router@example.com');
 
 const childCode = `export default async function handler(this: any) {
   return this.success('child done');
