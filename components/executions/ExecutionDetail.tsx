@@ -64,7 +64,9 @@ export function ExecutionDetail({ id, initial }: { id: string; initial: Executio
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const query = useQuery(trpc.executions.get.queryOptions({ id }, { initialData: initial }));
-  const unended = query.data.tree.some((node) => !isEndedStatus(node.status));
+  const unended =
+    !isEndedStatus(query.data.execution.status) ||
+    query.data.tree.some((node) => !isEndedStatus(node.status));
   const { refetch } = query;
   // While anything in the tree runs, refresh on a timer of our own: refetch() restarts a request that
   // is still hanging, where a skipped interval tick would silently wait for it.

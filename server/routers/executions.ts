@@ -90,30 +90,38 @@ export const executionsRouter = router({
   }),
 
   /** One execution as users see it, with its whole tree (from the root), its flow's name and its logs. */
-  get: protectedProcedure.input(z.object({ id: executionId })).query(async ({ ctx, input }) => {
-    const execution = await getExecutionView(ctx.db, input.id);
-    const [tree, logs, flowName, source] = await Promise.all([
-      getExecutionTree(ctx.db, execution.root_id),
-      listLogs(ctx.db, input.id, { limit: LOG_LINES }),
-      flowNameOf(ctx.db, execution.flow_id),
-      errorSource(ctx.db, execution),
-    ]);
-    return {
-      execution,
-      flowName,
-      /** Where the error happened in the flow's code (that version's), when the stack says. */
-      errorSource: source,
-      tree: tree.map(summarizeExecution),
-      logs: logs.map((line) => ({
-        id: line.id,
-        at: line.at.toISOString(),
-        level: line.level,
-        message: line.message,
-        data: line.data,
-      })),
-      logsTruncated: logs.length === LOG_LINES,
-    };
-  }),
+  get: protectedProcedure.input(z.object({ id: executionId })).query(({ ctx, input }) =>
+    // One snapshot: the execution, its tree and its logs must agree (a page that saw the tree ended
+    // but the execution still running would stop refreshing on a stale status).
+    ctx.db
+      .transaction()
+      .setIsolationLevel('repeatable read')
+      .setAccessMode('read only')
+      .execute(async (trx) => {
+        const execution = await getExecutionView(trx, input.id);
+        const [tree, logs, flowName, source] = await Promise.all([
+          getExecutionTree(trx, execution.root_id),
+          listLogs(trx, input.id, { limit: LOG_LINES }),
+          flowNameOf(trx, execution.flow_id),
+          errorSource(trx, execution),
+        ]);
+        return {
+          execution,
+          flowName,
+          /** Where the error happened in the flow's code (that version's), when the stack says. */
+          errorSource: source,
+          tree: tree.map(summarizeExecution),
+          logs: logs.map((line) => ({
+            id: line.id,
+            at: line.at.toISOString(),
+            level: line.level,
+            message: line.message,
+            data: line.data,
+          })),
+          logsTruncated: logs.length === LOG_LINES,
+        };
+      }),
+  ),
 
   /** Cancels the execution and every unfinished execution below it. */
   cancel: protectedProcedure.input(z.object({ id: executionId })).mutation(async ({ ctx, input }) => {
