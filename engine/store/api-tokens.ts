@@ -39,7 +39,13 @@ export async function revokeApiToken(db: Db, userId: string, tokenId: string): P
   return result.numUpdatedRows > 0n;
 }
 
-export type TokenOwner = { tokenId: string; tokenHash: string; revoked: boolean; user: PublicUser };
+export type TokenOwner = {
+  tokenId: string;
+  tokenHash: string;
+  revoked: boolean;
+  lastUsedAt: Date | null;
+  user: PublicUser;
+};
 
 export async function findApiTokenByHash(db: Db, tokenHash: string): Promise<TokenOwner | undefined> {
   const row = await db
@@ -49,6 +55,7 @@ export async function findApiTokenByHash(db: Db, tokenHash: string): Promise<Tok
       'api_tokens.id as token_id',
       'api_tokens.token_hash',
       'api_tokens.revoked_at',
+      'api_tokens.last_used_at',
       'users.id',
       'users.email',
       'users.name',
@@ -62,6 +69,7 @@ export async function findApiTokenByHash(db: Db, tokenHash: string): Promise<Tok
     tokenId: row.token_id,
     tokenHash: row.token_hash,
     revoked: row.revoked_at !== null,
+    lastUsedAt: row.last_used_at,
     user: {
       id: row.id,
       email: row.email,

@@ -79,10 +79,9 @@ export const startExecutionEndpoint = defineEndpoint({
         ? { kind: 'token', id: principal.tokenId }
         : { kind: 'user', id: principal.userId },
     });
-    if (body.wait > 0) {
-      const ended = await getExecutionWatcher().waitForEnd(started.id, body.wait * 1000);
-      if (ended) return { status: 200, body: viewExecution(ended, await getChildren(engine.db, ended.id)) };
-    }
+    if (body.wait === 0) return { status: 202, body: viewExecution(started, []) }; // as created
+    const ended = await getExecutionWatcher().waitForEnd(started.id, body.wait * 1000);
+    if (ended) return { status: 200, body: viewExecution(ended, await getChildren(engine.db, ended.id)) };
     return { status: 202, body: await getExecutionView(engine.db, started.id) };
   },
 });
