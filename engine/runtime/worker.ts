@@ -319,7 +319,37 @@ export class Worker implements RuntimeServices {
     timer.unref();
   }
 
-  // ------------------------------------------------------------------ running
+  // ------------------------------------------------------------------ running here, without the queue
+
+  /**
+   * Takes one of this worker's slots for an execution that the caller will create already claimed by
+   * this worker (StartMode `inline`) and hand to `runReserved`; false when every slot is busy. The
+   * web process uses it for requests that wait for their execution: run it right there, skipping the
+   * queue's wake-up, fetch and claim, as synchronous children do.
+   */
+  reserveSlot(): boolean {
+    if (this.stopping || this.active >= this.concurrency) return false;
+    this.active += 1;
+    this.held += 1;
+    return true;
+  }
+
+  /** Gives back a reserved slot whose execution could not be created. */
+  releaseSlot(): void {
+    this.active -= 1;
+    this.held -= 1;
+    this.pump();
+  }
+
+  /** Runs an execution created claimed by this worker in a reserved slot; the ended row, if it ended. */
+  async runReserved(execution: Execution): Promise<Execution | undefined> {
+    try {
+      return await this.execute(execution);
+    } finally {
+      this.releaseSlot();
+      this.signal();
+    }
+  }
 
   runInline(
     execution: Execution,

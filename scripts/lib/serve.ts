@@ -4,6 +4,7 @@ import http from 'node:http';
 import path from 'node:path';
 import next from 'next';
 import { readWebConfig } from '../../server/config';
+import { registerLocalWorker } from '../../engine/runtime/local-worker';
 import { Worker } from '../../engine/runtime/worker';
 import { loadSecretKey } from '../../engine/secrets/secrets';
 import { bootstrap, onShutdown } from './bootstrap';
@@ -51,11 +52,15 @@ export async function serve(options: { dev: boolean; onStop?: () => Promise<void
     secretKey: await loadSecretKey(config),
     log: (line) => console.log(`[worker] ${line}`),
   });
+  registerLocalWorker(worker);
 
   onShutdown([
     () => new Promise((resolve) => server.close(resolve)),
     () => app.close(),
-    () => worker.stop({ graceMs: 10_000 }),
+    async () => {
+      registerLocalWorker(undefined);
+      await worker.stop({ graceMs: 10_000 });
+    },
     async () => options.onStop?.(),
     () => database.stop(),
   ]);

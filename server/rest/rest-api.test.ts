@@ -4,7 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../test/database';
 import { createApiToken, revokeUserApiToken } from '../../engine/auth/api-tokens';
 import { createUser } from '../../engine/auth/accounts';
-import { spawnWorker, TEST_SECRET_KEY, type WorkerProcess } from '../../engine/runtime/testing';
+import { sql } from 'kysely';
+import { registerLocalWorker } from '../../engine/runtime/local-worker';
+import { spawnWorker, TEST_SECRET_KEY, waitForEnd, type WorkerProcess } from '../../engine/runtime/testing';
+import { Worker } from '../../engine/runtime/worker';
+import { secretKeyFromHex } from '../../engine/secrets/secrets';
 import { MAX_BODY_BYTES } from './body';
 
 const { db, url } = await createTestDatabase();
@@ -81,6 +85,21 @@ afterAll(async () => {
 });
 
 describe('REST API', () => {
+  it('creates a busy flow for the tests below', async () => {
+    const created = await call(flowRoute.POST, {
+      method: 'POST',
+      body: {
+        name: 'busy-wait',
+        code: `export default async function handler(this: any) {
+  const until = Date.now() + this.input.ms;
+  while (Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+  return this.success('done');
+}`,
+      },
+    });
+    expect(created.status).toBe(201);
+  });
+
   it('runs the seed example: child flow with input, a stored PostgreSQL connection, an ad-hoc REST call', async () => {
     const child = await call(flowRoute.POST, {
       method: 'POST',
@@ -329,6 +348,38 @@ describe('REST API', () => {
     const deleted = await call(flowByNameRoute.DELETE, { method: 'DELETE', params: { name: 'pager-2' } });
     expect(deleted.status).toBe(200);
     expect((await call(flowByNameRoute.GET, { params: { name: 'pager-2' } })).status).toBe(404);
+  });
+
+  it('runs a waited-for execution in the web process own worker when it has one, without a queue job', async () => {
+    const local = await Worker.start({
+      databaseUrl: url,
+      concurrency: 2,
+      secretKey: secretKeyFromHex(TEST_SECRET_KEY),
+    });
+    registerLocalWorker(local);
+    try {
+      const here = await call(executionRoute.POST, {
+        method: 'POST',
+        body: { flow: 'seed-child', input_value: { custom_parameter: 'here' }, wait: 30 },
+      });
+      expect(here.status).toBe(200);
+      expect(here.json).toMatchObject({ status: 'ENDED_SUCCESS', output_value: { echo: 'here' } });
+      const { rows } = await sql<{ n: number }>`
+        select count(*)::int as n from pgboss.job where data->>'executionId' = ${here.json.id}`.execute(db);
+      expect(rows[0]?.n).toBe(0);
+
+      // Past its `wait`, the answer is 202 while the run goes on in this process and ends later.
+      const sleepy = await call(executionRoute.POST, {
+        method: 'POST',
+        body: { flow: 'busy-wait', input_value: { ms: 1500 }, wait: 0.2 },
+      });
+      expect(sleepy.status).toBe(202);
+      const later = await waitForEnd(db, sleepy.json.id);
+      expect(later.status).toBe('ENDED_SUCCESS');
+    } finally {
+      registerLocalWorker(undefined);
+      await local.stop();
+    }
   });
 
   it('describes itself in an OpenAPI 3.1 document generated from the validating schemas', async () => {
