@@ -6,6 +6,7 @@ import { useState } from 'react';
 import { useTRPC } from '../trpc';
 import { ConfirmDialog } from '../ui/Dialog';
 import { errorMessage } from '../ui/errors';
+import { EmptyState, LoadState } from '../ui/ListStates';
 import { PlusIcon } from '../ui/icons';
 import { formatDateTime, timeAgo } from '../ui/time';
 import { TestConnectionButton } from './TestConnectionButton';
@@ -41,24 +42,13 @@ export function ConnectionList() {
       </header>
 
       <section className="card" aria-label="Connections">
-        {connections.isPending && <div className="placeholder">Loading connections…</div>}
-        {connections.isError && (
-          <div className="card-body">
-            <p className="alert" role="alert">
-              Could not load the connections: {errorMessage(connections.error)}
-            </p>
-          </div>
-        )}
+        <LoadState query={connections} noun="connections" />
         {connections.data && connections.data.length === 0 && (
-          <div className="empty">
-            <h2>No connections yet</h2>
-            <p>
-              A connection keeps the address, options and secrets of one system (a web API, a PostgreSQL
-              database). Flows use it by name, <code>this.connect(&apos;name&apos;, input)</code>, and never
-              see where its secrets are kept.
-            </p>
-            {newButton}
-          </div>
+          <EmptyState title="No connections yet" action={newButton}>
+            A connection keeps the address, options and secrets of one system (a web API, a PostgreSQL
+            database). Flows use it by name, <code>this.connect(&apos;name&apos;, input)</code>, and never see
+            where its secrets are kept.
+          </EmptyState>
         )}
         {connections.data && connections.data.length > 0 && (
           <table className="table">

@@ -6,7 +6,7 @@ import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useState } from 'react';
 import { EXECUTION_STATUSES, EXECUTION_TYPES } from '../../engine/store/database';
 import { useTRPC } from '../trpc';
-import { errorMessage } from '../ui/errors';
+import { EmptyState, LoadState } from '../ui/ListStates';
 import { ExecutionsIcon } from '../ui/icons';
 import { formatDateTime, timeAgo } from '../ui/time';
 import { DevBadge, StatusBadge } from './Badges';
@@ -166,26 +166,16 @@ export function ExecutionList() {
           </div>
         </div>
 
-        {executions.isPending && <div className="placeholder">Loading executions…</div>}
-        {executions.isError && (
-          <div className="card-body">
-            <p className="alert" role="alert">
-              Could not load the executions: {errorMessage(executions.error)}
-            </p>
-          </div>
-        )}
+        <LoadState query={executions} noun="executions" />
         {executions.isSuccess && rows.length === 0 && (
-          <div className="empty">
-            <div className="empty-icon">
-              <ExecutionsIcon width={24} height={24} />
-            </div>
-            <h2>{filtered ? 'No executions match these filters' : 'No executions yet'}</h2>
-            <p>
-              {filtered
-                ? 'Change or clear a filter to see more.'
-                : 'Open a flow and press Run, or start one over the REST API: each run becomes an execution here.'}
-            </p>
-          </div>
+          <EmptyState
+            icon={<ExecutionsIcon width={24} height={24} />}
+            title={filtered ? 'No executions match these filters' : 'No executions yet'}
+          >
+            {filtered
+              ? 'Change or clear a filter to see more.'
+              : 'Open a flow and press Run, or start one over the REST API: each run becomes an execution here.'}
+          </EmptyState>
         )}
         {rows.length > 0 && (
           <table className="table">

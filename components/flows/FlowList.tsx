@@ -6,6 +6,7 @@ import { useState } from 'react';
 import { useTRPC } from '../trpc';
 import { ConfirmDialog } from '../ui/Dialog';
 import { errorMessage } from '../ui/errors';
+import { EmptyState, LoadState } from '../ui/ListStates';
 import { FlowsIcon, PlusIcon } from '../ui/icons';
 import { formatDateTime, timeAgo } from '../ui/time';
 import { NameDialog } from './NameDialog';
@@ -49,27 +50,13 @@ export function FlowList() {
       </header>
 
       <section className="card" aria-label="Flows">
-        {flows.isPending && <div className="placeholder">Loading flows…</div>}
-        {flows.isError && (
-          <div className="card-body">
-            <p className="alert" role="alert">
-              Could not load the flows: {errorMessage(flows.error)}
-            </p>
-          </div>
-        )}
+        <LoadState query={flows} noun="flows" />
         {flows.data && flows.data.length === 0 && (
-          <div className="empty">
-            <div className="empty-icon">
-              <FlowsIcon width={24} height={24} />
-            </div>
-            <h2>No flows yet</h2>
-            <p>
-              A flow is a piece of automation: it takes an input, calls other systems through connections,
-              starts other flows, and ends with an output. Every run becomes an execution you can follow step
-              by step.
-            </p>
-            {newFlowButton}
-          </div>
+          <EmptyState icon={<FlowsIcon width={24} height={24} />} title="No flows yet" action={newFlowButton}>
+            A flow is a piece of automation: it takes an input, calls other systems through connections,
+            starts other flows, and ends with an output. Every run becomes an execution you can follow step by
+            step.
+          </EmptyState>
         )}
         {flows.data && flows.data.length > 0 && (
           <table className="table">

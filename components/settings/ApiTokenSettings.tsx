@@ -5,6 +5,7 @@ import { useState, type FormEvent } from 'react';
 import { useTRPC } from '../trpc';
 import { ConfirmDialog, Dialog } from '../ui/Dialog';
 import { errorMessage } from '../ui/errors';
+import { EmptyState, LoadState } from '../ui/ListStates';
 import { KeyIcon, PlusIcon } from '../ui/icons';
 import { formatDateTime, timeAgo } from '../ui/time';
 
@@ -48,24 +49,11 @@ export function ApiTokenSettings() {
         </button>
       </div>
 
-      {tokens.isPending && <div className="placeholder">Loading tokens…</div>}
-      {tokens.isError && (
-        <div className="card-body">
-          <p className="alert" role="alert">
-            Could not load the tokens: {errorMessage(tokens.error)}
-          </p>
-        </div>
-      )}
+      <LoadState query={tokens} noun="tokens" />
       {tokens.data && tokens.data.length === 0 && (
-        <div className="empty">
-          <div className="empty-icon">
-            <KeyIcon width={24} height={24} />
-          </div>
-          <h2>No API tokens</h2>
-          <p>
-            Create a token for each script or pipeline, so you can revoke one without breaking the others.
-          </p>
-        </div>
+        <EmptyState icon={<KeyIcon width={24} height={24} />} title="No API tokens">
+          Create a token for each script or pipeline, so you can revoke one without breaking the others.
+        </EmptyState>
       )}
       {tokens.data && tokens.data.length > 0 && (
         <table className="table">
