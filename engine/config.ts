@@ -40,7 +40,8 @@ export function readEngineConfig(env: NodeJS.ProcessEnv = process.env): EngineCo
   const parsed = parseEnv(engineEnvSchema, env);
   return {
     databaseUrl: parsed.DATABASE_URL,
-    dataDir: path.resolve(parsed.FLOWLINE_DATA_DIR ?? '.flowline'),
+    // A data folder chosen at run time, not a file of the app: keep bundlers from tracing the project.
+    dataDir: path.resolve(/*turbopackIgnore: true*/ parsed.FLOWLINE_DATA_DIR ?? '.flowline'),
     workerConcurrency: parsed.WORKER_CONCURRENCY,
     secretKey: parsed.FLOWLINE_SECRET_KEY,
   };
