@@ -48,8 +48,14 @@ export async function startEmbeddedPostgres(options: {
     await initCluster(binDir, clusterDir, password, runAs);
   }
 
+  const ownerFile = path.join(dataDir, 'postgres.owner');
   let port = runningPort(clusterDir);
   let startedHere = false;
+  if (port !== undefined && !ownerAlive(ownerFile)) {
+    // Left running by a Flowline process that died without stopping it: this process takes it over.
+    log(`Adopting the PostgreSQL server its previous owner left running (port ${port})`);
+    startedHere = true;
+  }
   if (port === undefined) {
     port = await freePort();
     await runBinary(
@@ -71,6 +77,7 @@ export async function startEmbeddedPostgres(options: {
     );
     startedHere = true;
   }
+  if (startedHere) fs.writeFileSync(ownerFile, String(process.pid), { mode: 0o600 });
 
   const adminUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
   await ensureDatabase(adminUrl, database);
@@ -173,6 +180,23 @@ async function initCluster(binDir: string, clusterDir: string, password: string,
   }
   // Only a finished cluster gets the real name, so an interrupted initdb never leaves a broken one.
   fs.renameSync(staging, clusterDir);
+}
+
+/** Whether the process that started the running server (pid in the owner file) is still alive. */
+function ownerAlive(ownerFile: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(ownerFile, 'utf8').trim());
+  } catch {
+    return false;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // alive, but another user's
+  }
 }
 
 /** The port of a server already running on this cluster, read from its postmaster.pid. */

@@ -50,20 +50,28 @@ export async function createConfiguredAdmin(db: Db, env: NodeJS.ProcessEnv = pro
   );
 }
 
-/** Runs the exit steps once on SIGINT/SIGTERM, then exits. */
-export function onShutdown(steps: Array<() => Promise<unknown>>): void {
+export type Shutdown = { add(step: () => Promise<unknown>): void };
+
+/**
+ * Installs the SIGINT/SIGTERM handlers at once, so a signal during start-up still shuts down cleanly
+ * (without them Node would die on the spot and leave the embedded PostgreSQL running). Each resource
+ * adds its exit step when it exists; they run once, the last added first, then the process exits.
+ */
+export function onShutdown(): Shutdown {
+  const steps: Array<() => Promise<unknown>> = [];
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     console.log(`[flowline] ${signal}: shutting down`);
-    for (const step of steps) {
+    for (const step of steps.reverse()) {
       await step().catch((error: unknown) => console.error('[flowline] shutdown step failed:', error));
     }
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  return { add: (step) => void steps.push(step) };
 }
 
 /** Prints a configuration error as one clear line instead of a stack. */

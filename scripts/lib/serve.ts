@@ -16,7 +16,10 @@ const root = path.resolve(import.meta.dirname, '..', '..');
  * app (built first when there is no build) and, from the engine issue on, a worker.
  */
 export async function serve(options: { dev: boolean; onStop?: () => Promise<void> }): Promise<void> {
+  const shutdown = onShutdown();
   const { config, database } = await bootstrap();
+  shutdown.add(() => database.stop());
+  if (options.onStop) shutdown.add(options.onStop);
   const web = readWebConfig(config.dataDir);
   // Next.js and NextAuth read these from the environment.
   Object.assign(process.env, {
@@ -30,6 +33,7 @@ export async function serve(options: { dev: boolean; onStop?: () => Promise<void
 
   const app = next({ dev: options.dev, dir: root, hostname: 'localhost', port: web.port });
   await app.prepare();
+  shutdown.add(() => app.close());
   const handle = app.getRequestHandler();
   const server = http.createServer((req, res) => {
     recordClientAddress(req);
@@ -43,6 +47,7 @@ export async function serve(options: { dev: boolean; onStop?: () => Promise<void
     server.once('error', reject);
     server.listen(web.port, resolve);
   });
+  shutdown.add(() => new Promise((resolve) => server.close(resolve)));
   console.log(`[flowline] ready on ${web.nextAuthUrl}`);
 
   // One worker inside the app process (more can run beside it: `npm run worker`).
@@ -53,17 +58,10 @@ export async function serve(options: { dev: boolean; onStop?: () => Promise<void
     log: (line) => console.log(`[worker] ${line}`),
   });
   registerLocalWorker(worker);
-
-  onShutdown([
-    () => new Promise((resolve) => server.close(resolve)),
-    () => app.close(),
-    async () => {
-      registerLocalWorker(undefined);
-      await worker.stop({ graceMs: 10_000 });
-    },
-    async () => options.onStop?.(),
-    () => database.stop(),
-  ]);
+  shutdown.add(async () => {
+    registerLocalWorker(undefined);
+    await worker.stop({ graceMs: 10_000 });
+  });
 }
 
 function buildApp(): void {
