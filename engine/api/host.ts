@@ -616,39 +616,54 @@ export function createHost(run: Run, services: RuntimeServices): SandboxHost & {
     return fail({ name: 'InvalidArgumentError', message: `unknown flow API call '${method}'` });
   }
 
+  /** One flow API call from the runner: validated, journaled and carried out by `dispatch`. */
+  async function handleCall(method: string, args: unknown[]): Promise<unknown> {
+    if (run.halted) halt();
+    const [seq, payload] = args;
+    if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 1) {
+      return fail({ name: 'InvalidArgumentError', message: 'malformed flow API call' });
+    }
+    if (!Object.hasOwn(payloads, method)) {
+      return fail({ name: 'InvalidArgumentError', message: `unknown flow API call '${method}'` });
+    }
+    try {
+      // Through a PostgreSQL restart a call waits and tries again: every write it makes is a
+      // transaction or idempotent (journal rows are unique per step).
+      const result = await withDbRetry(() => dispatch(method as Method, seq, payload));
+      if (run.halted) halt();
+      return result;
+    } catch (error) {
+      if (error instanceof SandboxSuspend) throw error;
+      if (run.halted) halt();
+      if (error instanceof ApiError) return fail(error.toWire());
+      if (error instanceof FlowNotFoundError)
+        return fail({ name: 'ResourceNotFoundError', message: error.message });
+      if (error instanceof UserError) return fail({ name: error.name, message: error.message });
+      throw error;
+    }
+  }
+
+  const inFlight = new Set<Promise<unknown>>();
+
   return {
-    /** Writes the children still collected (the worker calls it when the handler returns). */
+    /**
+     * The worker calls it when the handler returns: calls user code started without awaiting them
+     * (`this.setOutput(...)` before `return this.success()`) complete first, then the children still
+     * collected are written, so the execution ends with every effect its code asked for.
+     */
     async flush() {
+      await Promise.allSettled([...inFlight]);
       try {
         await flushChildren();
       } catch (error) {
         if (!(error instanceof SandboxSuspend)) throw error;
       }
     },
-    async call(method: string, args: unknown[]): Promise<unknown> {
-      if (run.halted) halt();
-      const [seq, payload] = args;
-      if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 1) {
-        return fail({ name: 'InvalidArgumentError', message: 'malformed flow API call' });
-      }
-      if (!Object.hasOwn(payloads, method)) {
-        return fail({ name: 'InvalidArgumentError', message: `unknown flow API call '${method}'` });
-      }
-      try {
-        // Through a PostgreSQL restart a call waits and tries again: every write it makes is a
-        // transaction or idempotent (journal rows are unique per step).
-        const result = await withDbRetry(() => dispatch(method as Method, seq, payload));
-        if (run.halted) halt();
-        return result;
-      } catch (error) {
-        if (error instanceof SandboxSuspend) throw error;
-        if (run.halted) halt();
-        if (error instanceof ApiError) return fail(error.toWire());
-        if (error instanceof FlowNotFoundError)
-          return fail({ name: 'ResourceNotFoundError', message: error.message });
-        if (error instanceof UserError) return fail({ name: error.name, message: error.message });
-        throw error;
-      }
+    call(method: string, args: unknown[]): Promise<unknown> {
+      const call = handleCall(method, args);
+      inFlight.add(call);
+      void call.catch(() => {}).finally(() => inFlight.delete(call));
+      return call;
     },
     onConsole(level, text) {
       void appendLog(db, { executionId: self.id, level, message: text }).catch(() => {});
