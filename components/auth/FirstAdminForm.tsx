@@ -2,6 +2,7 @@
 
 import { useState, type FormEvent } from 'react';
 import { SignInForm } from './SignInForm';
+import { FormError } from '../ui/FormError';
 
 type FirstAdminResult = { ok: true; email: string } | { ok: false; message: string };
 
@@ -78,11 +79,7 @@ export function FirstAdminForm({
           required
         />
       </div>
-      {error && (
-        <p className="alert" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
       <button type="submit" className="button button-primary" disabled={pending}>
         {pending ? 'Creating…' : 'Create administrator'}
       </button>

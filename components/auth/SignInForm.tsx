@@ -2,6 +2,7 @@
 
 import { signIn } from 'next-auth/react';
 import { useState, type FormEvent } from 'react';
+import { FormError } from '../ui/FormError';
 
 export function SignInForm({
   callbackUrl,
@@ -60,11 +61,7 @@ export function SignInForm({
           autoFocus={Boolean(initialEmail)}
         />
       </div>
-      {error && (
-        <p className="alert" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
       <button type="submit" className="button button-primary" disabled={pending}>
         {pending ? 'Signing in…' : 'Sign in'}
       </button>

@@ -10,6 +10,7 @@ import { errorMessage } from '../ui/errors';
 import { ConnectionFields } from './ConnectionFields';
 import { toConfig, toFieldValues, type FieldValues } from './fields';
 import { TestConnectionButton } from './TestConnectionButton';
+import { FormError } from '../ui/FormError';
 
 /** The create page (no `name`) and the edit page of one connection. */
 export function ConnectionEditor({ name }: { name?: string }) {
@@ -162,11 +163,7 @@ function EditorForm({ forms, existing }: { forms: ConnectorForm[]; existing: Exi
             }
           />
         )}
-        {errorText && (
-          <p className="alert" role="alert">
-            {errorText}
-          </p>
-        )}
+        <FormError message={errorText} />
         <div className="dialog-actions">
           <Link className="button" href="/connections">
             Cancel

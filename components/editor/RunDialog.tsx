@@ -3,6 +3,7 @@
 import { useState } from 'react';
 import { Dialog } from '../ui/Dialog';
 import styles from './editor.module.css';
+import { FormError } from '../ui/FormError';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -89,11 +90,7 @@ export function RunDialog({
             The flow reads it as <code>this.input</code>. Leave it empty for no input.
           </span>
         </div>
-        {shownError && (
-          <p className="alert" role="alert">
-            {shownError}
-          </p>
-        )}
+        <FormError message={shownError} />
         <div className="dialog-actions">
           <button type="button" className="button" onClick={onClose}>
             Cancel

@@ -95,75 +95,41 @@ export function ExecutionList() {
 
       <section className="card" aria-label="Executions">
         <div className={styles.filters} role="group" aria-label="Filters">
-          <div className="field">
-            <label className={styles.filterLabel} htmlFor="filter-flow">
-              Flow
-            </label>
-            <select
-              id="filter-flow"
-              className={styles.select}
-              value={filters.flowId ?? ''}
-              onChange={(event) => set('flow', event.target.value)}
-            >
-              <option value="">All flows</option>
-              {flows.data?.map((flow) => (
-                <option key={flow.id} value={flow.id}>
-                  {flow.name}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="field">
-            <label className={styles.filterLabel} htmlFor="filter-status">
-              Status
-            </label>
-            <select
-              id="filter-status"
-              className={styles.select}
-              value={filters.status ?? ''}
-              onChange={(event) => set('status', event.target.value)}
-            >
-              <option value="">Any status</option>
-              {EXECUTION_STATUSES.map((status) => (
-                <option key={status} value={status}>
-                  {status}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="field">
-            <label className={styles.filterLabel} htmlFor="filter-type">
-              Type
-            </label>
-            <select
-              id="filter-type"
-              className={styles.select}
-              value={filters.type ?? ''}
-              onChange={(event) => set('type', event.target.value)}
-            >
-              <option value="">Any type</option>
-              {EXECUTION_TYPES.map((type) => (
-                <option key={type} value={type}>
-                  {type}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="field">
-            <label className={styles.filterLabel} htmlFor="filter-mode">
-              Mode
-            </label>
-            <select
-              id="filter-mode"
-              className={styles.select}
-              value={filters.mode ?? ''}
-              onChange={(event) => set('mode', event.target.value)}
-            >
-              <option value="">Productive and dev</option>
-              <option value="productive">Productive</option>
-              <option value="dev">Dev mode</option>
-            </select>
-          </div>
+          <FilterSelect
+            name="flow"
+            label="Flow"
+            value={filters.flowId}
+            anyLabel="All flows"
+            options={(flows.data ?? []).map((flow) => ({ value: flow.id, label: flow.name }))}
+            onChange={set}
+          />
+          <FilterSelect
+            name="status"
+            label="Status"
+            value={filters.status}
+            anyLabel="Any status"
+            options={EXECUTION_STATUSES.map((status) => ({ value: status, label: status }))}
+            onChange={set}
+          />
+          <FilterSelect
+            name="type"
+            label="Type"
+            value={filters.type}
+            anyLabel="Any type"
+            options={EXECUTION_TYPES.map((type) => ({ value: type, label: type }))}
+            onChange={set}
+          />
+          <FilterSelect
+            name="mode"
+            label="Mode"
+            value={filters.mode}
+            anyLabel="Productive and dev"
+            options={[
+              { value: 'productive', label: 'Productive' },
+              { value: 'dev', label: 'Dev mode' },
+            ]}
+            onChange={set}
+          />
         </div>
 
         <LoadState query={executions} noun="executions" />
@@ -238,6 +204,44 @@ export function ExecutionList() {
           </div>
         )}
       </section>
+    </div>
+  );
+}
+
+/** One filter of the list: a labelled select whose first option means "no filter". */
+function FilterSelect({
+  name,
+  label,
+  value,
+  anyLabel,
+  options,
+  onChange,
+}: {
+  name: FilterName;
+  label: string;
+  value: string | undefined;
+  anyLabel: string;
+  options: Array<{ value: string; label: string }>;
+  onChange: (name: FilterName, value: string) => void;
+}) {
+  return (
+    <div className="field">
+      <label className={styles.filterLabel} htmlFor={`filter-${name}`}>
+        {label}
+      </label>
+      <select
+        id={`filter-${name}`}
+        className={styles.select}
+        value={value ?? ''}
+        onChange={(event) => onChange(name, event.target.value)}
+      >
+        <option value="">{anyLabel}</option>
+        {options.map((option) => (
+          <option key={option.value} value={option.value}>
+            {option.label}
+          </option>
+        ))}
+      </select>
     </div>
   );
 }

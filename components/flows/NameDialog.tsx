@@ -2,6 +2,7 @@
 
 import { useState, type FormEvent } from 'react';
 import { Dialog } from '../ui/Dialog';
+import { FormError } from '../ui/FormError';
 
 /** Asks for a flow name (create and rename), showing the server's answer when it refuses. */
 export function NameDialog({
@@ -74,11 +75,7 @@ function NameForm(props: {
           Up to 128 letters, digits, spaces, - _ and . — unique among your flows.
         </span>
       </div>
-      {props.error && (
-        <p className="alert" role="alert">
-          {props.error}
-        </p>
-      )}
+      <FormError message={props.error} />
       <div className="dialog-actions">
         <button type="button" className="button" onClick={props.onClose}>
           Cancel

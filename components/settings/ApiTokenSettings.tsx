@@ -8,6 +8,7 @@ import { errorMessage } from '../ui/errors';
 import { EmptyState, LoadState } from '../ui/ListStates';
 import { KeyIcon, PlusIcon } from '../ui/icons';
 import { formatDateTime, timeAgo } from '../ui/time';
+import { FormError } from '../ui/FormError';
 
 type TokenRow = { id: string; name: string; prefix: string; created_at: Date; last_used_at: Date | null };
 
@@ -168,11 +169,7 @@ function NewTokenForm(props: {
           Say where the token will be used, so you know what to revoke later.
         </span>
       </div>
-      {props.error && (
-        <p className="alert" role="alert">
-          {props.error}
-        </p>
-      )}
+      <FormError message={props.error} />
       <div className="dialog-actions">
         <button type="button" className="button" onClick={props.onCancel}>
           Cancel

@@ -1,6 +1,7 @@
 'use client';
 
 import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { FormError } from './FormError';
 
 /** A modal dialog on the native <dialog> element: focus trap, Escape and backdrop come for free. */
 export function Dialog({
@@ -59,11 +60,7 @@ export function ConfirmDialog({
   return (
     <Dialog open={open} title={title} onClose={onClose}>
       <p>{message}</p>
-      {error && (
-        <p className="alert" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
       <div className="dialog-actions">
         <button type="button" className="button" onClick={onClose}>
           Cancel
