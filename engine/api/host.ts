@@ -652,7 +652,11 @@ export function createHost(run: Run, services: RuntimeServices): SandboxHost & {
      * collected are written, so the execution ends with every effect its code asked for.
      */
     async flush() {
-      await Promise.allSettled([...inFlight]);
+      // Only for a run that is still this worker's to end: a lost, cancelled or handed-back run writes
+      // nothing more, and must not wait on calls that may be retrying through a database outage.
+      if (!run.lost && !run.cancelled && !run.suspended && !run.handBack) {
+        await Promise.allSettled([...inFlight]);
+      }
       try {
         await flushChildren();
       } catch (error) {

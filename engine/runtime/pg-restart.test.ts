@@ -85,5 +85,5 @@ describe('a PostgreSQL restart', () => {
       { flow: { name: 'quick' }, input: 5, startedBy: { kind: 'system' } },
     );
     expect((await waitForEnd(db, next.id)).output).toBe(5);
-  });
+  }, 150_000); // its own waits (90 s for the end through the restart) must fit inside the test's limit
 });
