@@ -89,7 +89,14 @@ export function statusEvent(execution: {
   };
 }
 
-export type Listener = { close(): Promise<void> };
+export type Listener = {
+  /**
+   * Resolves once the LISTEN is first established (or the listener closed before): a notification sent
+   * before that moment is never delivered, so whoever depends on one looks at the database again then.
+   */
+  ready: Promise<void>;
+  close(): Promise<void>;
+};
 
 /**
  * Holds one LISTEN connection on the given channels, reconnecting (with backoff) when PostgreSQL goes
@@ -105,6 +112,8 @@ export function listen(
   let client: pg.Client | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
   let delay = 100;
+  let markReady!: () => void;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
 
   const connect = async (first: boolean) => {
     if (closed) return;
@@ -117,6 +126,7 @@ export function listen(
       for (const channel of channels) await next.query(`listen ${pg.escapeIdentifier(channel)}`);
       client = next;
       delay = 100;
+      markReady();
       if (!first) onReconnect();
     } catch {
       next.removeAllListeners('end');
@@ -135,12 +145,14 @@ export function listen(
     delay = Math.min(delay * 2, 2000);
   };
 
-  const ready = connect(true);
+  const firstAttempt = connect(true);
   return {
+    ready,
     async close() {
       closed = true;
+      markReady();
       if (retryTimer) clearTimeout(retryTimer);
-      await ready;
+      await firstAttempt;
       const current = client;
       client = undefined;
       if (current) {

@@ -6,7 +6,13 @@ import { createApiToken, revokeUserApiToken } from '../../engine/auth/api-tokens
 import { createUser } from '../../engine/auth/accounts';
 import { sql } from 'kysely';
 import { registerLocalWorker } from '../../engine/runtime/local-worker';
-import { spawnWorker, TEST_SECRET_KEY, waitForEnd, type WorkerProcess } from '../../engine/runtime/testing';
+import {
+  spawnWorker,
+  TEST_SECRET_KEY,
+  waitForEnd,
+  waitUntil,
+  type WorkerProcess,
+} from '../../engine/runtime/testing';
 import { Worker } from '../../engine/runtime/worker';
 import { secretKeyFromHex } from '../../engine/secrets/secrets';
 import { MAX_BODY_BYTES } from './body';
@@ -272,6 +278,42 @@ describe('REST API', () => {
     expect(cancelled.json.status).toBe('ENDED_CANCELLED');
     for (const child of cancelled.json.children) expect(child.status).toMatch(/^ENDED_/);
     await call(cancelRoute.POST, { method: 'POST', params: { id: stillRunning.json.id } });
+  });
+
+  it('answers 200 with the ended execution and its children when it ended with no notification at all', async () => {
+    await call(flowRoute.POST, {
+      method: 'POST',
+      body: {
+        name: 'ended-quietly',
+        code: `export default async function handler(this: any) {
+  await this.flow('seed-child', { custom_parameter: 'quiet' }, { wait: false });
+  await this.sleep(120);
+  return this.success('never reached: the test ends it first');
+}`,
+      },
+    });
+    const started = Date.now();
+    const answer = call(executionRoute.POST, {
+      method: 'POST',
+      body: { flow: 'ended-quietly', wait: 8 },
+    });
+    // Once it sleeps (WAITING), end it behind the engine's back: one UPDATE, no NOTIFY.
+    const { id } = await waitUntil(() =>
+      db
+        .selectFrom('executions')
+        .select('id')
+        .where('name', '=', 'ended-quietly')
+        .where('status', '=', 'WAITING')
+        .executeTakeFirst(),
+    );
+    await sql`update executions set status = 'ENDED_SUCCESS', message = 'ended quietly', ended_at = now(),
+              worker_id = null, lease_until = null, wait_for = null where id = ${id}`.execute(db);
+    const { status, json } = await answer;
+    expect(status).toBe(200);
+    expect(json).toMatchObject({ id, status: 'ENDED_SUCCESS', message: 'ended quietly' });
+    expect(json.children).toHaveLength(1);
+    expect(json.children[0]).toMatchObject({ type: 'FLOW', name: 'seed-child', parent_id: id });
+    expect(Date.now() - started).toBeLessThan(6_000); // found well before its deadline, not at it
   });
 
   it('lists executions latest first with filters, and pages stay stable under concurrent inserts', async () => {

@@ -95,7 +95,10 @@ export const startExecutionEndpoint = defineEndpoint({
         ? endedHere
         : await getExecutionWatcher().waitForEnd(started.id, Math.max(0, deadline - Date.now()));
     if (ended) return { status: 200, body: viewExecution(ended, await getChildren(engine.db, ended.id)) };
-    return { status: 202, body: await getExecutionView(engine.db, started.id) };
+    // Read after the deadline: an end that committed since the watcher's last look is answered as
+    // ended too, so a 202 never carries an ended execution.
+    const view = await getExecutionView(engine.db, started.id);
+    return { status: isEnded(view.status) ? 200 : 202, body: view };
   },
 });
 
