@@ -420,6 +420,141 @@ describe('flow API calls', () => {
   });
 });
 
+describe('reusing a runner only once its job has stopped', () => {
+  /** A host that records the runner's process id (`pid` calls) and suspends the job on `sleep`. */
+  function suspendingHost() {
+    const pids: number[] = [];
+    const recorded = recordingHost(({ method, args }) => {
+      if (method === 'pid') pids.push(args[0] as number);
+      if (method === 'sleep') throw new SandboxSuspend('sleeping until tomorrow');
+    });
+    return { ...recorded, pids };
+  }
+  const reportPid = `this.call("pid", ${escapeExpression}.pid);`;
+  const returnPid = job(`return ${escapeExpression}.pid;`, { timeoutMs: 15_000 });
+
+  it.each([
+    // The sleep is not awaited: the call goes out, then the code loops for good and never sees the drop.
+    ['after an unawaited call', 'this.call("sleep"); for (;;) {}'],
+    // The answer to another call and the drop arrive together: its continuation loops after the drop.
+    [
+      'in the continuation of an answered call',
+      'this.call("fast").then(() => { for (;;) {} }); await this.call("sleep");',
+    ],
+  ])(
+    'replaces the runner of a suspended job that keeps running (%s), instead of stalling the next job',
+    async (_, code) => {
+      const single = await createSandboxPool({ minIdle: 0, max: 1, testing: probeRunner });
+      try {
+        const { host, pids } = suspendingHost();
+        const first = await single.run(job(`${reportPid} ${code}`, { timeoutMs: 600_000 }), host);
+        expect(first).toMatchObject({ ok: false, reason: 'suspended' });
+        const started = performance.now();
+        const next = await single.run(returnPid, host);
+        expect(next).toMatchObject({ ok: true });
+        expect(performance.now() - started).toBeLessThan(15_000);
+        expect(pids).toHaveLength(1);
+        expect(next.ok && next.value).not.toBe(pids[0]);
+      } finally {
+        await single.close();
+      }
+    },
+  );
+
+  it('keeps the runner of a suspended job that stops when dropped', async () => {
+    // A generous bound: this tests the acknowledgement, not how fast a loaded machine answers.
+    const single = await createSandboxPool({
+      minIdle: 0,
+      max: 1,
+      drainTimeoutMs: 10_000,
+      testing: probeRunner,
+    });
+    try {
+      const { host, pids } = suspendingHost();
+      const first = await single.run(job(`${reportPid} await this.call("sleep");`), host);
+      expect(first).toMatchObject({ ok: false, reason: 'suspended' });
+      expect(await single.run(returnPid, host)).toEqual({ ok: true, value: pids[0] });
+    } finally {
+      await single.close();
+    }
+  });
+
+  it('hands the runner on only once the suspended job has stopped running', async () => {
+    const single = await createSandboxPool({
+      minIdle: 0,
+      max: 1,
+      drainTimeoutMs: 10_000,
+      testing: probeRunner,
+    });
+    try {
+      const { host, calls, pids } = suspendingHost();
+      // Busy for 500 ms after the sleep was refused, then done: well within the bound, so the runner stays.
+      const first = await single.run(
+        job(
+          `${reportPid} const end = Date.now() + 500; this.call("loopEnds", end); this.call("sleep");
+           while (Date.now() < end) {}`,
+        ),
+        host,
+      );
+      expect(first).toMatchObject({ ok: false, reason: 'suspended' });
+      const next = await single.run(job(`return [${escapeExpression}.pid, Date.now()];`), host);
+      expect(next).toEqual({ ok: true, value: [pids[0], expect.any(Number)] });
+      const loopEnd = calls.find((call) => call.method === 'loopEnds')?.args[0] as number;
+      expect(next.ok && (next.value as number[])[1]).toBeGreaterThanOrEqual(loopEnd);
+    } finally {
+      await single.close();
+    }
+  });
+
+  it('does not hand on a runner whose job returned while its code still runs', async () => {
+    const single = await createSandboxPool({ minIdle: 0, max: 1, testing: probeRunner });
+    try {
+      const { host, pids } = suspendingHost();
+      // The handler returns; a chain of microtasks it left behind then loops for good.
+      const first = await single.run(
+        job(
+          `${reportPid} Promise.resolve().then(() => {}).then(() => {}).then(() => {}).then(() => { for (;;) {} });
+           return "returned";`,
+          { timeoutMs: 600_000 },
+        ),
+        host,
+      );
+      const next = await single.run(returnPid, host);
+      // The job itself returned: its outcome stands; the runner its leftovers keep busy is replaced.
+      expect(first).toEqual({ ok: true, value: 'returned' });
+      expect(next).toMatchObject({ ok: true });
+      expect(next.ok && next.value).not.toBe(pids[0]);
+    } finally {
+      await single.close();
+    }
+  });
+
+  it.each([
+    [
+      'after it returned',
+      'Promise.resolve().then(() => {}).then(() => {}).then(() => {}).then(() => setTimeout(() => { for (;;) {} }, 50)); return "returned";',
+    ],
+    [
+      'after it was suspended',
+      'this.call("fast").then(() => setTimeout(() => { for (;;) {} }, 50)); await this.call("sleep");',
+    ],
+  ])('lets no timer a job sets %s fire into a later job', async (_, code) => {
+    const single = await createSandboxPool({ minIdle: 0, max: 1, testing: probeRunner });
+    try {
+      const { host } = suspendingHost();
+      await single.run(job(code, { timeoutMs: 600_000 }), host);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const next = await single.run(
+        job('await new Promise((r) => setTimeout(r, 100)); return "next";', { timeoutMs: 15_000 }),
+        host,
+      );
+      expect(next).toEqual({ ok: true, value: 'next' });
+    } finally {
+      await single.close();
+    }
+  });
+});
+
 describe('containment', () => {
   const escape = escapeExpression;
 

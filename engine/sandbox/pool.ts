@@ -46,6 +46,13 @@ export type SandboxPoolOptions = {
    * of concurrent executions does not keep its runners' memory for good.
    */
   idleTimeoutMs?: number;
+  /**
+   * How long a runner may take, after its job ended (returned, threw, or was suspended and dropped), to
+   * confirm that none of the job's code still runs (a loop after an unawaited call keeps running after a
+   * suspension). Until then it takes no job; past this it is killed and replaced. Default 100 ms: the
+   * answer is one message (well under 1 ms on an idle machine), the margin is for a loaded one.
+   */
+  drainTimeoutMs?: number;
   /** Tests only: another flow API module, or runners without the runner's own hardening. */
   testing?: RunnerBundleOptions;
 };
@@ -67,7 +74,8 @@ type RunningJob = {
 
 type Runner = {
   child: ChildProcess;
-  state: 'starting' | 'idle' | 'busy' | 'gone';
+  /** draining: its job has ended for the pool, the runner has yet to confirm that none of its code runs. */
+  state: 'starting' | 'idle' | 'busy' | 'draining' | 'gone';
   jobsRun: number;
   stderrTail: string;
   /** Settles once the pool has seen the runner end ('close', or 'error' for one that never started). */
@@ -76,8 +84,10 @@ type Runner = {
   /** When it last became idle (performance.now()). */
   idleSince?: number;
   /** Why the pool killed it, when it did. */
-  killedFor?: 'timeout' | 'cancelled' | 'retired' | 'closing' | 'memory';
+  killedFor?: 'timeout' | 'cancelled' | 'retired' | 'closing' | 'memory' | 'undrained';
   current?: RunningJob;
+  /** While draining: the ended job the runner must confirm, and the deadline for it. */
+  draining?: { job: number; timer: NodeJS.Timeout };
 };
 
 type Waiter = { take(runner: Runner): void; fail(error: SandboxError): void };
@@ -109,6 +119,7 @@ export async function createSandboxPool(options: SandboxPoolOptions = {}): Promi
     rssLimitMb: options.rssLimitMb ?? 2 * (options.heapMb ?? 256) + 64,
     maxJobsPerRunner: options.maxJobsPerRunner ?? Infinity,
     idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
+    drainTimeoutMs: options.drainTimeoutMs ?? 100,
     runnerUser: await chooseRunnerUser(options.runnerUser, runnerFile),
   });
   pool.replenish();
@@ -137,11 +148,16 @@ class RunnerPool implements SandboxPool {
       rssLimitMb: number;
       maxJobsPerRunner: number;
       idleTimeoutMs: number;
+      drainTimeoutMs: number;
       runnerUser?: RunnerUser;
     },
   ) {
     if (!(settings.max >= 1))
       throw new Error(`the sandbox pool's max must be at least 1 (got ${settings.max})`);
+    if (!(settings.drainTimeoutMs >= 0))
+      throw new Error(
+        `the sandbox pool's drainTimeoutMs must be at least 0 (got ${settings.drainTimeoutMs})`,
+      );
   }
 
   async run(
@@ -325,10 +341,35 @@ class RunnerPool implements SandboxPool {
             ? { ok: true, value: message.value }
             : { ok: false, reason: 'thrown', error: toSandboxError(message.error, running) },
         );
+        // Code the job left behind (a chain of microtasks) may still run after its handler returned.
+        this.drain(runner, running.id);
+        return;
+      }
+      case 'ended': {
+        const draining = runner.draining;
+        if (runner.state !== 'draining' || draining?.job !== message.job) return;
+        clearTimeout(draining.timer);
+        runner.draining = undefined;
         this.finish(runner);
         return;
       }
     }
+  }
+
+  /**
+   * After a job ended for the pool (its outcome is settled) but perhaps not in its runner: the runner
+   * takes no job until it confirms, from its event loop, that none of the job's code still runs
+   * (user code in a synchronous loop cannot), else it is killed and replaced after drainTimeoutMs.
+   */
+  private drain(runner: Runner, job: number): void {
+    runner.current = undefined;
+    runner.state = 'draining';
+    const timer = setTimeout(
+      () => this.kill(runner, 'undrained'),
+      Math.min(this.settings.drainTimeoutMs, maxTimerMs),
+    );
+    timer.unref();
+    runner.draining = { job, timer };
   }
 
   private async answerCall(runner: Runner, running: RunningJob, id: number, method: string, args: unknown[]) {
@@ -340,8 +381,8 @@ class RunnerPool implements SandboxPool {
       if (error instanceof SandboxSuspend) {
         if (runner.current !== running || running.settled) return;
         running.settle(failure('suspended', error.name, error.message));
+        this.drain(runner, running.id);
         this.send(runner, { t: 'drop', job: running.id });
-        this.finish(runner);
         return;
       }
       reply = { t: 'reply', job: running.id, id, ok: false, error: hostError(error) };
@@ -507,6 +548,8 @@ class RunnerPool implements SandboxPool {
     if (runner.state === 'gone') return;
     const wasStarting = runner.state === 'starting';
     runner.state = 'gone';
+    clearTimeout(runner.draining?.timer);
+    runner.draining = undefined;
     runner.markGone();
     this.runners.delete(runner);
     const idleIndex = this.idle.indexOf(runner);

@@ -21,7 +21,12 @@ export type RunnerToPool =
   | { t: 'call'; job: number; id: number; method: string; args: unknown[] }
   | { t: 'console'; job: number; level: 'debug' | 'info' | 'warn' | 'error'; text: string }
   | { t: 'done'; job: number; ok: true; value: unknown }
-  | { t: 'done'; job: number; ok: false; error: WireError };
+  | { t: 'done'; job: number; ok: false; error: WireError }
+  /**
+   * The job is gone from this runner (returned, threw or dropped): sent from the runner's event loop once
+   * it is back there, so none of the job's code still runs. The pool reuses the runner only after it.
+   */
+  | { t: 'ended'; job: number };
 
 /**
  * What the pool accepts from a runner. A runner runs untrusted code, which can reach its IPC channel
@@ -49,4 +54,5 @@ export const runnerMessageSchema = z.union([
     ok: z.literal(false),
     error: z.object({ name: z.string(), message: z.string(), stack: z.string().optional() }),
   }),
+  z.object({ t: z.literal('ended'), job: z.number() }),
 ]);

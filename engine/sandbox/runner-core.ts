@@ -226,6 +226,9 @@ function endJob(job: ActiveJob): void {
   job.timers.clear();
   job.pending.clear();
   if (active === job) active = undefined;
+  // Clearing its timers cannot stop code of the job that is still running (a loop after an unawaited
+  // call, microtasks it left behind): the pool reuses this runner only once the event loop is back here.
+  setImmediate(() => send({ t: 'ended', job: job.id }));
   prepareSpareContext();
 }
 
@@ -277,7 +280,11 @@ function safeString(value: unknown): string {
 /** The globals user code finds besides the language's own: web-standard helpers, console, job-bound timers. */
 function jobGlobals(job: ActiveJob): Record<string, unknown> {
   const track = <T extends NodeJS.Timeout | NodeJS.Immediate>(timer: T): T => {
-    job.timers.add(timer);
+    // Set by code still running after the job ended (e.g. a continuation): it must not fire later.
+    if (job.ended) {
+      clearTimeout(timer as NodeJS.Timeout);
+      clearImmediate(timer as NodeJS.Immediate);
+    } else job.timers.add(timer);
     return timer;
   };
   const requireFunction = (callback: unknown): ((...args: unknown[]) => void) => {
