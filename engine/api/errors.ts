@@ -3,6 +3,7 @@ export {
   DependencyFailedError,
   FlowApiError,
   InvalidArgumentError,
+  NondeterminismError,
   ResourceNotFoundError,
   TimeoutExceededError,
 } from './runner-api';

@@ -3,13 +3,38 @@
  * this). Every effect is a message to the worker (`call`); nothing here touches the database or the
  * network. Owned by the runtime (engine helper); the sandbox only transports the calls.
  *
- * This file is bundled into the runner: it imports nothing, not even from its own folder. The wire
- * types and error classes live here; engine/api/protocol.ts and engine/api/errors.ts re-export them.
+ * This file is bundled into the runner with what it imports (only ./determinism.ts, which needs nothing
+ * but the language). The wire types and error classes live here; engine/api/protocol.ts and
+ * engine/api/errors.ts re-export them.
  *
- * Sequence numbers: every call carries the next number of this run (1, 2, 3, ...). A handler that
- * calls the flow API in the same order on every run (the rule for replay, as in Temporal) gets the
- * same numbers, which is how the worker finds a call's recorded result in the journal.
+ * Numbers: each kind of call is numbered apart, as in Temporal. Journaled calls (JOURNALED_CALLS) carry
+ * the next step number of this run (1, 2, 3, ...): a handler that makes them in the same order on every
+ * run (the rule for replay) gets the same numbers, which is how the worker finds a call's recorded
+ * result in the journal. Log lines carry their own numbers, so logging once more or less on a replay
+ * shifts no step, and a replay does not write a line twice. Other calls (save, setOutput, end) need none.
  */
+import { installDeterminism, ReplayClock } from './determinism';
+
+/** The calls that are steps of the journal: recorded once, answered from the journal on every replay. */
+export const JOURNALED_CALLS = [
+  'child.start',
+  'child.run',
+  'child.wait',
+  'child.cancel',
+  'waitFor',
+  'sleep',
+  'setting.get',
+  'setting.save',
+  'system.flow',
+  'system.executions',
+] as const;
+const journaledCalls = new Set<string>(JOURNALED_CALLS);
+
+/**
+ * A log line's position: the step it follows times this, plus its place after that step (from 1). A
+ * line past this many after one step goes unnumbered (written, but not kept from a replay's repeat).
+ */
+export const LOG_LINES_PER_STEP = 2 ** 20;
 
 /** What the runner knows about the execution it runs: plain data, sent with the SandboxJob. */
 export type RunnerContext = {
@@ -19,6 +44,10 @@ export type RunnerContext = {
   rootId?: string;
   parentId?: string | null;
   isProductive?: boolean;
+  /** The execution's secret seed: user code's randomness, the same on every replay. */
+  seed?: string;
+  /** When the execution first started (ms): the clock user code reads until its first step. */
+  startedAt?: number;
 };
 
 export type RpcCall = (method: string, args: unknown[]) => Promise<unknown>;
@@ -45,12 +74,16 @@ export type ExecutionSnapshot = {
 };
 
 /**
- * The answer to every call. `halt` stops the handler: `suspended` (the execution waits and gives up its
- * worker; it runs again from the top when woken), `ended` (success()/error() was called, or the
- * execution was cancelled). User code cannot catch its way past a halt: every later call halts too.
+ * The answer to every call. `at`: the time the journal recorded for a step (the clock user code reads
+ * from then on). `fatal`: the error ends the execution whatever user code does (a replay that went
+ * another way): every later call throws it again. `halt` stops the handler: `suspended` (the execution
+ * waits and gives up its worker; it runs again from the top when woken), `ended` (success()/error()
+ * was called, or the execution was cancelled). User code cannot catch its way past a halt either.
  */
 export type CallResult =
-  { ok: true; value: unknown } | { ok: false; error: WireError } | { halt: 'suspended' | 'ended' };
+  | { ok: true; value: unknown; at?: number }
+  | { ok: false; error: WireError; at?: number; fatal?: boolean }
+  | { halt: 'suspended' | 'ended' };
 
 export type ReturnWhen = 'ALL_SUCCEEDED' | 'ALL_ENDED' | 'FIRST_ENDED';
 
@@ -108,10 +141,17 @@ export class TimeoutExceededError extends FlowApiError {}
 /** A call's arguments were wrong (the message names the argument). */
 export class InvalidArgumentError extends FlowApiError {}
 
+/**
+ * A replay asked for something other than what the journal recorded (another call, another request, or
+ * it ended without reaching a recorded step): the execution ends with this error, whatever user code does.
+ */
+export class NondeterminismError extends FlowApiError {}
+
 const errorClasses: Record<string, new (message: string) => FlowApiError> = {
   ResourceNotFoundError,
   TimeoutExceededError,
   InvalidArgumentError,
+  NondeterminismError,
 };
 
 /** Rebuilds an error the worker sent as the class user code can `instanceof`. */
@@ -148,20 +188,46 @@ export function isExecutionHalt(error: unknown): boolean {
 
 // ---------------------------------------------------------------- the API
 
-export function createFlowApi(context: RunnerContext, call: RpcCall): { execution: object; system: object } {
-  let seq = 0;
-  let halted: ExecutionHalt | null = null;
+export function createFlowApi(
+  context: RunnerContext,
+  call: RpcCall,
+): {
+  execution: object;
+  system: object;
+  /** Where the runner sends the user's console output: log lines, numbered like this.log's. */
+  consoleLine(level: 'debug' | 'info' | 'warn' | 'error', text: string): void;
+} {
+  let steps = 0;
+  let linesAfterStep = 0;
+  let halted: Error | null = null;
+  const clock = new ReplayClock(context.startedAt ?? Date.now());
+  installDeterminism(globalThis as unknown as Parameters<typeof installDeterminism>[0], {
+    clock,
+    seed: context.seed ?? '',
+    executionId: context.executionId,
+  });
 
   async function invoke(method: string, payload: unknown): Promise<unknown> {
     if (halted) throw halted;
-    seq += 1;
-    const result = (await call(method, [seq, payload])) as CallResult;
+    let position = 0;
+    if (journaledCalls.has(method)) {
+      position = ++steps;
+      linesAfterStep = 0;
+    } else if (method === 'log' && linesAfterStep < LOG_LINES_PER_STEP - 1) {
+      position = steps * LOG_LINES_PER_STEP + ++linesAfterStep;
+    }
+    const result = (await call(method, [position, payload])) as CallResult;
     if ('halt' in result) {
       halted = new ExecutionHalt(result.halt);
       throw halted;
     }
     if (halted) throw halted;
-    if (!result.ok) throw errorFromWire(result.error);
+    if (result.at !== undefined) clock.advanceTo(result.at);
+    if (!result.ok) {
+      const error = errorFromWire(result.error);
+      if (result.fatal) halted = error;
+      throw error;
+    }
     return result.value;
   }
 
@@ -191,9 +257,9 @@ export function createFlowApi(context: RunnerContext, call: RpcCall): { executio
     parentId: context.parentId ?? null,
     isProductive: context.isProductive ?? true,
 
-    /** The idempotency key of the next flow API call: `<execution id>:<sequence number>`. */
+    /** The idempotency key of the next journaled call: `<execution id>:<step number>`. */
     stepKey(): string {
-      return `${context.executionId}:${seq + 1}`;
+      return `${context.executionId}:${steps + 1}`;
     },
 
     flow(flow: string, input?: unknown, options: ChildOptions = {}): Promise<ExecutionHandle> {
@@ -285,7 +351,11 @@ export function createFlowApi(context: RunnerContext, call: RpcCall): { executio
     },
   };
 
-  return { execution, system };
+  const consoleLine = (level: 'debug' | 'info' | 'warn' | 'error', text: string): void => {
+    invoke('log', { level, args: [text] }).catch(() => {});
+  };
+
+  return { execution, system, consoleLine };
 }
 
 type Invoke = (method: string, payload: unknown) => Promise<unknown>;

@@ -112,6 +112,6 @@ describe('crash takeover', () => {
       expect(counts.every((c) => c === 1 || c === 2)).toBe(true);
       expect(counts.filter((c) => c === 2).length).toBeLessThanOrEqual(1);
     }
-    expect(rescuer.output()).toContain('took over');
+    expect(rescuer.output()).toContain('overdue execution(s) again');
   });
 });

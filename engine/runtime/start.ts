@@ -4,10 +4,18 @@ import { announceAfterCommit, statusEvent } from '../events/events';
 import { sendExecutionJob, sendExecutionJobs } from '../queue/boss';
 import type { Db } from '../store/db';
 import type { Database, Execution, ExecutionType, StartedBy } from '../store/database';
-import { insertChildWithStep, insertExecution, insertExecutions } from '../store/executions';
+import {
+  holdFence,
+  insertChildWithStep,
+  insertExecution,
+  insertExecutions,
+  mapFenceErrors,
+  QUEUE_DEADLINE_MS,
+  type Fence,
+} from '../store/executions';
 import { findRunnableFlow, type RunnableFlow } from '../store/flow-versions';
 import { FlowNotFoundError } from '../store/flows';
-import { recordStep, recordSteps } from '../store/steps';
+import { recordSteps, type NewStep } from '../store/steps';
 import { snapshotOf } from './snapshot';
 
 export type EngineHandles = { db: Db; boss: PgBoss };
@@ -37,19 +45,22 @@ export type StartExecutionRequest = {
     id: string;
     rootId: string;
     isProductive: boolean;
+    /** The parent's run: the child and its step are written only while that run owns the parent. */
+    fence: Fence;
     /** The parent's journal step that creates this child, recorded in the same transaction. */
-    step?: { seq: number; kind: string; request: unknown; status: 'STARTED' | 'SUCCEEDED' };
+    step?: {
+      seq: number;
+      kind: string;
+      request: unknown;
+      requestHash: string;
+      status: 'STARTED' | 'SUCCEEDED';
+    };
   };
   /** SCRIPT: the compiled script; CONNECTION: the sealed connector call. */
   code?: unknown;
   timeoutSeconds?: number;
   mode?: StartMode;
 };
-
-/** The journal step was recorded by another run of the parent first: this run must stop. */
-export class StepAlreadyRecordedError extends Error {
-  override name = 'StepAlreadyRecordedError';
-}
 
 /**
  * Creates an execution: THE way every execution comes to be (UI, REST, webhooks, schedules, parents).
@@ -68,36 +79,26 @@ export async function startExecution(
     // A synchronous child: no job to queue, so one statement does it all.
     const id = crypto.randomUUID();
     const execution = await insertChildWithStep(engine.db, rowFor(request, flow, id), {
-      executionId: parent.id,
+      fence: parent.fence,
       seq: parent.step.seq,
       kind: parent.step.kind,
       request: parent.step.request,
-      childId: id,
+      requestHash: parent.step.requestHash,
     });
-    if (!execution) throw new StepAlreadyRecordedError(`step ${parent.step.seq} of ${parent.id} is recorded`);
     announceAfterCommit(engine.db, statusEvent(execution));
     return execution;
   }
 
-  const execution = await engine.db.transaction().execute(async (trx) => {
-    const id = crypto.randomUUID();
-    const row = await insertExecution(trx, rowFor(request, flow, id));
-    if (parent?.step) {
-      const recorded = await recordStep(trx, {
-        executionId: parent.id,
-        seq: parent.step.seq,
-        kind: parent.step.kind,
-        request: parent.step.request,
-        status: parent.step.status,
-        childId: id,
-        result: parent.step.status === 'SUCCEEDED' ? snapshotOf(row) : undefined,
-      });
-      if (!recorded)
-        throw new StepAlreadyRecordedError(`step ${parent.step.seq} of ${parent.id} is recorded`);
-    }
-    if (mode.kind === 'queue') await sendExecutionJob(engine.boss, trx, id);
-    return row;
-  });
+  const execution = await mapFenceErrors(() =>
+    engine.db.transaction().execute(async (trx) => {
+      const id = crypto.randomUUID();
+      if (parent) await holdFence(trx, parent.fence);
+      const row = await insertExecution(trx, rowFor(request, flow, id));
+      if (parent?.step) await recordSteps(trx, parent.fence, [parentStep(parent.step, row)]);
+      if (mode.kind === 'queue') await sendExecutionJob(engine.boss, trx, id);
+      return row;
+    }),
+  );
   // After the commit: idle workers wake up and fetch it (see announceAfterCommit for why not before).
   announceAfterCommit(engine.db, statusEvent(execution), mode.kind === 'queue');
   return execution;
@@ -120,39 +121,45 @@ export async function startExecutions(
       return rowFor(request, await flowFor(engine, request), request.id);
     }),
   );
-  const written = await engine.db.transaction().execute(async (trx) => {
-    const executions = await insertExecutions(trx, rows);
-    const byId = new Map(executions.map((execution) => [execution.id, execution]));
-    const steps = requests.flatMap((request) =>
-      request.parent?.step
-        ? [
-            {
-              executionId: request.parent.id,
-              seq: request.parent.step.seq,
-              kind: request.parent.step.kind,
-              request: request.parent.step.request,
-              status: request.parent.step.status,
-              childId: request.id,
-              result:
-                request.parent.step.status === 'SUCCEEDED'
-                  ? snapshotOf(byId.get(request.id) as Execution)
-                  : undefined,
-            },
-          ]
-        : [],
-    );
-    const recorded = await recordSteps(trx, steps);
-    if (recorded < steps.length)
-      throw new StepAlreadyRecordedError('a step of this batch was already recorded');
-    const queued = requests.filter((request) => (request.mode ?? { kind: 'queue' }).kind === 'queue');
-    await sendExecutionJobs(
-      engine.boss,
-      trx,
-      queued.map((request) => request.id),
-    );
-    return { executions, wake: queued.length > 0 };
-  });
+  const fence = requests[0]?.parent?.fence;
+  if (!fence || requests.some((request) => request.parent?.fence !== fence)) {
+    throw new Error('startExecutions: a batch is the children of one parent run');
+  }
+  const written = await mapFenceErrors(() =>
+    engine.db.transaction().execute(async (trx) => {
+      await holdFence(trx, fence);
+      const executions = await insertExecutions(trx, rows);
+      const byId = new Map(executions.map((execution) => [execution.id, execution]));
+      const steps = requests.flatMap((request) =>
+        request.parent?.step ? [parentStep(request.parent.step, byId.get(request.id) as Execution)] : [],
+      );
+      await recordSteps(trx, fence, steps);
+      const queued = requests.filter((request) => (request.mode ?? { kind: 'queue' }).kind === 'queue');
+      await sendExecutionJobs(
+        engine.boss,
+        trx,
+        queued.map((request) => request.id),
+      );
+      return { executions, wake: queued.length > 0 };
+    }),
+  );
   announceAfterCommit(engine.db, written.executions.map(statusEvent), written.wake);
+}
+
+/** The parent's journal step for a child just written: an asynchronous child's step is done at once. */
+function parentStep(
+  step: NonNullable<NonNullable<StartExecutionRequest['parent']>['step']>,
+  child: Execution,
+): NewStep {
+  return {
+    seq: step.seq,
+    kind: step.kind,
+    request: step.request,
+    requestHash: step.requestHash,
+    status: step.status,
+    childId: child.id,
+    result: step.status === 'SUCCEEDED' ? snapshotOf(child) : undefined,
+  };
 }
 
 async function flowFor(
@@ -180,7 +187,7 @@ function rowFor(
   request: StartExecutionRequest,
   flow: RunnableFlow | undefined,
   id: string,
-): InsertObject<Database, 'executions'> {
+): InsertObject<Database, 'executions'> & { id: string } {
   const type = request.type ?? 'FLOW';
   const mode = request.mode ?? { kind: 'queue' };
   const parent = request.parent;
@@ -207,6 +214,10 @@ function rowFor(
           started_at: sql<Date>`now()`,
           attempts: 1,
         }
+      : {}),
+    // Queued: the deadline by which a worker must have claimed it, else the sweep queues it again.
+    ...(mode.kind === 'queue'
+      ? { lease_until: sql<Date>`now() + ${QUEUE_DEADLINE_MS} * interval '1 millisecond'` }
       : {}),
   };
 }

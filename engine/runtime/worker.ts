@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
 import type { PgBoss } from 'pg-boss';
-import { createHost, failExecution, type RuntimeServices } from '../api/host';
 import type { RunnerContext } from '../api/protocol';
 import { callConnector, type ConnectorTarget } from '../connectors/index';
 import {
@@ -19,22 +18,23 @@ import { createSandboxPool } from '../sandbox/pool';
 import type { SandboxOutcome, SandboxPool } from '../sandbox/types';
 import { decryptSecret, type SecretKey } from '../secrets/secrets';
 import { createDb, type Db } from '../store/db';
-import type { Execution, ExecutionError } from '../store/database';
+import type { Execution, ExecutionError, ExecutionStep } from '../store/database';
 import {
   claimExecutions,
   expireClaim,
-  releaseExpiredLeases,
-  takeUnqueuedWakes,
   releaseWorkerLeases,
   renewLeases,
+  takeOverdue,
   type EndFields,
 } from '../store/executions';
 import { getFlowVersion, setCompiled } from '../store/flow-versions';
 import { appendLog } from '../store/logs';
 import { loadJournal } from '../store/steps';
-import { finishChildSuccess, finishExecution, finishInlineChild } from './finish';
-import { Run } from './run';
 import { withDbRetry } from './db-retry';
+import { finishExecution } from './finish';
+import { createHost, type RuntimeServices } from './host/host';
+import { Run } from './run';
+import { Slots } from './slots';
 
 export type WorkerOptions = {
   databaseUrl: string;
@@ -46,7 +46,7 @@ export type WorkerOptions = {
   /** How long a claim lasts without a heartbeat: a dead worker's executions move on after this. */
   leaseMs?: number;
   heartbeatMs?: number;
-  /** How often to look for due delayed jobs and expired leases when nothing wakes the worker. */
+  /** How often to sweep for overdue executions and due delayed jobs when nothing wakes the worker. */
   pollMs?: number;
   log?: (line: string) => void;
 };
@@ -62,28 +62,23 @@ export class Worker implements RuntimeServices {
   readonly leaseMs: number;
   private readonly heartbeatMs: number;
   private readonly pollMs: number;
-  private readonly concurrency: number;
   private readonly log: (line: string) => void;
+  /** The runs in this process, by execution id AND attempt: a stale run never overwrites its successor. */
   private readonly runs = new Map<string, Run>();
   private readonly modules = new Map<string, Promise<CompiledModule>>();
-  /** Executions running from the queue (inline children do not count). */
-  private active = 0;
-  /** Claimed, waiting for a slot. */
-  private readonly ready: Execution[] = [];
-  /** Jobs being claimed + ready + running. */
-  private held = 0;
-  /** Execution ids of jobs being claimed right now. */
-  private readonly claiming = new Set<string>();
+  private readonly slots: Slots;
   private stopping = false;
   private wake: (() => void) | undefined;
   private pendingWake = false;
-  private timers: NodeJS.Timeout[] = [];
+  private heartbeatTimer: NodeJS.Timeout | undefined;
   private loopDone: Promise<void> = Promise.resolve();
   private listener: Listener | undefined;
   private ownsPool: boolean;
 
   private constructor(
     readonly db: Db,
+    /** The heartbeat's own connection: renewing leases never waits behind the runs' own statements. */
+    private readonly leaseDb: Db,
     readonly boss: PgBoss,
     readonly pool: SandboxPool,
     readonly secretKey: SecretKey | undefined,
@@ -93,34 +88,37 @@ export class Worker implements RuntimeServices {
     this.leaseMs = options.leaseMs ?? DEFAULTS.leaseMs;
     this.heartbeatMs = options.heartbeatMs ?? DEFAULTS.heartbeatMs;
     this.pollMs = options.pollMs ?? DEFAULTS.pollMs;
-    this.concurrency = options.concurrency;
+    this.slots = new Slots(options.concurrency);
     this.log = options.log ?? (() => {});
     this.ownsPool = ownsPool;
   }
 
   static async start(options: WorkerOptions): Promise<Worker> {
     const db = createDb(options.databaseUrl, { max: Math.max(4, Math.min(options.concurrency + 2, 20)) });
+    const leaseDb = createDb(options.databaseUrl, { max: 1 });
     const boss = await startBoss(options.databaseUrl, { maintain: true });
     const pool = options.pool ?? (await createSandboxPool({ minIdle: Math.min(options.concurrency, 2) }));
-    const worker = new Worker(db, boss, pool, options.secretKey, options, !options.pool);
+    const worker = new Worker(db, leaseDb, boss, pool, options.secretKey, options, !options.pool);
     worker.listener = listen(
       options.databaseUrl,
       [WAKE_CHANNEL, EVENTS_CHANNEL],
       (channel, payload) => worker.onNotification(channel, payload),
       () => worker.signal(),
     );
-    worker.timers.push(setInterval(() => void worker.heartbeat(), worker.heartbeatMs));
+    worker.heartbeatTimer = setInterval(() => void worker.heartbeat(), worker.heartbeatMs);
     worker.loopDone = worker.loop();
     worker.log(`worker ${worker.workerId} started (concurrency ${options.concurrency})`);
     return worker;
   }
 
-  /** Stops taking work; running executions get `graceMs` to finish, then are handed back to the queue. */
+  /**
+   * Stops taking work; running executions get `graceMs` to finish, then are handed back to the queue.
+   * The heartbeat goes on until then: no lease of a run still here runs out while it finishes.
+   */
   async stop(options: { graceMs?: number } = {}): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     this.signal();
-    for (const timer of this.timers) clearInterval(timer);
     await this.loopDone;
     const deadline = Date.now() + (options.graceMs ?? 10_000);
     while (this.runs.size > 0 && Date.now() < deadline) {
@@ -131,14 +129,16 @@ export class Worker implements RuntimeServices {
       run.abort.abort();
     }
     await this.handBack().catch(() => {});
+    clearInterval(this.heartbeatTimer);
     await this.listener?.close();
     if (this.ownsPool) await this.pool.close();
     await this.boss.stop({ graceful: false, close: true }).catch(() => {});
+    await this.leaseDb.destroy();
     await this.db.destroy();
     this.log(`worker ${this.workerId} stopped`);
   }
 
-  /** Executions this worker holds, by id (for tests and the benchmark). */
+  /** Runs in this process (for tests and the benchmark). */
   get runningCount(): number {
     return this.runs.size;
   }
@@ -170,25 +170,21 @@ export class Worker implements RuntimeServices {
   }
 
   private async loop(): Promise<void> {
-    let lastReap = 0;
+    let lastSweep = 0;
     while (!this.stopping) {
       this.pendingWake = false;
-      if (Date.now() - lastReap >= this.pollMs) {
-        lastReap = Date.now();
-        await this.reap();
+      if (Date.now() - lastSweep >= this.pollMs) {
+        lastSweep = Date.now();
+        await this.sweep();
       }
-      // Claimed executions wait in `ready` (up to `concurrency` of them, their leases renewed like the
-      // running ones) so that a freed slot starts the next one without a database round trip, and jobs
-      // are fetched in batches rather than one per freed slot.
-      const free = 2 * this.concurrency - this.held;
-      const worthFetching = free >= Math.ceil(this.concurrency / 2) || (free > 0 && this.ready.length === 0);
-      if (!worthFetching) {
+      const wanted = this.slots.jobsWanted();
+      if (wanted === 0) {
         await this.idle(this.pollMs);
         continue;
       }
       let jobs: Array<{ id: string; data: ExecutionJob }>;
       try {
-        jobs = await this.boss.fetch<ExecutionJob>(EXECUTION_QUEUE, { batchSize: Math.min(free, 100) });
+        jobs = await this.boss.fetch<ExecutionJob>(EXECUTION_QUEUE, { batchSize: wanted });
       } catch (error) {
         this.log(`fetching jobs failed (retrying): ${(error as Error).message}`);
         await this.idle(500);
@@ -198,84 +194,97 @@ export class Worker implements RuntimeServices {
         await this.idle(this.pollMs);
         continue;
       }
-      this.held += jobs.length;
-      void this.takeJobs(jobs);
+      // Never a second claim of an execution this worker still runs or holds: its job is dropped, and
+      // should the execution be left without a worker, the sweep queues it again by its deadline.
+      const ids = [...new Set(jobs.map((job) => job.data.executionId))].filter(
+        (id) => !this.slots.holds(id) && !this.isRunning(id),
+      );
+      this.slots.beginClaim(ids);
+      void this.claim(ids, jobs);
     }
   }
 
-  private async takeJobs(jobs: Array<{ id: string; data: ExecutionJob }>): Promise<void> {
+  private async claim(ids: string[], jobs: Array<{ id: string; data: ExecutionJob }>): Promise<void> {
     let claimed: Execution[] = [];
     try {
-      const ids = [...new Set(jobs.map((job) => job.data.executionId))];
-      for (const id of ids) this.claiming.add(id);
-      try {
-        claimed = await claimExecutions(this.db, ids, this.workerId, this.leaseMs);
-      } finally {
-        this.ready.push(...claimed);
-        for (const id of ids) this.claiming.delete(id);
-      }
-      // Claimed first, completed second: a crash in between leaves a job that a retry (or the lease) covers.
+      claimed = await claimExecutions(this.db, ids, this.workerId, this.leaseMs);
+    } catch (error) {
+      this.log(`claiming executions failed: ${(error as Error).message}`);
+    } finally {
+      this.slots.endClaim(ids, claimed);
+    }
+    try {
+      // Claimed first, completed second: a crash in between leaves a job that a retry (or the sweep) covers.
       await this.boss.complete(
         EXECUTION_QUEUE,
         jobs.map((job) => job.id),
       );
     } catch (error) {
-      this.log(`claiming executions failed: ${(error as Error).message}`);
+      this.log(`completing jobs failed: ${(error as Error).message}`);
     }
-    this.held -= jobs.length - claimed.length;
     this.pump();
     this.signal();
   }
 
   /** Starts ready executions while slots are free. */
   private pump(): void {
-    while (this.active < this.concurrency && this.ready.length > 0 && !this.stopping) {
-      const execution = this.ready.shift() as Execution;
-      this.active += 1;
+    while (!this.stopping) {
+      const execution = this.slots.start();
+      if (!execution) return;
       void this.execute(execution).finally(() => {
-        this.active -= 1;
-        this.held -= 1;
+        this.slots.done();
         this.pump();
         this.signal();
       });
     }
   }
 
-  // ------------------------------------------------------------------ heartbeat, takeover
+  private isRunning(executionId: string): boolean {
+    for (const run of this.runs.values()) if (run.execution.id === executionId) return true;
+    return false;
+  }
+
+  // ------------------------------------------------------------------ heartbeat, sweep
 
   private async heartbeat(): Promise<void> {
     const startedAt = Date.now();
-    let held: string[];
+    const runs = [...this.runs.values()];
+    const ready = this.slots.readyRuns();
+    let held: Set<string>;
     try {
-      held = await renewLeases(this.db, this.workerId, this.leaseMs, this.heldIds());
+      const renewed = await renewLeases(this.leaseDb, this.workerId, this.leaseMs, [
+        ...runs.map((run) => ({ id: run.execution.id, attempt: run.attempt })),
+        ...ready,
+      ]);
+      held = new Set(renewed.map((row) => `${row.id}#${row.attempt}`));
     } catch {
       return; // the database is away; the next beat tries again
     }
-    const stillHeld = new Set(held);
-    for (const [id, run] of this.runs) {
-      if (!stillHeld.has(id) && run.claimedAt < startedAt - 50 && !run.halted) {
+    for (const run of runs) {
+      if (!held.has(run.key) && run.claimedAt < startedAt - 50 && !run.halted) {
         // Ended by someone else (cancelled) or taken over after our lease ran out: stop, write nothing.
         run.lost = true;
         run.abort.abort();
       }
     }
+    for (const { id, attempt } of ready) if (!held.has(`${id}#${attempt}`)) this.slots.drop(id);
   }
 
-  /** Puts executions of dead workers (expired leases) back on the queue. */
-  private async reap(): Promise<void> {
+  /** Queues executions past their deadline again (see takeOverdue): nothing that must run is left behind. */
+  private async sweep(): Promise<void> {
     try {
+      const running = [...new Set([...this.runs.values()].map((run) => run.execution.id))];
       const ids = await this.db.transaction().execute(async (trx) => {
-        const expired = [
-          ...(await releaseExpiredLeases(trx, this.heldIds())),
-          ...(await takeUnqueuedWakes(trx)),
-        ];
-        await sendExecutionJobs(this.boss, trx, expired);
-        return expired;
+        const overdue = await takeOverdue(trx, [...running, ...this.slots.heldIds()]);
+        await sendExecutionJobs(this.boss, trx, overdue);
+        return overdue;
       });
-      if (ids.length > 0) announceAfterCommit(this.db, [], true);
-      if (ids.length > 0) this.log(`took over ${ids.length} execution(s) of a stopped worker`);
+      if (ids.length > 0) {
+        announceAfterCommit(this.db, [], true);
+        this.log(`queued ${ids.length} overdue execution(s) again`);
+      }
     } catch (error) {
-      this.log(`reaping failed (retrying): ${(error as Error).message}`);
+      this.log(`sweeping failed (retrying): ${(error as Error).message}`);
     }
   }
 
@@ -294,7 +303,6 @@ export class Worker implements RuntimeServices {
       this.signal();
       return;
     }
-    if (this.runs.size === 0) return;
     let event: ExecutionEvent;
     try {
       event = JSON.parse(payload) as ExecutionEvent;
@@ -302,16 +310,13 @@ export class Worker implements RuntimeServices {
       return;
     }
     if (event.status !== 'ENDED_CANCELLED') return;
-    const run = this.runs.get(event.id);
-    if (run && !run.halted) {
-      run.cancelled = true;
-      run.abort.abort();
+    this.slots.drop(event.id);
+    for (const run of this.runs.values()) {
+      if (run.execution.id === event.id && !run.halted) {
+        run.cancelled = true;
+        run.abort.abort();
+      }
     }
-  }
-
-  /** What this process runs or will run at once: the only executions whose leases it renews. */
-  private heldIds(): string[] {
-    return [...this.runs.keys(), ...this.ready.map((execution) => execution.id), ...this.claiming];
   }
 
   scheduleWake(at: number): void {
@@ -328,16 +333,12 @@ export class Worker implements RuntimeServices {
    * queue's wake-up, fetch and claim, as synchronous children do.
    */
   reserveSlot(): boolean {
-    if (this.stopping || this.active >= this.concurrency) return false;
-    this.active += 1;
-    this.held += 1;
-    return true;
+    return !this.stopping && this.slots.reserve();
   }
 
   /** Gives back a reserved slot whose execution could not be created. */
   releaseSlot(): void {
-    this.active -= 1;
-    this.held -= 1;
+    this.slots.done();
     this.pump();
   }
 
@@ -351,24 +352,19 @@ export class Worker implements RuntimeServices {
     }
   }
 
-  runInline(
-    execution: Execution,
-    parentStep?: { executionId: string; seq: number },
-  ): Promise<Execution | undefined> {
-    return this.execute(execution, parentStep);
+  /** A synchronous child, created claimed by this worker: run at once, inside its parent's slot. */
+  runInline(execution: Execution): Promise<Execution | undefined> {
+    return this.execute(execution);
   }
 
   /**
    * Runs a claimed execution until it ends, suspends, is cancelled or lost. Never throws. Returns the
    * ended row when this run ended it.
    */
-  private async execute(
-    execution: Execution,
-    parentStep?: { executionId: string; seq: number },
-  ): Promise<Execution | undefined> {
+  private async execute(execution: Execution): Promise<Execution | undefined> {
     const run = new Run(execution, execution.attempts);
-    run.parentStep = parentStep;
-    this.runs.set(execution.id, run);
+    if (this.runs.has(run.key)) throw new Error(`run ${run.key} is already running in this worker`);
+    this.runs.set(run.key, run);
     try {
       if (execution.type === 'CONNECTION') await this.runConnection(run);
       else await this.runCode(run);
@@ -380,7 +376,7 @@ export class Worker implements RuntimeServices {
         error: { name: 'EngineError', message: (error as Error).message },
       }).catch(() => {});
     } finally {
-      this.runs.delete(execution.id);
+      this.runs.delete(run.key);
     }
     return run.ended;
   }
@@ -391,14 +387,16 @@ export class Worker implements RuntimeServices {
     try {
       compiledModule = await this.loadModule(execution);
     } catch (error) {
-      await failExecution(this, execution, run.attempt, {
-        name: (error as Error).name,
+      await this.finish(run, {
+        status: 'ENDED_ERROR',
         message: (error as Error).message,
+        error: { name: (error as Error).name, message: (error as Error).message },
       });
       return;
     }
     // A first attempt has no journal yet: skip the query (the fast path for fresh children).
-    if (execution.attempts > 1) run.journal = await loadJournal(this.db, execution.id);
+    const recorded: ReadonlyMap<number, ExecutionStep> =
+      execution.attempts > 1 ? await loadJournal(this.db, execution.id) : new Map();
     const context: RunnerContext = {
       executionId: execution.id,
       input: execution.input ?? null,
@@ -406,10 +404,12 @@ export class Worker implements RuntimeServices {
       rootId: execution.root_id,
       parentId: execution.parent_id,
       isProductive: execution.is_productive,
+      seed: execution.seed,
+      startedAt: (execution.started_at ?? execution.created_at).getTime(),
     };
     const sourceName =
       execution.type === 'SCRIPT' ? `script-${execution.id.slice(0, 8)}.ts` : `${execution.name}.ts`;
-    const host = createHost(run, this);
+    const host = createHost(run, this, recorded);
     const outcome = await this.pool.run(
       {
         code: compiledModule.code,
@@ -422,21 +422,36 @@ export class Worker implements RuntimeServices {
       { signal: run.abort.signal },
     );
     if (!run.halted || run.endIntent) await host.flush();
-    await this.settle(run, outcome);
+    await this.settle(run, outcome, host.journal.unreachedSteps());
   }
 
-  private async settle(run: Run, outcome: SandboxOutcome): Promise<void> {
+  private async settle(
+    run: Run,
+    outcome: SandboxOutcome,
+    unreached: ExecutionError | undefined,
+  ): Promise<void> {
     if (run.handBack && !run.lost && !run.cancelled) {
-      // Its lease is given up at once: the reaper queues it again, and the replay finds the journal whole.
+      // Its lease is given up at once: the sweep queues it again, and the replay finds the journal whole.
       await withDbRetry(() => expireClaim(this.db, run.execution.id, run.attempt));
       return;
     }
     if (run.lost || run.cancelled || run.suspended) return;
     if (run.endIntent) {
+      const error = run.endIntent.error;
+      // The user's line, where user code let a NondeterminismError through.
+      const stack = !outcome.ok && outcome.error.name === error?.name ? outcome.error.stack : undefined;
       await this.finish(run, {
         status: run.endIntent.status,
         message: run.endIntent.message,
-        error: run.endIntent.error ?? null,
+        error: error ? { ...error, ...(stack ? { stack } : {}) } : null,
+      });
+      return;
+    }
+    if (outcome.ok && unreached) {
+      await this.finish(run, {
+        status: 'ENDED_ERROR',
+        message: `${unreached.name}: ${unreached.message}`,
+        error: unreached,
       });
       return;
     }
@@ -450,18 +465,8 @@ export class Worker implements RuntimeServices {
     await this.finish(run, { status: 'ENDED_ERROR', ...describeFailure(outcome, run.execution) });
   }
 
+  /** Every end of every execution goes through finishExecution: one path, one wake rule. */
   private async finish(run: Run, fields: EndFields): Promise<void> {
-    const parentStep = run.parentStep;
-    if (parentStep && fields.status === 'ENDED_SUCCESS') {
-      run.ended = await withDbRetry(() =>
-        finishInlineChild(this.db, run.execution, run.attempt, fields, parentStep),
-      );
-      return;
-    }
-    if (run.execution.parent_id && fields.status === 'ENDED_SUCCESS') {
-      await withDbRetry(() => finishChildSuccess(this, run.execution, run.attempt, fields));
-      return;
-    }
     run.ended = await withDbRetry(() => finishExecution(this, run.execution, run.attempt, fields));
   }
 
@@ -469,10 +474,8 @@ export class Worker implements RuntimeServices {
     const execution = run.execution;
     const sealed = (execution.code as { sealed?: string } | null)?.sealed;
     if (!this.secretKey || !sealed) {
-      await failExecution(this, execution, run.attempt, {
-        name: 'ConnectorError',
-        message: 'this worker cannot run connections (no secret key)',
-      });
+      const message = 'this worker cannot run connections (no secret key)';
+      await this.finish(run, { status: 'ENDED_ERROR', message, error: { name: 'ConnectorError', message } });
       return;
     }
     const call = decryptSecret(this.secretKey, sealed) as { target: ConnectorTarget; input: unknown };

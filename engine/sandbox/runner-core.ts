@@ -11,8 +11,15 @@ import { formatWithOptions } from 'node:util';
 import type { PoolToRunner, RunnerToPool, WireError } from './protocol';
 
 export type RpcCall = (method: string, args: unknown[]) => Promise<unknown>;
-/** engine/api/runner-api.ts's createFlowApi: builds `this` and `system` for one job from its context. */
-type FlowApiFactory = (context: unknown, call: RpcCall) => { execution: object; system: object };
+/**
+ * engine/api/runner-api.ts's createFlowApi: builds `this` and `system` for one job from its context,
+ * and (optionally) the sink of the user's console output, numbered with the flow API's own log lines.
+ */
+type FlowApiFactory = (
+  context: unknown,
+  call: RpcCall,
+) => { execution: object; system: object; consoleLine?: (level: ConsoleLevel, text: string) => void };
+type ConsoleLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export type RunnerOptions = {
   /** The flow API bundled as a script that evaluates to its module's exports (see bundle.ts). */
@@ -36,6 +43,8 @@ type ActiveJob = {
   timers: Set<NodeJS.Timeout | NodeJS.Immediate>;
   nextCallId: number;
   ended: boolean;
+  /** Where console lines go once the flow API is built (before that, and without one: plain console messages). */
+  consoleLine?: (level: ConsoleLevel, text: string) => void;
 };
 
 /** A runaway `for (;;) console.log(x)` must not flood the worker (and its log table) until the timeout. */
@@ -118,10 +127,12 @@ async function runJob(message: Extract<PoolToRunner, { t: 'run' }>): Promise<voi
     frames: NodeJS.CallSite[],
   ) => formatUserStack(error, frames, job.sourceName);
   try {
-    const handler = loadHandler(message.code, message.sourceName, context, job);
+    // The flow API first: it replaces the realm's clock and randomness before any user code runs.
     const call = (method: string, args: unknown[]) => callHost(job, method, args);
     const { createFlowApi } = flowApiScript.runInContext(context) as { createFlowApi: FlowApiFactory };
-    const { execution, system } = createFlowApi(job.intoRealm(message.context), call);
+    const { execution, system, consoleLine } = createFlowApi(job.intoRealm(message.context), call);
+    job.consoleLine = consoleLine;
+    const handler = loadHandler(message.code, message.sourceName, context, job);
     const value: unknown = await handler.call(execution, system);
     finishJob(job, { t: 'done', job: job.id, ok: true, value });
   } catch (error) {
@@ -292,19 +303,22 @@ function jobGlobals(job: ActiveJob): Record<string, unknown> {
     return callback as (...args: unknown[]) => void;
   };
   let lines = 0;
+  const emit = (level: ConsoleLevel, text: string) => {
+    if (job.consoleLine) job.consoleLine(level, text);
+    else send({ t: 'console', job: job.id, level, text });
+  };
   const log =
-    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (level: ConsoleLevel) =>
     (...args: unknown[]) => {
       if (job.ended || lines > consoleLineLimit) return;
       lines++;
       if (lines > consoleLineLimit) {
-        const text = `console output beyond ${consoleLineLimit} lines is dropped for this execution`;
-        send({ t: 'console', job: job.id, level: 'warn', text });
+        emit('warn', `console output beyond ${consoleLineLimit} lines is dropped for this execution`);
         return;
       }
       let text = formatWithOptions({ colors: false }, ...args);
       if (text.length > consoleLineChars) text = `${text.slice(0, consoleLineChars)}… (cut)`;
-      send({ t: 'console', job: job.id, level, text });
+      emit(level, text);
     };
   return {
     console: {

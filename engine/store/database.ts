@@ -128,6 +128,8 @@ export interface ExecutionsTable {
   /** Children a WAITING execution still waits for (counted down as they end). */
   wait_remaining: number | null;
   attempts: Generated<number>;
+  /** The source of user code's Math.random and crypto randomness, the same on every replay. */
+  seed: Generated<string>;
 }
 
 export type StepStatus = 'STARTED' | 'SUCCEEDED' | 'FAILED';
@@ -140,6 +142,8 @@ export interface ExecutionStepsTable {
   result: Json | null;
   status: StepStatus;
   child_id: string | null;
+  /** SHA-256 of the request's canonical JSON: a replay asking something else is detected. */
+  request_hash: string | null;
   created_at: CreatedAt;
   ended_at: Date | null;
 }
@@ -149,7 +153,10 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export interface ExecutionLogsTable {
   id: Generated<number>;
   execution_id: string;
+  /** For a line of user code: the journal step it follows (0: before the first); with `line`, unique. */
   seq: number | null;
+  /** Its place among the lines after that step. */
+  line: number | null;
   at: CreatedAt;
   level: LogLevel;
   message: string;

@@ -25,41 +25,71 @@ export async function insertExecution(
 }
 
 /**
- * Inserts a child and its parent's journal step in ONE statement (the inline fast
- * path: a synchronous child needs no queue job, so no transaction of several statements). Returns the
- * row and whether the step was new; when it was not (another run recorded it first) the row is removed.
+ * Inserts a synchronous child and its parent's journal step in ONE statement (the inline fast path: a
+ * child that runs at once in this worker needs no queue job), fenced by the parent's run. Nothing is
+ * written when the fence refuses (FL001, StaleRunError) or another run recorded that step first
+ * (FL002, StepAlreadyRecordedError): the statement is aborted whole.
  */
 export async function insertChildWithStep(
   conn: Conn,
-  values: InsertObject<Database, 'executions'>,
-  step: { executionId: string; seq: number; kind: string; request: unknown; childId: string },
-): Promise<Execution | undefined> {
-  const result = await conn
-    .with('e', (db) => db.insertInto('executions').values(values).returningAll())
-    .with('s', (db) =>
-      db
-        .insertInto('execution_steps')
-        .values({
-          execution_id: step.executionId,
-          seq: step.seq,
-          kind: step.kind,
-          request: JSON.stringify(step.request ?? null),
-          status: 'STARTED',
-          child_id: step.childId,
-        })
-        .onConflict((oc) => oc.columns(['execution_id', 'seq']).doNothing())
-        .returning('seq'),
-    )
-    .selectFrom('e')
-    .selectAll('e')
-    .select(sql<number>`(select count(*) from s)`.as('step_recorded'))
-    .executeTakeFirstOrThrow();
-  const { step_recorded: recorded, ...execution } = result;
-  if (Number(recorded) === 0) {
-    await conn.deleteFrom('executions').where('id', '=', execution.id).execute();
-    return undefined;
+  values: InsertObject<Database, 'executions'> & { id: string },
+  step: { fence: Fence; seq: number; kind: string; request: unknown; requestHash: string },
+): Promise<Execution> {
+  return mapFenceErrors(() =>
+    conn
+      .with('e', (db) => db.insertInto('executions').values(values).returningAll())
+      .with('s', (db) =>
+        db
+          .insertInto('execution_steps')
+          .columns(['execution_id', 'seq', 'kind', 'request', 'request_hash', 'status', 'child_id'])
+          .expression((eb) =>
+            eb
+              .selectFrom('e')
+              .select([
+                sql<string>`${step.fence.executionId}::uuid`.as('execution_id'),
+                sql<number>`${step.seq}::int`.as('seq'),
+                sql<string>`${step.kind}::text`.as('kind'),
+                sql<unknown>`${JSON.stringify(step.request ?? null)}::jsonb`.as('request'),
+                sql<string>`${step.requestHash}::text`.as('request_hash'),
+                sql<'STARTED'>`'STARTED'`.as('status'),
+                'e.id as child_id',
+              ])
+              .where(
+                sql<boolean>`flowline_fence(${step.fence.executionId}::uuid, ${step.fence.attempt}::int)`,
+              ),
+          )
+          .onConflict((oc) => oc.columns(['execution_id', 'seq']).doNothing())
+          .returning('seq'),
+      )
+      .selectFrom('e')
+      .selectAll('e')
+      .where(
+        sql<boolean>`flowline_require((select count(*) from s) = 1, 'FL002', 'journal step already recorded')`,
+      )
+      .executeTakeFirstOrThrow(),
+  );
+}
+
+/** A fenced write was refused: the run that made it no longer owns its execution, and must stop. */
+export class StaleRunError extends Error {
+  override name = 'StaleRunError';
+}
+
+/** The journal step was recorded by another run of the execution first: this run must stop. */
+export class StepAlreadyRecordedError extends Error {
+  override name = 'StepAlreadyRecordedError';
+}
+
+/** Runs fenced work, turning the database's refusals (migration 0007) into their errors. */
+export async function mapFenceErrors<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'FL001') throw new StaleRunError((error as Error).message);
+    if (code === 'FL002') throw new StepAlreadyRecordedError((error as Error).message);
+    throw error;
   }
-  return execution as Execution;
 }
 
 export async function insertExecutions(
@@ -132,184 +162,27 @@ export async function listExecutions(conn: Conn, filter: ExecutionListFilter): P
 }
 
 /**
- * Takes an execution for a worker: it must not have ended, and no other worker may hold a live lease
- * on it. Bumps `attempts`, the fencing token every later write of this run must present.
+ * Whose writes count: a run presents its execution's id and the attempt its claim produced. A write
+ * made under a fence lands only while that attempt still owns the execution and it is RUNNING; the
+ * row is share-locked until the write commits, so a claim by another worker cannot slip in between.
+ * A refusal aborts the statement (or transaction) whole: see mapFenceErrors.
  */
-export async function claimExecution(
-  conn: Conn,
-  id: string,
-  workerId: string,
-  leaseMs: number,
-): Promise<Execution | undefined> {
-  return conn
-    .updateTable('executions')
-    .set({
-      worker_id: workerId,
-      lease_until: sql<Date>`now() + ${leaseMs} * interval '1 millisecond'`,
-      status: 'RUNNING',
-      started_at: sql<Date>`coalesce(started_at, now())`,
-      attempts: sql<number>`attempts + 1`,
-      wait_for: null,
-      wait_remaining: null,
-    })
-    .where('id', '=', id)
-    .where('status', 'in', ['PENDING', 'RUNNING', 'WAITING'])
-    .where((eb) => eb.or([eb('worker_id', 'is', null), eb('lease_until', '<', sql<Date>`now()`)]))
-    .returningAll()
-    .executeTakeFirst();
+export type Fence = { executionId: string; attempt: number };
+
+/** SQL that is true while the fence holds and aborts the statement otherwise (for a fenced `where`). */
+export function fenceHolds(fence: Fence) {
+  return sql<boolean>`flowline_fence(${fence.executionId}::uuid, ${fence.attempt}::int)`;
+}
+
+/** Checks the fence at the start of a transaction and share-locks the row until it ends. */
+export async function holdFence(trx: Transaction<Database>, fence: Fence): Promise<void> {
+  await sql`select ${fenceHolds(fence)}`.execute(trx);
 }
 
 /**
- * The heartbeat: extends the leases of the executions this worker is actually running or about to
- * run (`ids`), and only those: a row that names this worker but that it no longer runs (e.g. left
- * behind by a statement whose answer a PostgreSQL restart swallowed) must expire and be taken over.
- * Returns the ids still held.
+ * Takes executions for a worker: they must not have ended, and no other worker may hold a live lease
+ * on them. Bumps `attempts`, the fencing token every later write of the run must present.
  */
-export async function renewLeases(
-  conn: Conn,
-  workerId: string,
-  leaseMs: number,
-  ids: readonly string[],
-): Promise<string[]> {
-  if (ids.length === 0) return [];
-  const rows = await conn
-    .updateTable('executions')
-    .set({ lease_until: sql<Date>`now() + ${leaseMs} * interval '1 millisecond'` })
-    .where('worker_id', '=', workerId)
-    .where('id', '=', sql<string>`any(${sql.val(ids)}::uuid[])`)
-    .where('status', 'in', UNENDED_STATUSES)
-    .returning('id')
-    .execute();
-  return rows.map((row) => row.id);
-}
-
-/**
- * Frees executions whose lease ran out (their worker died, or no longer runs them), so they can be
- * queued again; never one this worker is running right now (`running`). SKIP LOCKED lets several
- * workers reap at once without taking the same rows.
- */
-export async function releaseExpiredLeases(
-  conn: Conn,
-  running: readonly string[],
-  limit = 200,
-): Promise<string[]> {
-  const rows = await sql<{ id: string }>`
-    update executions e set worker_id = null, lease_until = null
-    from (
-      select id from executions
-      where worker_id is not null and lease_until < now() and not (id = any(${sql.val(running)}::uuid[]))
-        and status in ('PENDING', 'RUNNING', 'WAITING')
-      order by lease_until
-      limit ${limit}
-      for update skip locked
-    ) expired
-    where e.id = expired.id
-    returning e.id`.execute(conn);
-  return rows.rows.map((row) => row.id);
-}
-
-/**
- * Woken executions (wait over) that no worker queued by their deadline, because the worker that woke
- * them died between the two steps (see endChildSuccess): queued again. A duplicate job is harmless,
- * only one claim can win.
- */
-export async function takeUnqueuedWakes(conn: Conn, limit = 200): Promise<string[]> {
-  const rows = await sql<{ id: string }>`
-    update executions e set lease_until = now() + interval '10 seconds'
-    from (
-      select id from executions
-      where status = 'WAITING' and wait_for is null and worker_id is null and lease_until < now()
-      limit ${limit}
-      for update skip locked
-    ) due
-    where e.id = due.id
-    returning e.id`.execute(conn);
-  return rows.rows.map((row) => row.id);
-}
-
-/**
- * Ends a child that succeeded and counts its parent's wait down, in one round trip (the database
- * function of migration 0006). `woke`: the parent's wait is over and it must be queued now.
- */
-export async function endChildSuccess(
-  conn: Conn,
-  id: string,
-  attempt: number | null,
-  fields: { output?: unknown; message?: string | null },
-): Promise<{ parentId: string | null; woke: boolean; rootId: string; nodeId: string | null } | undefined> {
-  const setOutput = fields.output !== undefined;
-  const setMessage = fields.message !== undefined;
-  const rows = await sql<{
-    parent_id: string | null;
-    woke: boolean;
-    root_id: string;
-    node_id: string | null;
-  }>`
-    select * from flowline_end_child_success2(${id}::uuid, ${attempt}::int, ${setOutput},
-      ${setOutput ? JSON.stringify(fields.output) : null}::jsonb, ${setMessage}, ${fields.message ?? null}::text)`.execute(
-    conn,
-  );
-  const row = rows.rows[0];
-  return row
-    ? { parentId: row.parent_id, woke: row.woke, rootId: row.root_id, nodeId: row.node_id }
-    : undefined;
-}
-
-/** Gives up one run's claim now (its lease expires at once; the reaper queues it again). */
-export async function expireClaim(conn: Conn, id: string, attempt: number): Promise<void> {
-  await conn
-    .updateTable('executions')
-    .set({ lease_until: sql<Date>`now() - interval '1 second'` })
-    .where('id', '=', id)
-    .where('attempts', '=', attempt)
-    .where('status', 'in', UNENDED_STATUSES)
-    .execute();
-}
-
-/** On a graceful stop: hands everything this worker holds back at once. */
-export async function releaseWorkerLeases(conn: Conn, workerId: string): Promise<string[]> {
-  const rows = await conn
-    .updateTable('executions')
-    .set({ worker_id: null, lease_until: null })
-    .where('worker_id', '=', workerId)
-    .where('status', 'in', UNENDED_STATUSES)
-    .returning('id')
-    .execute();
-  return rows.map((row) => row.id);
-}
-
-/**
- * The waiter's lock, held for the rest of the transaction. A parent deciding to wait takes it
- * exclusively; a child ending (or a cancel) takes its parent's shared: so children end in parallel,
- * and a parent's count of its unfinished children never races with one of them ending.
- */
-export async function lockWaiter(
-  trx: Transaction<Database>,
-  id: string,
-  mode: 'shared' | 'exclusive',
-): Promise<void> {
-  const fn = mode === 'shared' ? sql`pg_advisory_xact_lock_shared` : sql`pg_advisory_xact_lock`;
-  await sql`select ${fn}(hashtextextended(${id}::text, 0))`.execute(trx);
-}
-
-/**
- * A child of `parentId` ended: counts the parent's wait down if the parent waits for that child.
- * Returns what is left and how the parent waits, or undefined when it does not wait for it.
- */
-export async function countDownWaiter(
-  conn: Conn,
-  parentId: string,
-  childId: string,
-): Promise<{ remaining: number; returnWhen: string } | undefined> {
-  const rows = await sql<{ remaining: number; returnWhen: string }>`
-    update executions set wait_remaining = wait_remaining - 1
-    where id = ${parentId} and status = 'WAITING' and wait_remaining is not null
-      and wait_for->>'kind' = 'children' and (wait_for->'ids') ? ${childId}::text
-    returning wait_remaining as "remaining", wait_for->>'returnWhen' as "returnWhen"`.execute(conn);
-  return rows.rows[0];
-}
-
-/** Claims several executions at once (see claimExecution). */
 export async function claimExecutions(
   conn: Conn,
   ids: readonly string[],
@@ -335,6 +208,83 @@ export async function claimExecutions(
     .execute();
 }
 
+/**
+ * The heartbeat: extends the leases of the runs this worker is actually running or about to run, and
+ * only those (by id AND attempt: a stale run of an execution that moved on is not renewed). A row that
+ * names this worker but that it no longer runs must expire and be taken over. Returns the runs held.
+ */
+export async function renewLeases(
+  conn: Conn,
+  workerId: string,
+  leaseMs: number,
+  runs: ReadonlyArray<{ id: string; attempt: number }>,
+): Promise<Array<{ id: string; attempt: number }>> {
+  if (runs.length === 0) return [];
+  const rows = await sql<{ id: string; attempts: number }>`
+    update executions e set lease_until = now() + ${leaseMs} * interval '1 millisecond'
+    from unnest(${sql.val(runs.map((run) => run.id))}::uuid[], ${sql.val(runs.map((run) => run.attempt))}::int[])
+      as held(id, attempt)
+    where e.id = held.id and e.attempts = held.attempt and e.worker_id = ${workerId}
+      and e.status in ('PENDING', 'RUNNING', 'WAITING', 'PAUSED')
+    returning e.id, e.attempts`.execute(conn);
+  return rows.rows.map((row) => ({ id: row.id, attempt: row.attempts }));
+}
+
+/** How long an execution may stay queued, or woken, before the sweep queues it again. */
+export const QUEUE_DEADLINE_MS = 30_000;
+
+/**
+ * The sweep (every worker, about once a second): executions past their deadline are queued again.
+ * One rule covers every way work can be lost: a claimed execution whose worker stopped renewing its
+ * lease (it died, or lost the database), a queued one whose job is gone (retries exhausted during an
+ * outage, deleted), a woken one nobody queued (its waker died), a sleeping one whose delayed job was
+ * lost. Never one this worker runs right now (`running`). SKIP LOCKED lets several workers sweep at
+ * once without taking the same rows. Each row gets a new deadline, so it is queued again only if this
+ * job, too, is lost; a duplicate job is harmless, since only one claim can win.
+ */
+export async function takeOverdue(conn: Conn, running: readonly string[], limit = 200): Promise<string[]> {
+  const rows = await sql<{ id: string }>`
+    update executions e set worker_id = null,
+      lease_until = now() + ${QUEUE_DEADLINE_MS} * interval '1 millisecond'
+    from (
+      select id from executions
+      where lease_until < now() and status in ('PENDING', 'RUNNING', 'WAITING')
+        and not (id = any(${sql.val(running)}::uuid[]))
+      order by lease_until
+      limit ${limit}
+      for update skip locked
+    ) overdue
+    where e.id = overdue.id
+    returning e.id`.execute(conn);
+  return rows.rows.map((row) => row.id);
+}
+
+/** Gives up one run's claim now (its lease expires at once; the sweep queues it again). */
+export async function expireClaim(conn: Conn, id: string, attempt: number): Promise<void> {
+  await conn
+    .updateTable('executions')
+    .set({ lease_until: sql<Date>`now() - interval '1 second'` })
+    .where('id', '=', id)
+    .where('attempts', '=', attempt)
+    .where('status', 'in', UNENDED_STATUSES)
+    .execute();
+}
+
+/** On a graceful stop: hands everything this worker holds back at once (the caller queues them). */
+export async function releaseWorkerLeases(conn: Conn, workerId: string): Promise<string[]> {
+  const rows = await conn
+    .updateTable('executions')
+    .set({
+      worker_id: null,
+      lease_until: sql<Date>`now() + ${QUEUE_DEADLINE_MS} * interval '1 millisecond'`,
+    })
+    .where('worker_id', '=', workerId)
+    .where('status', 'in', UNENDED_STATUSES)
+    .returning('id')
+    .execute();
+  return rows.map((row) => row.id);
+}
+
 export type EndFields = {
   status: 'ENDED_SUCCESS' | 'ENDED_ERROR' | 'ENDED_CANCELLED';
   output?: unknown;
@@ -342,191 +292,128 @@ export type EndFields = {
   error?: ExecutionError | null;
 };
 
-/** Ends an execution if this run still owns it (attempt) and it has not ended already. */
+/** What one end changed: the ended execution, what it cancelled below it, and whether it woke its parent. */
+export type Ended = { execution: Execution; cancelled: Execution[]; wokeParent: boolean };
+
+/**
+ * Ends an execution if `attempt` still owns it (null: whoever runs it) and it has not ended, through
+ * the one end path of the database (flowline_end_execution, migration 0007): its parent's journal step
+ * completed, its parent's wait counted down and, when that is over, the parent marked woken; for an end
+ * other than success what it leaves unfinished below it cancelled. One round trip.
+ */
 export async function endExecution(
   conn: Conn,
   id: string,
   attempt: number | null,
   fields: EndFields,
-): Promise<Execution | undefined> {
-  let query = conn
-    .updateTable('executions')
-    .set({
-      status: fields.status,
-      ...(fields.output !== undefined ? { output: JSON.stringify(fields.output) } : {}),
-      ...(fields.message !== undefined ? { message: fields.message } : {}),
-      error: fields.error ?? null,
-      ended_at: sql<Date>`now()`,
-      started_at: sql<Date>`coalesce(started_at, now())`,
-      worker_id: null,
-      lease_until: null,
-      wait_for: null,
-      wait_remaining: null,
-    })
-    .where('id', '=', id)
-    .where('status', 'in', UNENDED_STATUSES);
-  if (attempt !== null) query = query.where('attempts', '=', attempt);
-  return query.returningAll().executeTakeFirst();
+): Promise<Ended | undefined> {
+  const hasOutput = fields.output !== undefined;
+  const hasMessage = fields.message !== undefined;
+  const rows = await sql<Execution & { woke: boolean }>`
+    select (r.execution).*, r.woke from flowline_end_execution(${id}::uuid, ${attempt}::int, ${fields.status},
+      ${hasOutput}, ${hasOutput ? JSON.stringify(fields.output) : null}::jsonb,
+      ${hasMessage}, ${fields.message ?? null}::text,
+      ${fields.error ? JSON.stringify(fields.error) : null}::jsonb) r`.execute(conn);
+  return endedFrom(rows.rows);
+}
+
+/** Cancels an execution and every unfinished execution below it, waking its parent if that waits for it. */
+export async function cancelExecutionTree(conn: Conn, id: string): Promise<Ended | undefined> {
+  const rows = await sql<Execution & { woke: boolean }>`
+    select (r.execution).*, r.woke from flowline_cancel_execution(${id}::uuid) r`.execute(conn);
+  return endedFrom(rows.rows);
+}
+
+function endedFrom(rows: Array<Execution & { woke: boolean }>): Ended | undefined {
+  const [first, ...rest] = rows.map(({ woke, ...execution }) => ({
+    woke,
+    execution: execution as Execution,
+  }));
+  if (!first) return undefined;
+  return { execution: first.execution, wokeParent: first.woke, cancelled: rest.map((row) => row.execution) };
 }
 
 /**
- * endExecution, plus in the same statement the parent's waiter lock taken shared (when `lockParentId`
- * is given; see lockWaiter). One round trip.
+ * A run decides to wait (flowline_suspend, migration 0007): 'met' when what it waits for already holds
+ * (carry on), 'suspended' (WAITING, worker given up), or 'lost' (this attempt no longer owns it).
+ * `deadline`: when the sweep should queue it if nothing else did (a sleep's end, plus a margin).
  */
-export async function endExecutionLocked(
-  conn: Conn,
-  id: string,
-  attempt: number | null,
-  fields: EndFields,
-  options: { lockParentId: string | null },
-): Promise<Execution | undefined> {
-  const hasOutput = fields.output !== undefined;
-  const hasMessage = fields.message !== undefined;
-  const rows = await sql<Execution>`
-    with waiter_lock as (
-      select pg_advisory_xact_lock_shared(hashtextextended(${options.lockParentId}::text, 0)) as locked
-      where ${options.lockParentId}::text is not null
-      union all select null where ${options.lockParentId}::text is null
-    )
-    update executions e set
-      status = ${fields.status},
-      output = case when ${hasOutput} then ${hasOutput ? JSON.stringify(fields.output) : null}::jsonb else e.output end,
-      message = case when ${hasMessage} then ${fields.message ?? null}::text else e.message end,
-      error = ${fields.error ? JSON.stringify(fields.error) : null}::jsonb,
-      ended_at = now(), started_at = coalesce(e.started_at, now()),
-      worker_id = null, lease_until = null, wait_for = null, wait_remaining = null
-    from waiter_lock
-    where e.id = ${id} and e.status in ('PENDING', 'RUNNING', 'WAITING', 'PAUSED')
-      and (${attempt}::int is null or e.attempts = ${attempt}::int)
-    returning e.*`.execute(conn);
-  return rows.rows[0];
-}
-
-/** Marks an execution WAITING and gives up its worker; false when this run no longer owns it. */
 export async function suspendExecution(
   conn: Conn,
-  id: string,
-  attempt: number,
+  fence: Fence,
   condition: WaitCondition,
-  remaining: number | null = null,
+  deadline: Date | null,
+): Promise<'met' | 'suspended' | 'lost'> {
+  const rows = await sql<{ outcome: 'met' | 'suspended' | 'lost' }>`
+    select flowline_suspend(${fence.executionId}::uuid, ${fence.attempt}::int,
+      ${JSON.stringify(condition)}::jsonb, ${deadline}::timestamptz) as outcome`.execute(conn);
+  return rows.rows[0]?.outcome ?? 'lost';
+}
+
+/** The executions among `ids` as a parent sees them (see ChildOutcome). */
+export async function getChildOutcomes(conn: Conn, ids: readonly string[]): Promise<ChildOutcome[]> {
+  if (ids.length === 0) return [];
+  const rows = await sql<{
+    id: string;
+    parent_id: string | null;
+    status: ExecutionStatus;
+    ended_at: Date | null;
+    snapshot: unknown;
+    dependency_error: unknown;
+  }>`
+    select e.id, e.parent_id, e.status, e.ended_at, flowline_snapshot(e) as snapshot,
+      case when e.status in ('ENDED_ERROR', 'ENDED_CANCELLED') then flowline_dependency_error(e) end as dependency_error
+    from executions e where e.id = any(${sql.val(ids)}::uuid[])`.execute(conn);
+  return rows.rows.map((row) => ({
+    id: row.id,
+    parentId: row.parent_id,
+    status: row.status,
+    endedAt: row.ended_at,
+    snapshot: row.snapshot,
+    dependencyError: row.dependency_error,
+  }));
+}
+
+export type ChildOutcome = {
+  id: string;
+  parentId: string | null;
+  status: ExecutionStatus;
+  endedAt: Date | null;
+  /** What the parent's code sees of it (flowline_snapshot). */
+  snapshot: unknown;
+  /** For a child that failed or was cancelled: the DependencyFailedError a parent depending on it gets. */
+  dependencyError: unknown;
+};
+
+/** Saves output, message or name of a running execution; false when the fence refused it. */
+export async function saveOwnFields(
+  conn: Conn,
+  fence: Fence,
+  fields: { output?: unknown; message?: string | null; name?: string },
 ): Promise<boolean> {
+  const set: { output?: string; message?: string | null; name?: string } = {};
+  if (fields.output !== undefined) set.output = JSON.stringify(fields.output);
+  if (fields.message !== undefined) set.message = fields.message;
+  if (fields.name !== undefined) set.name = fields.name;
+  if (Object.keys(set).length === 0) return true;
   const result = await conn
     .updateTable('executions')
-    .set({
-      status: 'WAITING',
-      wait_for: JSON.stringify(condition),
-      wait_remaining: remaining,
-      worker_id: null,
-      lease_until: null,
-    })
-    .where('id', '=', id)
-    .where('attempts', '=', attempt)
+    .set(set)
+    .where('id', '=', fence.executionId)
+    .where('attempts', '=', fence.attempt)
     .where('status', '=', 'RUNNING')
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
 
-/** Clears the wait condition of a WAITING execution; true when this call is the one that woke it. */
-export async function markWoken(conn: Conn, id: string): Promise<boolean> {
-  const result = await conn
-    .updateTable('executions')
-    .set({ wait_for: null, wait_remaining: null })
-    .where('id', '=', id)
-    .where('status', '=', 'WAITING')
-    .where('wait_for', 'is not', null)
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
-}
-
-export async function setStatus(
-  conn: Conn,
-  id: string,
-  attempt: number,
-  status: ExecutionStatus,
-): Promise<void> {
-  await conn
-    .updateTable('executions')
-    .set({ status })
-    .where('id', '=', id)
-    .where('attempts', '=', attempt)
-    .execute();
-}
-
-/** Counts, among `ids`, how many have not ended and how many ended other than successfully. */
-export async function countChildStates(
-  conn: Conn,
-  ids: readonly string[],
-): Promise<{ unended: number; failed: number; ended: number }> {
-  const row = await sql<{ unended: number; failed: number; ended: number }>`
-    select
-      count(*) filter (where status not like 'ENDED_%')::int as unended,
-      count(*) filter (where status in ('ENDED_ERROR', 'ENDED_CANCELLED'))::int as failed,
-      count(*) filter (where status like 'ENDED_%')::int as ended
-    from executions where id = any(${sql.val(ids)}::uuid[])`.execute(conn);
-  return row.rows[0] ?? { unended: 0, failed: 0, ended: 0 };
-}
-
-/** Cancels an execution and every unfinished execution below it; returns the rows it ended. */
-export async function cancelSubtree(conn: Conn, id: string): Promise<Execution[]> {
-  const rows = await sql<Execution>`
-    with recursive subtree as (
-      select id from executions where id = ${id}
-      union all
-      select e.id from executions e join subtree s on e.parent_id = s.id
-    )
-    update executions e
-    set status = 'ENDED_CANCELLED', ended_at = now(), worker_id = null, lease_until = null, wait_for = null,
-        message = coalesce(e.message, 'cancelled')
-    from subtree
-    where e.id = subtree.id and e.status in ('PENDING', 'RUNNING', 'WAITING', 'PAUSED')
-    returning e.*`.execute(conn);
-  return rows.rows;
-}
-
-/** The unfinished executions below `id` (not `id` itself). */
-export async function unendedDescendantIds(conn: Conn, id: string): Promise<string[]> {
-  const rows = await sql<{ id: string }>`
-    with recursive subtree as (
-      select id, status from executions where parent_id = ${id}
-      union all
-      select e.id, e.status from executions e join subtree s on e.parent_id = s.id
-    )
-    select id from subtree where status in ('PENDING', 'RUNNING', 'WAITING', 'PAUSED')`.execute(conn);
-  return rows.rows.map((row) => row.id);
-}
-
-export async function saveOwnFields(
-  conn: Conn,
-  id: string,
-  attempt: number,
-  fields: { output?: unknown; message?: string | null; name?: string },
-): Promise<void> {
-  const set: { output?: string; message?: string | null; name?: string } = {};
-  if (fields.output !== undefined) set.output = JSON.stringify(fields.output);
-  if (fields.message !== undefined) set.message = fields.message;
-  if (fields.name !== undefined) set.name = fields.name;
-  if (Object.keys(set).length === 0) return;
-  await conn
-    .updateTable('executions')
-    .set(set)
-    .where('id', '=', id)
-    .where('attempts', '=', attempt)
-    .execute();
-}
-
-/** Sets one key of the output object (the output becomes an object if it was not one). */
-export async function setOutputKey(
-  conn: Conn,
-  id: string,
-  attempt: number,
-  key: string,
-  value: unknown,
-): Promise<void> {
-  await sql`
+/** Sets one key of the output object (the output becomes an object if it was not one); false: refused. */
+export async function setOutputKey(conn: Conn, fence: Fence, key: string, value: unknown): Promise<boolean> {
+  const result = await sql`
     update executions
     set output = (case when jsonb_typeof(output) = 'object' then output else '{}'::jsonb end)
                  || jsonb_build_object(${key}::text, ${JSON.stringify(value ?? null)}::jsonb)
-    where id = ${id} and attempts = ${attempt}`.execute(conn);
+    where id = ${fence.executionId} and attempts = ${fence.attempt} and status = 'RUNNING'`.execute(conn);
+  return (result.numAffectedRows ?? 0n) > 0n;
 }
 
 export type { Db };

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { ExecutionStep, StepStatus } from './database';
-import type { Conn } from './executions';
+import { fenceHolds, StepAlreadyRecordedError, type Conn, type Fence } from './executions';
 
 /** The journal of one execution, by sequence number. */
 export async function loadJournal(conn: Conn, executionId: string): Promise<Map<number, ExecutionStep>> {
@@ -14,82 +14,82 @@ export async function loadJournal(conn: Conn, executionId: string): Promise<Map<
 }
 
 export type NewStep = {
-  executionId: string;
   seq: number;
   kind: string;
   request: unknown;
+  requestHash: string;
   status: StepStatus;
   result?: unknown;
   childId?: string | null;
 };
 
+function stepRow(fence: Fence, step: NewStep) {
+  return {
+    execution_id: fence.executionId,
+    seq: step.seq,
+    kind: step.kind,
+    request: JSON.stringify(step.request ?? null),
+    request_hash: step.requestHash,
+    result: step.result === undefined ? null : JSON.stringify(step.result),
+    status: step.status,
+    child_id: step.childId ?? null,
+    ended_at: step.status !== 'STARTED' ? sql<Date>`now()` : null,
+  };
+}
+
 /**
- * Records a step. A step already recorded under the same (execution, seq) wins: the insert does
- * nothing and the caller gets `false` (a second run of the same execution got there first).
+ * Records a step of the fenced run (first writer wins: a step already recorded under the same
+ * (execution, seq) is StepAlreadyRecordedError; a refused fence StaleRunError, see mapFenceErrors).
+ * Returns when it was recorded, the time a replay's clock reads after this step.
  */
-export async function recordStep(conn: Conn, step: NewStep): Promise<boolean> {
-  const ended = step.status !== 'STARTED';
-  const result = await conn
-    .insertInto('execution_steps')
-    .values({
-      execution_id: step.executionId,
-      seq: step.seq,
-      kind: step.kind,
-      request: JSON.stringify(step.request ?? null),
-      result: step.result === undefined ? null : JSON.stringify(step.result),
-      status: step.status,
-      child_id: step.childId ?? null,
-      ended_at: ended ? sql<Date>`now()` : null,
-    })
-    .onConflict((oc) => oc.columns(['execution_id', 'seq']).doNothing())
-    .executeTakeFirst();
-  return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
+export async function recordStep(conn: Conn, fence: Fence, step: NewStep): Promise<Date> {
+  const result = step.result === undefined ? null : JSON.stringify(step.result);
+  const rows = await sql<{ at: Date }>`
+    insert into execution_steps (execution_id, seq, kind, request, request_hash, result, status, child_id, ended_at)
+    select ${fence.executionId}::uuid, ${step.seq}::int, ${step.kind}::text,
+      ${JSON.stringify(step.request ?? null)}::jsonb, ${step.requestHash}::text, ${result}::jsonb,
+      ${step.status}::text, ${step.childId ?? null}::uuid,
+      case when ${step.status}::text = 'STARTED' then null else now() end
+    where ${fenceHolds(fence)}
+    on conflict (execution_id, seq) do nothing
+    returning coalesce(ended_at, created_at) as at`.execute(conn);
+  const recorded = rows.rows[0];
+  if (!recorded) throw new StepAlreadyRecordedError(`step ${step.seq} of ${fence.executionId} is recorded`);
+  return recorded.at;
 }
 
-/** Records several steps at once; returns how many were new (see recordStep). */
-export async function recordSteps(conn: Conn, steps: readonly NewStep[]): Promise<number> {
-  if (steps.length === 0) return 0;
+/**
+ * Records several steps at once, inside the caller's transaction, which must hold the fence
+ * (holdFence). StepAlreadyRecordedError when any of them was recorded before.
+ */
+export async function recordSteps(conn: Conn, fence: Fence, steps: readonly NewStep[]): Promise<void> {
+  if (steps.length === 0) return;
   const result = await conn
     .insertInto('execution_steps')
-    .values(
-      steps.map((step) => ({
-        execution_id: step.executionId,
-        seq: step.seq,
-        kind: step.kind,
-        request: JSON.stringify(step.request ?? null),
-        result: step.result === undefined ? null : JSON.stringify(step.result),
-        status: step.status,
-        child_id: step.childId ?? null,
-        ended_at: step.status !== 'STARTED' ? sql<Date>`now()` : null,
-      })),
-    )
+    .values(steps.map((step) => stepRow(fence, step)))
     .onConflict((oc) => oc.columns(['execution_id', 'seq']).doNothing())
     .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 0n);
+  if (Number(result.numInsertedOrUpdatedRows ?? 0n) < steps.length) {
+    throw new StepAlreadyRecordedError(`a step of this batch of ${fence.executionId} was recorded before`);
+  }
 }
 
-/** Completes a STARTED step with its result (or its error, status FAILED). */
+/** Completes a STARTED step of the fenced run with its result (or its error, status FAILED); when it was completed. */
 export async function completeStep(
   conn: Conn,
-  executionId: string,
+  fence: Fence,
   seq: number,
   status: 'SUCCEEDED' | 'FAILED',
   result: unknown,
-): Promise<void> {
-  await conn
+): Promise<Date | undefined> {
+  const row = await conn
     .updateTable('execution_steps')
     .set({ status, result: JSON.stringify(result ?? null), ended_at: sql<Date>`now()` })
-    .where('execution_id', '=', executionId)
+    .where('execution_id', '=', fence.executionId)
     .where('seq', '=', seq)
     .where('status', '=', 'STARTED')
-    .execute();
-}
-
-export async function countSteps(conn: Conn, executionId: string): Promise<number> {
-  const row = await conn
-    .selectFrom('execution_steps')
-    .select((eb) => eb.fn.countAll<number>().as('count'))
-    .where('execution_id', '=', executionId)
-    .executeTakeFirstOrThrow();
-  return row.count;
+    .where(fenceHolds(fence))
+    .returning('ended_at')
+    .executeTakeFirst();
+  return row?.ended_at ?? undefined;
 }

@@ -1,0 +1,252 @@
+/**
+ * What makes a replay see what the first run saw (docs/engine.md §4, "Replay"): the clock, randomness
+ * and timers of user code, replaced inside the user's realm. Bundled into the runner with the flow API
+ * and evaluated in the user's own realm (so its errors are the realm's own); it uses nothing but the
+ * language itself, so an isolate without Node can evaluate it the same way.
+ *
+ * - The clock stands still between journaled steps (as in Temporal): it reads the time the journal
+ *   recorded for the step that began the current stretch (the run's start for the first), so a
+ *   replay reads exactly what the first run read. Timers advance it by their own delay when they fire.
+ *   A loop that waits for it to move (`while (Date.now() - t < 4000) {}`) would never end: after
+ *   BUSY_CLOCK_READS reads without the clock moving, reading it throws, pointing to `this.sleep()`.
+ * - Math.random, crypto.getRandomValues and crypto.randomUUID draw from ChaCha20 keyed by the
+ *   execution's secret seed: the same on every replay, unpredictable to anyone without the seed.
+ */
+
+/** Reads of a clock that has not moved, after which reading it throws (a busy wait). */
+export const BUSY_CLOCK_READS = 1_000_000;
+
+export class ReplayClock {
+  private current: number;
+  private reads = 0;
+
+  constructor(startMs: number) {
+    this.current = startMs;
+  }
+
+  /** The time user code sees. */
+  now(): number {
+    this.reads += 1;
+    if (this.reads > BUSY_CLOCK_READS) {
+      const error = new Error(
+        `the clock was read ${BUSY_CLOCK_READS.toLocaleString('en')} times without moving: in a flow it stands ` +
+          'still between flow API calls (so that a replay reads the same time), so a loop that waits ' +
+          'for it never ends. To wait, use `await this.sleep(seconds)`.',
+      );
+      error.name = 'BusyWaitError';
+      throw error;
+    }
+    return this.current;
+  }
+
+  /** The current reading without counting it (for the engine's own use). */
+  peek(): number {
+    return this.current;
+  }
+
+  /** A journaled step's recorded time, or a timer's due time: the clock never goes back. */
+  advanceTo(ms: number): void {
+    if (Number.isFinite(ms) && ms > this.current) this.current = ms;
+    this.reads = 0;
+  }
+}
+
+// ---------------------------------------------------------------- ChaCha20 (RFC 8439), as a DRBG
+
+const SIGMA = [0x61707865, 0x3320646e, 0x79622d32, 0x6b206574];
+
+function rotl(value: number, bits: number): number {
+  return (value << bits) | (value >>> (32 - bits));
+}
+
+function quarterRound(x: Uint32Array, a: number, b: number, c: number, d: number): void {
+  x[a] = (x[a]! + x[b]!) | 0;
+  x[d] = rotl(x[d]! ^ x[a]!, 16);
+  x[c] = (x[c]! + x[d]!) | 0;
+  x[b] = rotl(x[b]! ^ x[c]!, 12);
+  x[a] = (x[a]! + x[b]!) | 0;
+  x[d] = rotl(x[d]! ^ x[a]!, 8);
+  x[c] = (x[c]! + x[d]!) | 0;
+  x[b] = rotl(x[b]! ^ x[c]!, 7);
+}
+
+/** One ChaCha20 block: 16 little-endian words of key stream for (key, counter, nonce). */
+export function chachaBlock(key: Uint32Array, counter: number, nonce: Uint32Array): Uint32Array {
+  const state = new Uint32Array(16);
+  state.set(SIGMA, 0);
+  state.set(key, 4);
+  state[12] = counter;
+  state.set(nonce, 13);
+  const working = state.slice();
+  for (let round = 0; round < 10; round++) {
+    quarterRound(working, 0, 4, 8, 12);
+    quarterRound(working, 1, 5, 9, 13);
+    quarterRound(working, 2, 6, 10, 14);
+    quarterRound(working, 3, 7, 11, 15);
+    quarterRound(working, 0, 5, 10, 15);
+    quarterRound(working, 1, 6, 11, 12);
+    quarterRound(working, 2, 7, 8, 13);
+    quarterRound(working, 3, 4, 9, 14);
+  }
+  for (let index = 0; index < 16; index++) working[index] = (working[index]! + state[index]!) | 0;
+  return working;
+}
+
+/** A deterministic stream of random words: ChaCha20's key stream for a key and a stream number. */
+export class RandomStream {
+  private readonly nonce: Uint32Array;
+  private block: Uint32Array = new Uint32Array(0);
+  private used = 0;
+  private counter = 0;
+
+  constructor(
+    private readonly key: Uint32Array,
+    stream: number,
+  ) {
+    this.nonce = new Uint32Array([stream, 0, 0]);
+  }
+
+  nextUint32(): number {
+    if (this.used >= this.block.length) {
+      this.block = chachaBlock(this.key, this.counter, this.nonce);
+      this.counter = (this.counter + 1) >>> 0;
+      this.used = 0;
+    }
+    return this.block[this.used++]! >>> 0;
+  }
+
+  /** A float in [0, 1) with 53 random bits, as Math.random gives. */
+  nextFloat(): number {
+    const high = this.nextUint32() >>> 5;
+    const low = this.nextUint32() >>> 6;
+    return (high * 67108864 + low) / 9007199254740992;
+  }
+
+  fill(bytes: Uint8Array): void {
+    for (let index = 0; index < bytes.length; index += 4) {
+      const word = this.nextUint32();
+      for (let shift = 0; shift < 4 && index + shift < bytes.length; shift++) {
+        bytes[index + shift] = (word >>> (8 * shift)) & 0xff;
+      }
+    }
+  }
+}
+
+/** A 256-bit key from the execution's seed (a UUID: 16 bytes) and its id (16 more). */
+export function keyFromSeed(seed: string, executionId: string): Uint32Array {
+  const hex = (seed + executionId)
+    .replace(/[^0-9a-f]/gi, '')
+    .padEnd(64, '0')
+    .slice(0, 64);
+  const key = new Uint32Array(8);
+  for (let word = 0; word < 8; word++) {
+    // little-endian words, as RFC 8439 reads its key bytes
+    let value = 0;
+    for (let byte = 3; byte >= 0; byte--) {
+      value = (value << 8) | parseInt(hex.slice((word * 4 + byte) * 2, (word * 4 + byte) * 2 + 2), 16);
+    }
+    key[word] = value >>> 0;
+  }
+  return key;
+}
+
+// ---------------------------------------------------------------- the realm's globals
+
+type RealmGlobals = {
+  Date: DateConstructor;
+  Math: Math;
+  crypto?: { subtle?: unknown };
+  setTimeout?: (callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => unknown;
+  setInterval?: (callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => unknown;
+};
+
+/**
+ * Replaces the clock, randomness and timers of the realm whose globals these are (the user's realm:
+ * call it from code evaluated there). Dates made from a value (`new Date(2024, 0, 1)`, `Date.parse`)
+ * are untouched; only readings of "now" come from the clock.
+ */
+export function installDeterminism(
+  realm: RealmGlobals,
+  options: { clock: ReplayClock; seed: string; executionId: string },
+): void {
+  const { clock } = options;
+  const key = keyFromSeed(options.seed, options.executionId);
+  const mathStream = new RandomStream(key, 1);
+  const cryptoStream = new RandomStream(key, 2);
+
+  const OriginalDate = realm.Date;
+  function ReplayDate(this: unknown, ...args: unknown[]): unknown {
+    if (!new.target) return new OriginalDate(clock.now()).toString();
+    const values = args.length === 0 ? [clock.now()] : args;
+    return Reflect.construct(OriginalDate, values, new.target) as unknown;
+  }
+  Object.setPrototypeOf(ReplayDate, OriginalDate);
+  Object.defineProperty(ReplayDate, 'prototype', { value: OriginalDate.prototype, writable: false });
+  Object.defineProperty(ReplayDate, 'name', { value: 'Date' });
+  Object.defineProperty(ReplayDate, 'now', {
+    value: () => clock.now(),
+    writable: true,
+    configurable: true,
+  });
+  realm.Date = ReplayDate as unknown as DateConstructor;
+
+  realm.Math.random = () => mathStream.nextFloat();
+
+  const getRandomValues = <T extends ArrayBufferView | null>(array: T): T => {
+    const integerArray =
+      array instanceof Int8Array ||
+      array instanceof Uint8Array ||
+      array instanceof Uint8ClampedArray ||
+      array instanceof Int16Array ||
+      array instanceof Uint16Array ||
+      array instanceof Int32Array ||
+      array instanceof Uint32Array ||
+      array instanceof BigInt64Array ||
+      array instanceof BigUint64Array;
+    if (!integerArray) throw new TypeError('crypto.getRandomValues: an integer typed array is needed');
+    if (array.byteLength > 65536) {
+      throw new RangeError('crypto.getRandomValues: at most 65536 bytes at once');
+    }
+    cryptoStream.fill(new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
+    return array;
+  };
+  const randomUUID = (): string => {
+    const bytes = new Uint8Array(16);
+    cryptoStream.fill(bytes);
+    bytes[6] = (bytes[6]! & 0x0f) | 0x40;
+    bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+    const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  };
+  realm.crypto = { subtle: realm.crypto?.subtle, getRandomValues, randomUUID } as RealmGlobals['crypto'];
+
+  // A timer moves the clock by its own delay when it fires: a wait made of timers ends as it should.
+  const setTimeoutOf = realm.setTimeout;
+  if (setTimeoutOf) {
+    realm.setTimeout = (callback, ms, ...args) => {
+      const due = clock.peek() + Math.max(0, Number(ms) || 0);
+      return setTimeoutOf(
+        (...callbackArgs: unknown[]) => {
+          clock.advanceTo(due);
+          return typeof callback === 'function' ? callback(...callbackArgs) : undefined;
+        },
+        ms,
+        ...args,
+      );
+    };
+  }
+  const setIntervalOf = realm.setInterval;
+  if (setIntervalOf) {
+    realm.setInterval = (callback, ms, ...args) => {
+      const every = Math.max(0, Number(ms) || 0);
+      return setIntervalOf(
+        (...callbackArgs: unknown[]) => {
+          clock.advanceTo(clock.peek() + every);
+          return typeof callback === 'function' ? callback(...callbackArgs) : undefined;
+        },
+        ms,
+        ...args,
+      );
+    };
+  }
+}
