@@ -152,6 +152,18 @@ export function keyFromSeed(seed: string, executionId: string): Uint32Array {
 
 // ---------------------------------------------------------------- the realm's globals
 
+const INTEGER_ARRAYS = new Set([
+  'Int8Array',
+  'Uint8Array',
+  'Uint8ClampedArray',
+  'Int16Array',
+  'Uint16Array',
+  'Int32Array',
+  'Uint32Array',
+  'BigInt64Array',
+  'BigUint64Array',
+]);
+
 type RealmGlobals = {
   Date: DateConstructor;
   Math: Math;
@@ -193,21 +205,15 @@ export function installDeterminism(
   realm.Math.random = () => mathStream.nextFloat();
 
   const getRandomValues = <T extends ArrayBufferView | null>(array: T): T => {
-    const integerArray =
-      array instanceof Int8Array ||
-      array instanceof Uint8Array ||
-      array instanceof Uint8ClampedArray ||
-      array instanceof Int16Array ||
-      array instanceof Uint16Array ||
-      array instanceof Int32Array ||
-      array instanceof Uint32Array ||
-      array instanceof BigInt64Array ||
-      array instanceof BigUint64Array;
+    // By tag, not instanceof: the array may come from another realm than this code.
+    const tag = Object.prototype.toString.call(array).slice(8, -1);
+    const integerArray = ArrayBuffer.isView(array) && INTEGER_ARRAYS.has(tag);
     if (!integerArray) throw new TypeError('crypto.getRandomValues: an integer typed array is needed');
     if (array.byteLength > 65536) {
       throw new RangeError('crypto.getRandomValues: at most 65536 bytes at once');
     }
-    cryptoStream.fill(new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
+    const view = array as ArrayBufferView;
+    cryptoStream.fill(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
     return array;
   };
   const randomUUID = (): string => {
