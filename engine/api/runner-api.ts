@@ -12,6 +12,11 @@
  * run (the rule for replay) gets the same numbers, which is how the worker finds a call's recorded
  * result in the journal. Log lines carry their own numbers, so logging once more or less on a replay
  * shifts no step, and a replay does not write a line twice. Other calls (save, setOutput, end) need none.
+ *
+ * What user code sees (`Execution`, `System`, `ExecutionHandle`, the error classes and the types they
+ * use) is declared here with the doc comments the browser's editor shows: scripts/flow-api-dts.ts turns
+ * these declarations into the editor's (engine/api/flow-api.generated.ts, `npm run flow-api:types`),
+ * and createFlowApi's objects are checked against them. A member marked `@internal` is left out.
  */
 import { installDeterminism, ReplayClock } from './determinism';
 
@@ -52,6 +57,155 @@ export type RunnerContext = {
 
 export type RpcCall = (method: string, args: unknown[]) => Promise<unknown>;
 
+// ---------------------------------------------------------------- the flow API as user code sees it
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- `any` defaults: an untyped flow reads `child.output.x` */
+
+/** The status of an execution. Ended statuses never change again. */
+export type ExecutionStatus =
+  'PENDING' | 'RUNNING' | 'WAITING' | 'PAUSED' | 'ENDED_SUCCESS' | 'ENDED_ERROR' | 'ENDED_CANCELLED';
+
+/** The kind of an execution (CONNECTION: one connector call, SCRIPT: this.script()). */
+export type ExecutionType = 'FLOW' | 'SCRIPT' | 'CONNECTION' | 'SCHEDULE' | 'WEBHOOK';
+
+/**
+ * How waitFor decides it is done:
+ * - 'ALL_SUCCEEDED' (the default): when every child succeeded; the first that fails (or is cancelled)
+ *   throws DependencyFailedError.
+ * - 'ALL_ENDED': when every child ended, however it ended (read each handle's status).
+ * - 'FIRST_ENDED': as soon as one child ended (the others may still be running).
+ */
+export type ReturnWhen = 'ALL_SUCCEEDED' | 'ALL_ENDED' | 'FIRST_ENDED';
+
+/** How this.flow(), this.connect() and this.script() start their child. */
+export type ChildOptions = {
+  /** false: start the child and return at once with its handle (join it later with waitFor). Default true. */
+  wait?: boolean;
+  /** false: create the child without starting it; start it with handle.run() or handle.runAsync(). Default true. */
+  run?: boolean;
+  /** The child execution's name (default: the flow's name, or the connector type). */
+  name?: string;
+  /** The graph node that starts the child (set by graph flows). */
+  nodeId?: string;
+};
+
+/** Connection input for an ad-hoc connector call: the connector type and its fields. */
+export interface AdHocConnection {
+  connector_type: string;
+  [field: string]: unknown;
+}
+
+/** Which executions system.executions() lists: those that match every field given. */
+export type ExecutionFilter = {
+  /** The flow's name. */
+  flow?: string;
+  status?: ExecutionStatus | ExecutionStatus[];
+  type?: ExecutionType;
+  parentId?: string;
+  rootId?: string;
+  /** At most this many (1 to 1000, default 100). */
+  limit?: number;
+};
+
+/** An execution's fields, as the flow API reports them. */
+export interface ExecutionInfo<Output = any> {
+  readonly id: string;
+  readonly type: ExecutionType;
+  readonly name: string;
+  readonly status: ExecutionStatus;
+  /** What the execution returned or saved as its output (null until then). */
+  readonly output: Output;
+  readonly message: string | null;
+  /** Why it ended ENDED_ERROR (null otherwise). */
+  readonly error: { name: string; message: string } | null;
+}
+
+/**
+ * The execution a handler runs as: `this` inside
+ * `export default async function handler(this: Execution, system: System) { ... }`.
+ */
+export interface Execution<Input = any> {
+  readonly id: string;
+  readonly name: string;
+  /** The execution at the top of this one's tree (its own id when it has no parent). */
+  readonly rootId: string;
+  readonly parentId: string | null;
+  /** false in dev mode (children inherit it). */
+  readonly isProductive: boolean;
+  /** The input this execution was started with. */
+  readonly input: Input;
+
+  /**
+   * The idempotency key of the next flow API call: "<execution id>:<number>". After a crash the call
+   * in flight may run again; the key is the same both times (send it to systems that deduplicate).
+   */
+  stepKey(): string;
+
+  /** Starts a child flow; by default waits for it and throws DependencyFailedError if it fails. */
+  flow<Output = any>(name: string, input?: unknown, options?: ChildOptions): Promise<ExecutionHandle<Output>>;
+  /** One call through a connector: a stored connection by name, or { connector_type, ... } ad hoc. */
+  connect<Output = any>(
+    connection: string | AdHocConnection,
+    input?: Record<string, unknown>,
+    options?: ChildOptions,
+  ): Promise<ExecutionHandle<Output>>;
+  /** Runs TypeScript source (`export default async function handler(this, system) {...}`) as a child SCRIPT execution. */
+  script<Output = any>(
+    source: string,
+    input?: unknown,
+    options?: ChildOptions,
+  ): Promise<ExecutionHandle<Output>>;
+
+  /** Ends this execution ENDED_SUCCESS with a message. Nothing after it runs. */
+  success(message?: string): Promise<never>;
+  /** Ends this execution ENDED_ERROR with a message. Nothing after it runs. */
+  error(message?: string): Promise<never>;
+  /** Writes this execution's own fields: output replaces the output, message and name replace theirs. */
+  save(fields: { output?: unknown; message?: string | null; name?: string }): Promise<void>;
+  /** Sets one key of the output (the output becomes an object). */
+  setOutput(key: string, value: unknown): Promise<void>;
+  /** A log line on this execution (console.log writes one too). */
+  log(...values: unknown[]): Promise<void>;
+
+  /** Sleeps; longer sleeps give up the worker and survive restarts (durable). */
+  sleep(seconds: number): Promise<void>;
+  /** Sleeps until a time (a Date, an ISO string or milliseconds since 1970), durably like sleep(). */
+  sleepUntil(time: Date | string | number): Promise<void>;
+  /** Waits for children (default ALL_SUCCEEDED: throws DependencyFailedError when one fails). */
+  waitFor(
+    children: ExecutionHandle | ExecutionHandle[],
+    options?: { returnWhen?: ReturnWhen },
+  ): Promise<ExecutionHandle[]>;
+}
+
+/** A flow, as system.flow() finds it. */
+export interface FlowInfo {
+  id: string;
+  name: string;
+  kind: 'graph' | 'code';
+  /** The version that runs now. */
+  version: number;
+}
+
+/** A setting: a named value kept by the platform, shared by every execution. */
+export interface Setting<Value = any> {
+  /** The setting's value; throws ResourceNotFoundError when there is none. */
+  get(): Promise<Value>;
+  /** Stores the value (JSON), creating the setting if need be. */
+  save(value: Value): Promise<void>;
+}
+
+/** The platform's records: the second argument of the handler. */
+export interface System {
+  /** A flow by name; throws ResourceNotFoundError when there is none. */
+  flow(name: string): Promise<FlowInfo>;
+  setting<Value = any>(name: string): Setting<Value>;
+  /** Executions, latest first. */
+  executions(filter?: ExecutionFilter): Promise<ExecutionInfo[]>;
+}
+
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
 // ---------------------------------------------------------------- wire protocol
 
 export type WireError = {
@@ -85,36 +239,29 @@ export type CallResult =
   | { ok: false; error: WireError; at?: number; fatal?: boolean }
   | { halt: 'suspended' | 'ended' };
 
-export type ReturnWhen = 'ALL_SUCCEEDED' | 'ALL_ENDED' | 'FIRST_ENDED';
-
-export type ChildOptions = {
-  /** false: start the child and return at once (a handle to wait on later). Default true. */
-  wait?: boolean;
-  /** false: create the child without starting it; call handle.run() or handle.runAsync(). Default true. */
-  run?: boolean;
-  /** The execution's name (defaults to the flow's name, or the connector type). */
-  name?: string;
-  /** The graph node that created the child (set by compiled graph flows). */
-  nodeId?: string;
-};
-
 export type ChildRequest =
   | { kind: 'flow'; flow: string; input: unknown; options: ChildOptions }
   | { kind: 'connect'; connection: string | Record<string, unknown>; input: unknown; options: ChildOptions }
   | { kind: 'script'; source: string; input: unknown; options: ChildOptions };
 
-export type ExecutionFilter = {
-  flow?: string;
-  status?: string | string[];
-  type?: string;
-  parentId?: string;
-  rootId?: string;
-  limit?: number;
-};
-
 // ---------------------------------------------------------------- errors (names are part of the API)
 
+/**
+ * An error of the flow API. Tell them apart by name (they are not globals of a flow, so not by instanceof):
+ * `catch (e) { if ((e as FlowApiError).name === 'DependencyFailedError') ... }`.
+ * - DependencyFailedError: a child the execution depended on failed or was cancelled (e.childId, e.childStatus).
+ * - ResourceNotFoundError: the flow, connection, setting or execution named does not exist.
+ * - TimeoutExceededError: a time limit ran out (the execution's timeout, a wait's timeout).
+ * - InvalidArgumentError: a call's arguments were wrong (the message names the argument).
+ * - NondeterminismError: a replay took another way than the run it replays; the execution ends with it.
+ */
 export class FlowApiError extends Error {
+  /** DependencyFailedError only: the child that failed. */
+  declare readonly childId?: string;
+  /** DependencyFailedError only: how the child ended. */
+  declare readonly childStatus?: ExecutionStatus;
+
+  /** @internal */
   constructor(message: string) {
     super(message);
     this.name = new.target.name;
@@ -123,10 +270,13 @@ export class FlowApiError extends Error {
 
 /** A child execution failed (or was cancelled) while this execution depended on it. */
 export class DependencyFailedError extends FlowApiError {
+  /** @internal */
   constructor(
     message: string,
-    readonly childId: string,
-    readonly childStatus: string = 'ENDED_ERROR',
+    /** The child that failed. */
+    override readonly childId: string,
+    /** How the child ended: ENDED_ERROR or ENDED_CANCELLED. */
+    override readonly childStatus: ExecutionStatus = 'ENDED_ERROR',
   ) {
     super(message);
   }
@@ -158,7 +308,11 @@ const errorClasses: Record<string, new (message: string) => FlowApiError> = {
 export function errorFromWire(wire: WireError): Error {
   let error: Error;
   if (wire.name === 'DependencyFailedError') {
-    error = new DependencyFailedError(wire.message, wire.childId ?? '', wire.childStatus);
+    error = new DependencyFailedError(
+      wire.message,
+      wire.childId ?? '',
+      wire.childStatus as ExecutionStatus | undefined,
+    );
   } else {
     const ErrorClass = errorClasses[wire.name];
     if (ErrorClass) {
@@ -192,8 +346,8 @@ export function createFlowApi(
   context: RunnerContext,
   call: RpcCall,
 ): {
-  execution: object;
-  system: object;
+  execution: Execution;
+  system: System;
   /** Where the runner sends the user's console output: log lines, numbered like this.log's. */
   consoleLine(level: 'debug' | 'info' | 'warn' | 'error', text: string): void;
 } {
@@ -249,11 +403,12 @@ export function createFlowApi(
     return handleFor((await invoke('child.start', request)) as ExecutionSnapshot);
   }
 
+  // The worker always sends name and rootId (engine/runtime/worker.ts); only tests leave them out.
   const execution = {
     id: context.executionId,
     input: context.input,
-    name: context.name,
-    rootId: context.rootId,
+    name: context.name as string,
+    rootId: context.rootId as string,
     parentId: context.parentId ?? null,
     isProductive: context.isProductive ?? true,
 
@@ -290,7 +445,7 @@ export function createFlowApi(
       throw new ExecutionHalt('ended');
     },
 
-    async save(fields: { output?: unknown; message?: string; name?: string }): Promise<void> {
+    async save(fields: { output?: unknown; message?: string | null; name?: string }): Promise<void> {
       await invoke('save', fields);
     },
 
@@ -327,18 +482,13 @@ export function createFlowApi(
       })) as ExecutionSnapshot[];
       return snapshots.map(handleFor);
     },
-  };
+  } satisfies Execution;
 
   const system = {
-    async flow(name: string): Promise<{ id: string; name: string; kind: string; version: number }> {
-      return (await invoke('system.flow', { name })) as {
-        id: string;
-        name: string;
-        kind: string;
-        version: number;
-      };
+    async flow(name: string): Promise<FlowInfo> {
+      return (await invoke('system.flow', { name })) as FlowInfo;
     },
-    setting(name: string) {
+    setting(name: string): Setting {
       return {
         get: async (): Promise<unknown> => invoke('setting.get', { name }),
         save: async (value: unknown): Promise<void> => {
@@ -346,10 +496,10 @@ export function createFlowApi(
         },
       };
     },
-    async executions(filter: ExecutionFilter = {}): Promise<ExecutionSnapshot[]> {
-      return (await invoke('system.executions', filter)) as ExecutionSnapshot[];
+    async executions(filter: ExecutionFilter = {}): Promise<ExecutionInfo[]> {
+      return (await invoke('system.executions', filter)) as ExecutionInfo[];
     },
-  };
+  } satisfies System;
 
   const consoleLine = (level: 'debug' | 'info' | 'warn' | 'error', text: string): void => {
     invoke('log', { level, args: [text] }).catch(() => {});
@@ -359,19 +509,25 @@ export function createFlowApi(
 }
 
 type Invoke = (method: string, payload: unknown) => Promise<unknown>;
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
-export class ExecutionHandle {
-  id!: string;
-  type!: string;
-  name!: string;
-  status!: string;
-  output: unknown;
-  message!: string | null;
-  error!: { name: string; message: string } | null;
+/** A child execution, as its parent sees it. Fields are as of the last call that returned this handle. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- as ExecutionInfo's
+export class ExecutionHandle<Output = any> implements ExecutionInfo<Output> {
+  readonly id!: string;
+  readonly type!: ExecutionType;
+  readonly name!: string;
+  readonly status!: ExecutionStatus;
+  /** What the child returned or saved as its output (null until then). */
+  readonly output!: Output;
+  readonly message!: string | null;
+  /** Why the child ended ENDED_ERROR (null otherwise). */
+  readonly error!: { name: string; message: string } | null;
 
   readonly #invoke: Invoke;
   readonly #handleFor: (snapshot: ExecutionSnapshot) => ExecutionHandle;
 
+  /** @internal */
   constructor(
     snapshot: ExecutionSnapshot,
     invoke: Invoke,
@@ -382,44 +538,47 @@ export class ExecutionHandle {
     this.update(snapshot);
   }
 
+  /** @internal Takes in a later answer about the same child. */
   update(snapshot: ExecutionSnapshot): void {
-    this.id = snapshot.id;
-    this.type = snapshot.type;
-    this.name = snapshot.name;
-    this.status = snapshot.status;
-    this.output = snapshot.output;
-    this.message = snapshot.message;
-    this.error = snapshot.error;
+    (this as Writable<ExecutionInfo>).id = snapshot.id;
+    (this as Writable<ExecutionInfo>).type = snapshot.type as ExecutionType;
+    (this as Writable<ExecutionInfo>).name = snapshot.name;
+    (this as Writable<ExecutionInfo>).status = snapshot.status as ExecutionStatus;
+    (this as Writable<ExecutionInfo>).output = snapshot.output;
+    (this as Writable<ExecutionInfo>).message = snapshot.message;
+    (this as Writable<ExecutionInfo>).error = snapshot.error;
   }
 
+  /** True once the status starts with ENDED_. */
   get ended(): boolean {
     return this.status.startsWith('ENDED_');
   }
 
-  /** Runs a child created with `{ run: false }` and waits for it (a failure throws DependencyFailedError). */
+  /** Runs a child created with { run: false } and waits for it; a failure throws DependencyFailedError. */
   async run(): Promise<this> {
     this.#handleFor((await this.#invoke('child.run', { id: this.id, wait: true })) as ExecutionSnapshot);
     return this;
   }
 
-  /** Starts a child created with `{ run: false }` in the background. */
+  /** Starts a child created with { run: false } in the background. */
   async runAsync(): Promise<this> {
     this.#handleFor((await this.#invoke('child.run', { id: this.id, wait: false })) as ExecutionSnapshot);
     return this;
   }
 
-  /** Waits until the child ends; a failed child throws DependencyFailedError. */
+  /** Waits until the child ends; a failure throws DependencyFailedError. */
   async wait(): Promise<this> {
     this.#handleFor((await this.#invoke('child.wait', { id: this.id })) as ExecutionSnapshot);
     return this;
   }
 
-  /** Cancels the child and its whole subtree. */
+  /** Cancels the child and everything below it. */
   async cancel(): Promise<this> {
     this.#handleFor((await this.#invoke('child.cancel', { id: this.id })) as ExecutionSnapshot);
     return this;
   }
 
+  /** @internal What JSON.stringify writes: the fields. */
   toJSON(): ExecutionSnapshot {
     return {
       id: this.id,
