@@ -132,6 +132,8 @@ class RunnerPool implements SandboxPool {
   private readonly idle: Runner[] = [];
   private readonly waiters: Waiter[] = [];
   private starting = 0;
+  /** Runners whose job ended, waiting for their confirmation that none of its code still runs. */
+  private drainingCount = 0;
   private nextJobId = 1;
   private closed = false;
   /** Set when runners fail to start: spare runners are then only started on demand, never in a loop. */
@@ -270,8 +272,16 @@ class RunnerPool implements SandboxPool {
     });
   }
 
+  /**
+   * Starts runners for waiting jobs, counting those about to be free: a draining runner confirms its
+   * job stopped within a millisecond or so, far sooner than a new runner starts (tens of milliseconds).
+   */
   private startForWaiters(): void {
-    while (this.waiters.length > this.starting && this.runners.size < this.settings.max && !this.closed) {
+    while (
+      this.waiters.length > this.starting + this.drainingCount &&
+      this.runners.size < this.settings.max &&
+      !this.closed
+    ) {
       this.spawn();
     }
   }
@@ -350,6 +360,7 @@ class RunnerPool implements SandboxPool {
         if (runner.state !== 'draining' || draining?.job !== message.job) return;
         clearTimeout(draining.timer);
         runner.draining = undefined;
+        this.drainingCount--;
         this.finish(runner);
         return;
       }
@@ -370,6 +381,7 @@ class RunnerPool implements SandboxPool {
     );
     timer.unref();
     runner.draining = { job, timer };
+    this.drainingCount++;
   }
 
   private async answerCall(runner: Runner, running: RunningJob, id: number, method: string, args: unknown[]) {
@@ -548,8 +560,11 @@ class RunnerPool implements SandboxPool {
     if (runner.state === 'gone') return;
     const wasStarting = runner.state === 'starting';
     runner.state = 'gone';
-    clearTimeout(runner.draining?.timer);
-    runner.draining = undefined;
+    if (runner.draining) {
+      clearTimeout(runner.draining.timer);
+      runner.draining = undefined;
+      this.drainingCount--;
+    }
     runner.markGone();
     this.runners.delete(runner);
     const idleIndex = this.idle.indexOf(runner);
