@@ -228,16 +228,13 @@ export type ExecutionSnapshot = {
 };
 
 /**
- * The answer to every call. `at`: the time the journal recorded for a step (the clock user code reads
- * from then on). `fatal`: the error ends the execution whatever user code does (a replay that went
- * another way): every later call throws it again. `halt` stops the handler: `suspended` (the execution
- * waits and gives up its worker; it runs again from the top when woken), `ended` (success()/error()
- * was called, or the execution was cancelled). User code cannot catch its way past a halt either.
+ * The answer to a call. `at`: the time the journal recorded for a step (the clock user code reads from
+ * then on). `fatal`: the error ends the execution whatever user code does (a replay that went another
+ * way): every later call throws it again. A call that stops the handler (the execution suspends, ended
+ * or was cancelled) gets no answer at all: the worker drops the job, and the runner stops it.
  */
 export type CallResult =
-  | { ok: true; value: unknown; at?: number }
-  | { ok: false; error: WireError; at?: number; fatal?: boolean }
-  | { halt: 'suspended' | 'ended' };
+  { ok: true; value: unknown; at?: number } | { ok: false; error: WireError; at?: number; fatal?: boolean };
 
 export type ChildRequest =
   | { kind: 'flow'; flow: string; input: unknown; options: ChildOptions }
@@ -326,18 +323,14 @@ export function errorFromWire(wire: WireError): Error {
 }
 
 /**
- * Thrown into the handler when the execution stops here (it suspends, or it ended). Not exported to
- * user code; catching it changes nothing, because the worker already knows and every later call halts.
+ * What success()/error() throw should the worker ever answer their `end` call (it drops the job
+ * instead): no user code runs past an end. Not exported to user code.
  */
 class ExecutionHalt extends Error {
-  constructor(readonly reason: 'suspended' | 'ended') {
-    super(reason === 'ended' ? 'the execution has ended' : 'the execution is waiting and will resume later');
+  constructor() {
+    super('the execution has ended');
     this.name = 'ExecutionHalt';
   }
-}
-
-export function isExecutionHalt(error: unknown): boolean {
-  return error instanceof ExecutionHalt;
 }
 
 // ---------------------------------------------------------------- the API
@@ -371,10 +364,6 @@ export function createFlowApi(
       position = steps * LOG_LINES_PER_STEP + ++linesAfterStep;
     }
     const result = (await call(method, [position, payload])) as CallResult;
-    if ('halt' in result) {
-      halted = new ExecutionHalt(result.halt);
-      throw halted;
-    }
     if (halted) throw halted;
     if (result.at !== undefined) clock.advanceTo(result.at);
     if (!result.ok) {
@@ -437,12 +426,12 @@ export function createFlowApi(
 
     async success(message?: string): Promise<never> {
       await invoke('end', { status: 'ENDED_SUCCESS', message: message ?? null });
-      throw new ExecutionHalt('ended');
+      throw new ExecutionHalt();
     },
 
     async error(message?: string): Promise<never> {
       await invoke('end', { status: 'ENDED_ERROR', message: message ?? null });
-      throw new ExecutionHalt('ended');
+      throw new ExecutionHalt();
     },
 
     async save(fields: { output?: unknown; message?: string | null; name?: string }): Promise<void> {

@@ -1,8 +1,8 @@
 import type { CallResult, WireError } from '../../api/protocol';
 import { SandboxSuspend } from '../../sandbox/suspend';
 
-/** What the worker answers a flow API call with (never a halt: halting is `halt()`). */
-export type Answer = Exclude<CallResult, { halt: unknown }>;
+/** What the worker answers a flow API call with (a call that stops the handler gets none: `halt()`). */
+export type Answer = CallResult;
 
 export function ok(value: unknown, at?: Date | number | null): Answer {
   return { ok: true, value: value ?? null, ...atOf(at) };
