@@ -136,6 +136,23 @@ export async function up(db: AnyDb): Promise<void> {
     end
     $fn$`.execute(db);
 
+  // Every unfinished execution below one (not itself) ends ENDED_CANCELLED; returns them. Their own
+  // parents are in the subtree, so nothing outside it waits for them.
+  await sql`
+    create function flowline_cancel_below(p_id uuid) returns setof executions language sql as $fn$
+      with recursive subtree as (
+        select c.id from executions c where c.parent_id = p_id
+        union all
+        select c.id from executions c join subtree s on c.parent_id = s.id
+      )
+      update executions c
+      set status = 'ENDED_CANCELLED', ended_at = now(), worker_id = null, lease_until = null,
+          wait_for = null, wait_remaining = null, message = coalesce(c.message, 'cancelled')
+      from subtree
+      where c.id = subtree.id and c.status in ('PENDING', 'RUNNING', 'WAITING', 'PAUSED')
+      returning c.*
+    $fn$`.execute(db);
+
   // Each statement of a plpgsql function sees what committed before it (READ COMMITTED), so the end,
   // made after the parent's waiter lock is held, cannot slip between the parent's count and its suspend.
   await sql`
@@ -170,18 +187,7 @@ export async function up(db: AnyDb): Promise<void> {
       return next;
       if p_status <> 'ENDED_SUCCESS' then
         -- What a failed or cancelled execution leaves unfinished below it is cancelled with it.
-        return query
-          with recursive subtree as (
-            select c.id from executions c where c.parent_id = p_id
-            union all
-            select c.id from executions c join subtree s on c.parent_id = s.id
-          )
-          update executions c
-          set status = 'ENDED_CANCELLED', ended_at = now(), worker_id = null, lease_until = null,
-              wait_for = null, wait_remaining = null, message = coalesce(c.message, 'cancelled')
-          from subtree
-          where c.id = subtree.id and c.status in ('PENDING', 'RUNNING', 'WAITING', 'PAUSED')
-          returning c, false;
+        return query select c, false from flowline_cancel_below(p_id) c;
       end if;
     end
     $fn$`.execute(db);
@@ -208,18 +214,7 @@ export async function up(db: AnyDb): Promise<void> {
       execution := v_top;
       woke := flowline_child_ended(v_top);
       return next;
-      return query
-        with recursive subtree as (
-          select c.id from executions c where c.parent_id = p_id
-          union all
-          select c.id from executions c join subtree s on c.parent_id = s.id
-        )
-        update executions c
-        set status = 'ENDED_CANCELLED', ended_at = now(), worker_id = null, lease_until = null,
-            wait_for = null, wait_remaining = null, message = coalesce(c.message, 'cancelled')
-        from subtree
-        where c.id = subtree.id and c.status in ('PENDING', 'RUNNING', 'WAITING', 'PAUSED')
-        returning c, false;
+      return query select c, false from flowline_cancel_below(p_id) c;
     end
     $fn$`.execute(db);
 
@@ -266,6 +261,7 @@ export async function down(db: AnyDb): Promise<void> {
     'flowline_cancel_execution(uuid)',
     'flowline_end_execution(uuid, integer, text, boolean, jsonb, boolean, text, jsonb)',
     'flowline_child_ended(executions)',
+    'flowline_cancel_below(uuid)',
     'flowline_dependency_error(executions)',
     'flowline_snapshot(executions)',
     'flowline_wait_over(text, integer, boolean, boolean)',
