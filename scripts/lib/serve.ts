@@ -48,7 +48,6 @@ export async function serve(options: { dev: boolean; onStop?: () => Promise<void
     server.listen(web.port, resolve);
   });
   shutdown.add(() => new Promise((resolve) => server.close(resolve)));
-  console.log(`[flowline] ready on ${web.nextAuthUrl}`);
 
   // One worker inside the app process (more can run beside it: `npm run worker`).
   const worker = await Worker.start({
@@ -62,6 +61,8 @@ export async function serve(options: { dev: boolean; onStop?: () => Promise<void
     registerLocalWorker(undefined);
     await worker.stop({ graceMs: 10_000 });
   });
+  // Ready once it runs executions too: a request that waits can run its execution right here from then on.
+  console.log(`[flowline] ready on ${web.nextAuthUrl}`);
 }
 
 function buildApp(): void {
