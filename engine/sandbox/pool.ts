@@ -47,10 +47,11 @@ export type SandboxPoolOptions = {
    */
   idleTimeoutMs?: number;
   /**
-   * How long a runner may take, after its job ended (returned, threw, or was suspended and dropped), to
-   * confirm that none of the job's code still runs (a loop after an unawaited call keeps running after a
-   * suspension). Until then it takes no job; past this it is killed and replaced. Default 100 ms: the
-   * answer is one message (well under 1 ms on an idle machine), the margin is for a loaded one.
+   * How long a runner may take, after its job was suspended and dropped, to confirm that none of the
+   * job's code still runs (a loop after an unawaited call keeps running after a suspension). Until then
+   * it takes no job; past this it is killed and replaced. Default 100 ms: the answer is one message (well
+   * under 1 ms on an idle machine), the margin is for a loaded one. (A job that returns needs no such
+   * wait: its runner sends the outcome only once none of its code runs.)
    */
   drainTimeoutMs?: number;
   /** Tests only: another flow API module, or runners without the runner's own hardening. */
@@ -344,6 +345,11 @@ class RunnerPool implements SandboxPool {
         return;
       }
       case 'done': {
+        // A dropped job's outcome, crossing the drop: sent from the event loop too, so it confirms as 'ended' does.
+        if (runner.state === 'draining' && runner.draining?.job === message.job) {
+          this.drained(runner);
+          return;
+        }
         const running = runner.current;
         if (!running || running.id !== message.job || running.settled) return;
         running.settle(
@@ -351,26 +357,29 @@ class RunnerPool implements SandboxPool {
             ? { ok: true, value: message.value }
             : { ok: false, reason: 'thrown', error: toSandboxError(message.error, running) },
         );
-        // Code the job left behind (a chain of microtasks) may still run after its handler returned.
-        this.drain(runner, running.id);
+        // Sent from the runner's event loop: none of the job's code runs any more (see finishJob).
+        this.finish(runner);
         return;
       }
       case 'ended': {
-        const draining = runner.draining;
-        if (runner.state !== 'draining' || draining?.job !== message.job) return;
-        clearTimeout(draining.timer);
-        runner.draining = undefined;
-        this.drainingCount--;
-        this.finish(runner);
+        if (runner.state === 'draining' && runner.draining?.job === message.job) this.drained(runner);
         return;
       }
     }
   }
 
+  /** A draining runner confirmed that none of its dropped job's code runs: reused or retired. */
+  private drained(runner: Runner): void {
+    clearTimeout(runner.draining?.timer);
+    runner.draining = undefined;
+    this.drainingCount--;
+    this.finish(runner);
+  }
+
   /**
-   * After a job ended for the pool (its outcome is settled) but perhaps not in its runner: the runner
-   * takes no job until it confirms, from its event loop, that none of the job's code still runs
-   * (user code in a synchronous loop cannot), else it is killed and replaced after drainTimeoutMs.
+   * After a job was dropped (suspended: its outcome is settled) but perhaps not stopped in its runner:
+   * the runner takes no job until it confirms, from its event loop, that none of the job's code still
+   * runs (user code in a synchronous loop cannot), else it is killed and replaced after drainTimeoutMs.
    */
   private drain(runner: Runner, job: number): void {
     runner.current = undefined;

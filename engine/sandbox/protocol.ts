@@ -20,11 +20,15 @@ export type RunnerToPool =
   | { t: 'ready' }
   | { t: 'call'; job: number; id: number; method: string; args: unknown[] }
   | { t: 'console'; job: number; level: 'debug' | 'info' | 'warn' | 'error'; text: string }
+  /**
+   * The job's outcome. Sent from the runner's event loop once it is back there, so none of the job's
+   * code still runs: the pool may reuse the runner at once.
+   */
   | { t: 'done'; job: number; ok: true; value: unknown }
   | { t: 'done'; job: number; ok: false; error: WireError }
   /**
-   * The job is gone from this runner (returned, threw or dropped): sent from the runner's event loop once
-   * it is back there, so none of the job's code still runs. The pool reuses the runner only after it.
+   * A dropped job (suspended) is gone from this runner: sent from its event loop once it is back there,
+   * so none of the job's code still runs. The pool reuses the runner only after it.
    */
   | { t: 'ended'; job: number };
 

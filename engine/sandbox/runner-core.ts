@@ -90,6 +90,8 @@ export function startRunner(options: RunnerOptions): void {
         break;
       case 'drop':
         if (active?.id === message.job) endJob(active);
+        // It had just ended here by itself (its outcome is on the way): confirm all the same.
+        else setImmediate(() => send({ t: 'ended', job: message.job }));
         break;
     }
   });
@@ -211,24 +213,33 @@ function userFrames(stack: string | undefined, sourceName: string): string {
 
 function finishJob(job: ActiveJob, message: Extract<RunnerToPool, { t: 'done' }>): void {
   if (job.ended) return;
-  endJob(job);
-  try {
-    send(message);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    send({
-      t: 'done',
-      job: job.id,
-      ok: false,
-      error: {
-        name: 'TypeError',
-        message: `the handler's return value cannot be passed to the worker: ${reason}`,
-      },
-    });
-  }
+  // Sent once the event loop is back here: proof that none of the job's code still runs (a chain of
+  // microtasks it left behind has run out), so the pool may hand this runner on at once. Code that
+  // keeps running after its handler returned holds its own job open, to that job's time limit.
+  endJob(job, () => {
+    try {
+      send(message);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      send({
+        t: 'done',
+        job: job.id,
+        ok: false,
+        error: {
+          name: 'TypeError',
+          message: `the handler's return value cannot be passed to the worker: ${reason}`,
+        },
+      });
+    }
+  });
 }
 
-function endJob(job: ActiveJob): void {
+/**
+ * Ends a job here: its timers cleared, its pending calls forgotten. Clearing cannot stop code of the
+ * job that is still running (a loop after an unawaited call, microtasks it left behind), so the pool is
+ * told (`notify`, by default the 'ended' answer to a drop) only once the event loop is back here.
+ */
+function endJob(job: ActiveJob, notify: () => void = () => send({ t: 'ended', job: job.id })): void {
   job.ended = true;
   for (const timer of job.timers) {
     clearTimeout(timer as NodeJS.Timeout);
@@ -237,9 +248,7 @@ function endJob(job: ActiveJob): void {
   job.timers.clear();
   job.pending.clear();
   if (active === job) active = undefined;
-  // Clearing its timers cannot stop code of the job that is still running (a loop after an unawaited
-  // call, microtasks it left behind): the pool reuses this runner only once the event loop is back here.
-  setImmediate(() => send({ t: 'ended', job: job.id }));
+  setImmediate(notify);
   prepareSpareContext();
 }
 
