@@ -33,7 +33,10 @@ export async function up(db: AnyDb): Promise<void> {
   await sql`drop function if exists flowline_end_child_success2(uuid, integer, boolean, jsonb, boolean, text)`.execute(
     db,
   );
-  await sql`alter table executions add column seed uuid not null default gen_random_uuid()`.execute(db);
+  // Nullable, the default set apart: adding a column with a volatile default would rewrite the table.
+  // Executions from before have none (their randomness is keyed by their id alone).
+  await sql`alter table executions add column seed uuid`.execute(db);
+  await sql`alter table executions alter column seed set default gen_random_uuid()`.execute(db);
   await sql`alter table execution_steps add column request_hash text`.execute(db);
   // A log line of user code is numbered by the journal step it follows (seq) and its place after that
   // step (line): a replay that logs once more or less before a step shifts no later line.
@@ -55,9 +58,12 @@ export async function up(db: AnyDb): Promise<void> {
   // The fence of a run's writes (engine/store/executions.ts, Fence): holds while the attempt still owns
   // the execution and it runs, and share-locks the row until the write commits (a claim waits for it).
   // A refused fence raises FL001, aborting the whole statement or transaction: nothing of it lands.
+  // It takes the execution's waiter lock (shared) first: every transaction takes the waiter lock before
+  // the row, as flowline_suspend does, so a run's own write and its own wait cannot deadlock.
   await sql`
     create function flowline_fence(p_id uuid, p_attempt integer) returns boolean language plpgsql as $fn$
     begin
+      perform pg_advisory_xact_lock_shared(hashtextextended(p_id::text, 0));
       perform 1 from executions e where e.id = p_id and e.attempts = p_attempt and e.status = 'RUNNING' for share;
       if not found then
         raise exception 'attempt % no longer owns execution %', p_attempt, p_id using errcode = 'FL001';

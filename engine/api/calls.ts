@@ -30,7 +30,14 @@ export const callPayloads = {
     })
     .strict(),
   setOutput: z.object({ key: z.string().min(1).max(200), value: z.unknown() }),
-  end: z.object({ status: z.enum(['ENDED_SUCCESS', 'ENDED_ERROR']), message: z.string().nullable() }),
+  end: z.object({
+    status: z.enum(['ENDED_SUCCESS', 'ENDED_ERROR']),
+    message: z.string().nullable(),
+    /** Set by the flow API itself when a replay went astray or user code waits on the clock in a loop. */
+    error: z
+      .object({ name: z.enum(['NondeterminismError', 'BusyWaitError']), message: z.string().max(10_000) })
+      .optional(),
+  }),
   'child.start': z.discriminatedUnion('kind', [
     z.object({ kind: z.literal('flow'), flow: z.string().min(1), input: z.unknown(), options: childOptions }),
     z.object({

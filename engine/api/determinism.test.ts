@@ -8,6 +8,7 @@ import {
   keyFromSeed,
   RandomStream,
   ReplayClock,
+  ReplaySchedule,
 } from './determinism';
 
 describe('ChaCha20', () => {
@@ -36,7 +37,7 @@ describe('ChaCha20', () => {
 function realm(seed: string, startMs: number) {
   const context = vm.createContext({ setTimeout, setInterval });
   const globals = vm.runInContext('globalThis', context) as Parameters<typeof installDeterminism>[0];
-  const clock = new ReplayClock(startMs);
+  const clock = new ReplayClock(startMs, () => Date.now());
   installDeterminism(globals, { clock, seed, executionId: '6f1c2d9e-0000-4000-8000-000000000001' });
   return { clock, run: (code: string) => vm.runInContext(code, context) as unknown };
 }
@@ -77,11 +78,57 @@ describe('installDeterminism', () => {
     expect(await fired).toBe(1020);
   });
 
-  it('fails a busy wait on the clock with an error pointing to this.sleep()', () => {
+  it('fails a busy wait on the clock with an error pointing to this.sleep(), and goes on failing it', () => {
     const { run } = realm(seed, 0);
     expect(() => run('const t = Date.now(); while (Date.now() - t < 4000) {}')).toThrow(/this\.sleep\(/);
+    expect(() => run('Date.now()')).toThrow(/this\.sleep\(/);
     // Reading it often but not waiting for it is fine, up to the limit.
     const { run: again } = realm(seed, 0);
     expect(again(`let n = 0; for (let i = 0; i < ${BUSY_CLOCK_READS}; i++) n += Date.now(); n`)).toBe(0);
+  });
+
+  it('leads no way back to the real clock through a date', () => {
+    const { run } = realm(seed, 5);
+    expect(run('new (new Date().constructor)().getTime()')).toBe(5);
+    expect(run('Date.prototype.constructor.now()')).toBe(5);
+    expect(run('typeof Object.getPrototypeOf(Date).now')).toBe('undefined');
+    expect(run('Date.now = () => 1; Date.now()')).toBe(5);
+  });
+});
+
+describe('ReplaySchedule', () => {
+  const real = {
+    setTimeout: (callback: () => void, ms: number) => setTimeout(callback, ms),
+    clearTimeout: (handle: unknown) => clearTimeout(handle as NodeJS.Timeout),
+    setImmediate: (callback: () => void) => setImmediate(callback),
+  };
+
+  it('delivers recorded answers in the order the first run received them, whatever order they arrive in', async () => {
+    const clock = new ReplayClock(0, () => Date.now());
+    const schedule = new ReplaySchedule(
+      clock,
+      [
+        { seq: 2, at: 100 },
+        { seq: 1, at: 500 },
+      ],
+      real,
+      () => {},
+    );
+    const order: string[] = [];
+    const first = schedule.deliver(1).then(() => order.push(`1@${clock.peek()}`));
+    const second = schedule.deliver(2).then(() => order.push(`2@${clock.peek()}`));
+    const live = schedule.deliver(3).then(() => order.push('3 (beyond the journal)'));
+    await Promise.all([first, second, live]);
+    expect(order).toEqual(['2@100', '1@500', '3 (beyond the journal)']);
+    expect(schedule.replaying).toBe(false);
+  });
+
+  it('fires the timers due before an answer first, by the replayed clock', async () => {
+    const clock = new ReplayClock(1000, () => Date.now());
+    const schedule = new ReplaySchedule(clock, [{ seq: 1, at: 1500 }], real, () => {});
+    const order: string[] = [];
+    schedule.setTimer(() => order.push(`timer@${clock.peek()}`), 100, null);
+    await schedule.deliver(1).then(() => order.push(`answer@${clock.peek()}`));
+    expect(order).toEqual(['timer@1100', 'answer@1500']);
   });
 });

@@ -7,33 +7,50 @@
  * - The clock stands still between journaled steps (as in Temporal): it reads the time the journal
  *   recorded for the step that began the current stretch (the run's start for the first), so a
  *   replay reads exactly what the first run read. Timers advance it by their own delay when they fire.
- *   A loop that waits for it to move (`while (Date.now() - t < 4000) {}`) would never end: after
- *   BUSY_CLOCK_READS reads without the clock moving, reading it throws, pointing to `this.sleep()`.
+ *   A loop that waits for it to move (`while (Date.now() - t < 4000) {}`) would never end: once it has
+ *   been read BUSY_CLOCK_READS times over BUSY_CLOCK_MS of real time without moving, reading it throws
+ *   BusyWaitError (and goes on throwing), pointing to `this.sleep()`, and the execution ends with it.
+ * - A replay delivers the recorded answers in the order the first run received them, each in a turn
+ *   of its own, and fires the timers due before each (ReplaySchedule): calls made at once
+ *   (`Promise.all`) and timers racing answers take the same course, so get the same step numbers.
  * - Math.random, crypto.getRandomValues and crypto.randomUUID draw from ChaCha20 keyed by the
  *   execution's secret seed: the same on every replay, unpredictable to anyone without the seed.
  */
 
-/** Reads of a clock that has not moved, after which reading it throws (a busy wait). */
-export const BUSY_CLOCK_READS = 1_000_000;
+/** Reads of a clock that has not moved, over BUSY_CLOCK_MS of real time, after which reading it throws. */
+export const BUSY_CLOCK_READS = 100_000;
+export const BUSY_CLOCK_MS = 1_000;
 
 export class ReplayClock {
   private current: number;
   private reads = 0;
+  private stillSince: number;
+  private busy: Error | undefined;
 
-  constructor(startMs: number) {
+  constructor(
+    startMs: number,
+    /** The real clock, kept apart from the one user code reads. */
+    private readonly realNow: () => number,
+    /** Told once when user code waits for the clock in a loop (the execution is to end with it). */
+    private readonly onBusyWait: (error: Error) => void = () => {},
+  ) {
     this.current = startMs;
+    this.stillSince = realNow();
   }
 
   /** The time user code sees. */
   now(): number {
+    if (this.busy) throw this.busy;
     this.reads += 1;
-    if (this.reads > BUSY_CLOCK_READS) {
+    if (this.reads >= BUSY_CLOCK_READS && this.realNow() - this.stillSince >= BUSY_CLOCK_MS) {
       const error = new Error(
-        `the clock was read ${BUSY_CLOCK_READS.toLocaleString('en')} times without moving: in a flow it stands ` +
-          'still between flow API calls (so that a replay reads the same time), so a loop that waits ' +
-          'for it never ends. To wait, use `await this.sleep(seconds)`.',
+        `the clock was read ${this.reads.toLocaleString('en')} times over ${BUSY_CLOCK_MS / 1000} s without moving: ` +
+          'in a flow it stands still between flow API calls (so that a replay reads the same time), so a ' +
+          'loop that waits for it never ends. To wait, use `await this.sleep(seconds)`.',
       );
       error.name = 'BusyWaitError';
+      this.busy = error;
+      this.onBusyWait(error);
       throw error;
     }
     return this.current;
@@ -48,6 +65,144 @@ export class ReplayClock {
   advanceTo(ms: number): void {
     if (Number.isFinite(ms) && ms > this.current) this.current = ms;
     this.reads = 0;
+    this.stillSince = this.realNow();
+  }
+}
+
+/** A recorded answer: its step number and the time the journal recorded for it. */
+export type ScheduledAnswer = { seq: number; at: number };
+
+type RealTimers = {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  /** The next turn of the event loop, after every pending microtask. */
+  setImmediate(callback: () => void): unknown;
+};
+
+type VirtualTimer = { due: number; every: number | null; run: () => void; handle: unknown; cleared: boolean };
+
+/** How long a replay may wait for a call the first run made before it gives up (the code went another way). */
+export const REPLAY_STALL_MS = 5_000;
+
+/**
+ * The order of a replay. The first run received its answers in the order of their recorded times; a
+ * replay has them all at once. So recorded answers are delivered one per turn of the event loop (the
+ * continuation of one runs, and makes its next calls, before the next is delivered), in recorded order,
+ * and the timers due before each answer fire first, by the same clock. Answers the journal does not
+ * hold (calls beyond the first run) wait until the replay is over, and timers run by real time again.
+ * Should the replay wait REPLAY_STALL_MS for a call the first run made and this one never makes, it
+ * reports the step (`onStall`): the code went another way.
+ */
+export class ReplaySchedule {
+  private next = 0;
+  /** Recorded answers not yet delivered, by step number. */
+  private readonly pending: Set<number>;
+  private readonly arrived = new Map<number, () => void>();
+  private readonly live: Array<() => void> = [];
+  private readonly timers: VirtualTimer[] = [];
+  private turnPending = false;
+  private stallTimer: unknown;
+
+  constructor(
+    private readonly clock: ReplayClock,
+    private readonly answers: readonly ScheduledAnswer[],
+    private readonly real: RealTimers,
+    private readonly onStall: (waitingFor: ScheduledAnswer) => void,
+  ) {
+    this.pending = new Set(answers.map((answer) => answer.seq));
+    this.scheduleTurn();
+  }
+
+  get replaying(): boolean {
+    return this.next < this.answers.length;
+  }
+
+  /** Resolves when the answer to call `seq`, which has arrived, may reach user code. */
+  deliver(seq: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.pending.has(seq)) {
+        this.arrived.set(seq, resolve);
+        this.scheduleTurn();
+      } else if (this.replaying) this.live.push(resolve);
+      else resolve();
+    });
+  }
+
+  /** A timer user code set: by the replay's clock while replaying, by real time after. */
+  setTimer(run: () => void, ms: number, every: number | null): VirtualTimer {
+    const timer: VirtualTimer = {
+      due: this.clock.peek() + ms,
+      every,
+      run,
+      handle: undefined,
+      cleared: false,
+    };
+    if (this.replaying) {
+      this.timers.push(timer);
+      this.scheduleTurn();
+    } else this.armReal(timer);
+    return timer;
+  }
+
+  clearTimer(timer: VirtualTimer): void {
+    timer.cleared = true;
+    if (timer.handle !== undefined) this.real.clearTimeout(timer.handle);
+  }
+
+  private armReal(timer: VirtualTimer): void {
+    const delay = Math.max(0, timer.every ?? timer.due - this.clock.peek());
+    timer.handle = this.real.setTimeout(() => this.fire(timer), delay);
+  }
+
+  private fire(timer: VirtualTimer): void {
+    if (timer.cleared) return;
+    this.clock.advanceTo(timer.due);
+    if (timer.every !== null) {
+      timer.due += Math.max(1, timer.every);
+      if (this.replaying) this.timers.push(timer);
+      else this.armReal(timer);
+    }
+    timer.run();
+  }
+
+  private scheduleTurn(): void {
+    if (this.turnPending) return;
+    this.turnPending = true;
+    this.real.setImmediate(() => {
+      this.turnPending = false;
+      this.turn();
+    });
+  }
+
+  /** One step of the replay: a due timer, or the next recorded answer once it has arrived. */
+  private turn(): void {
+    this.real.clearTimeout(this.stallTimer);
+    if (!this.replaying) {
+      for (const resolve of this.live.splice(0)) resolve();
+      for (const timer of this.timers.splice(0)) if (!timer.cleared) this.armReal(timer);
+      return;
+    }
+    const answer = this.answers[this.next] as ScheduledAnswer;
+    const due = this.timers
+      .filter((timer) => !timer.cleared && timer.due <= answer.at)
+      .sort((a, b) => a.due - b.due)[0];
+    if (due) {
+      this.timers.splice(this.timers.indexOf(due), 1);
+      this.fire(due);
+      this.scheduleTurn();
+      return;
+    }
+    const resolve = this.arrived.get(answer.seq);
+    if (!resolve) {
+      this.stallTimer = this.real.setTimeout(() => this.onStall(answer), REPLAY_STALL_MS);
+      return;
+    }
+    this.arrived.delete(answer.seq);
+    this.pending.delete(answer.seq);
+    this.next += 1;
+    this.clock.advanceTo(answer.at);
+    resolve();
+    this.scheduleTurn();
   }
 }
 
@@ -164,24 +319,36 @@ const INTEGER_ARRAYS = new Set([
   'BigUint64Array',
 ]);
 
-type RealmGlobals = {
+type TimerFunction = (callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => unknown;
+
+export type RealmGlobals = {
   Date: DateConstructor;
   Math: Math;
   crypto?: { subtle?: unknown };
-  setTimeout?: (callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => unknown;
-  setInterval?: (callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => unknown;
+  setTimeout?: TimerFunction;
+  setInterval?: TimerFunction;
+  setImmediate?: (callback: () => void) => unknown;
+  clearTimeout?: (handle: unknown) => void;
+  clearInterval?: (handle: unknown) => void;
 };
 
 /**
  * Replaces the clock, randomness and timers of the realm whose globals these are (the user's realm:
- * call it from code evaluated there). Dates made from a value (`new Date(2024, 0, 1)`, `Date.parse`)
- * are untouched; only readings of "now" come from the clock.
+ * call it from code evaluated there, before any user code runs). Dates made from a value
+ * (`new Date(2024, 0, 1)`, `Date.parse`) are untouched; only readings of "now" come from the clock. User
+ * code that sets out to undo the replacement (say, by digging the realm's own Date out of a frame of
+ * another realm) is not supported: its replays may differ.
  */
 export function installDeterminism(
   realm: RealmGlobals,
-  options: { clock: ReplayClock; seed: string; executionId: string },
+  options: {
+    clock: ReplayClock;
+    seed: string;
+    executionId: string;
+    schedule?: ReplaySchedule;
+  },
 ): void {
-  const { clock } = options;
+  const { clock, schedule } = options;
   const key = keyFromSeed(options.seed, options.executionId);
   const mathStream = new RandomStream(key, 1);
   const cryptoStream = new RandomStream(key, 2);
@@ -192,13 +359,18 @@ export function installDeterminism(
     const values = args.length === 0 ? [clock.now()] : args;
     return Reflect.construct(OriginalDate, values, new.target) as unknown;
   }
-  Object.setPrototypeOf(ReplayDate, OriginalDate);
-  Object.defineProperty(ReplayDate, 'prototype', { value: OriginalDate.prototype, writable: false });
+  const fixed = { writable: false, configurable: false, enumerable: false };
+  Object.defineProperty(ReplayDate, 'prototype', { ...fixed, value: OriginalDate.prototype });
   Object.defineProperty(ReplayDate, 'name', { value: 'Date' });
-  Object.defineProperty(ReplayDate, 'now', {
-    value: () => clock.now(),
+  Object.defineProperty(ReplayDate, 'now', { ...fixed, value: () => clock.now() });
+  Object.defineProperty(ReplayDate, 'parse', { ...fixed, value: OriginalDate.parse });
+  Object.defineProperty(ReplayDate, 'UTC', { ...fixed, value: OriginalDate.UTC });
+  // `new Date().constructor` leads to this Date, not to the original one (and its real clock).
+  Object.defineProperty(OriginalDate.prototype, 'constructor', {
+    value: ReplayDate,
     writable: true,
     configurable: true,
+    enumerable: false,
   });
   realm.Date = ReplayDate as unknown as DateConstructor;
 
@@ -226,7 +398,36 @@ export function installDeterminism(
   };
   realm.crypto = { subtle: realm.crypto?.subtle, getRandomValues, randomUUID } as RealmGlobals['crypto'];
 
-  // A timer moves the clock by its own delay when it fires: a wait made of timers ends as it should.
+  if (schedule) installScheduledTimers(realm, schedule);
+  else installClockTimers(realm, clock);
+}
+
+/** Timers through the replay schedule: while replaying, they fire in the recorded course of events. */
+function installScheduledTimers(realm: RealmGlobals, schedule: ReplaySchedule): void {
+  const timers = new WeakSet<object>();
+  const timer =
+    (repeat: boolean): TimerFunction =>
+    (callback, ms, ...args) => {
+      if (typeof callback !== 'function') throw new TypeError('the callback must be a function');
+      const delay = Math.max(0, Number(ms) || 0);
+      const handle = schedule.setTimer(() => callback(...args), delay, repeat ? delay : null);
+      timers.add(handle);
+      return handle;
+    };
+  const originalClearTimeout = realm.clearTimeout;
+  const clear = (handle: unknown) => {
+    if (typeof handle === 'object' && handle !== null && timers.has(handle)) {
+      schedule.clearTimer(handle as Parameters<ReplaySchedule['clearTimer']>[0]);
+    } else originalClearTimeout?.(handle);
+  };
+  realm.setTimeout = timer(false);
+  realm.setInterval = timer(true);
+  realm.clearTimeout = clear;
+  realm.clearInterval = clear;
+}
+
+/** Timers that move the clock by their own delay when they fire (no schedule: nothing to replay). */
+function installClockTimers(realm: RealmGlobals, clock: ReplayClock): void {
   const setTimeoutOf = realm.setTimeout;
   if (setTimeoutOf) {
     realm.setTimeout = (callback, ms, ...args) => {

@@ -18,7 +18,13 @@
  * these declarations into the editor's (engine/api/flow-api.generated.ts, `npm run flow-api:types`),
  * and createFlowApi's objects are checked against them. A member marked `@internal` is left out.
  */
-import { installDeterminism, ReplayClock } from './determinism';
+import {
+  installDeterminism,
+  ReplayClock,
+  ReplaySchedule,
+  type RealmGlobals,
+  type ScheduledAnswer,
+} from './determinism';
 
 /** The calls that are steps of the journal: recorded once, answered from the journal on every replay. */
 export const JOURNALED_CALLS = [
@@ -34,6 +40,12 @@ export const JOURNALED_CALLS = [
   'system.executions',
 ] as const;
 const journaledCalls = new Set<string>(JOURNALED_CALLS);
+
+/** A child started with `{ wait: false }` or `{ run: false }`: answered before it is written, at once. */
+function answeredAtOnce(method: string, payload: unknown): boolean {
+  const options = (payload as { options?: { wait?: boolean; run?: boolean } } | null)?.options;
+  return method === 'child.start' && (options?.wait === false || options?.run === false);
+}
 
 /**
  * A log line's position: the step it follows times this, plus its place after that step (from 1). A
@@ -53,6 +65,8 @@ export type RunnerContext = {
   seed?: string;
   /** When the execution first started (ms): the clock user code reads until its first step. */
   startedAt?: number;
+  /** The answers the journal holds, in the order the first run received them (see ReplaySchedule). */
+  replay?: ScheduledAnswer[];
 };
 
 export type RpcCall = (method: string, args: unknown[]) => Promise<unknown>;
@@ -347,12 +361,38 @@ export function createFlowApi(
   let steps = 0;
   let linesAfterStep = 0;
   let halted: Error | null = null;
-  const clock = new ReplayClock(context.startedAt ?? Date.now());
-  installDeterminism(globalThis as unknown as Parameters<typeof installDeterminism>[0], {
-    clock,
-    seed: context.seed ?? '',
-    executionId: context.executionId,
-  });
+  const realm = globalThis as unknown as RealmGlobals;
+  const realNow = Date.now.bind(Date); // the realm's real clock, before it is replaced
+  /** Ends the execution with an error user code cannot catch its way past (its own end call). */
+  const endWith = (error: { name: string; message: string }) => {
+    invoke('end', { status: 'ENDED_ERROR', message: `${error.name}: ${error.message}`, error }).catch(
+      () => {},
+    );
+  };
+  const clock = new ReplayClock(context.startedAt ?? realNow(), realNow, (error) =>
+    endWith({ name: error.name, message: error.message }),
+  );
+  const recorded = context.replay ?? [];
+  const schedule =
+    recorded.length > 0 && realm.setTimeout && realm.clearTimeout && realm.setImmediate
+      ? new ReplaySchedule(
+          clock,
+          recorded,
+          {
+            setTimeout: realm.setTimeout.bind(globalThis) as (callback: () => void, ms: number) => unknown,
+            clearTimeout: realm.clearTimeout.bind(globalThis),
+            setImmediate: realm.setImmediate.bind(globalThis),
+          },
+          (waitingFor) =>
+            endWith({
+              name: 'NondeterminismError',
+              message:
+                `the replay never made step ${waitingFor.seq}, which the first run made at this point: the flow's ` +
+                'code took another way (see docs/engine.md, "Replay")',
+            }),
+        )
+      : undefined;
+  installDeterminism(realm, { clock, seed: context.seed ?? '', executionId: context.executionId, schedule });
 
   async function invoke(method: string, payload: unknown): Promise<unknown> {
     if (halted) throw halted;
@@ -364,6 +404,11 @@ export function createFlowApi(
       position = steps * LOG_LINES_PER_STEP + ++linesAfterStep;
     }
     const result = (await call(method, [position, payload])) as CallResult;
+    // A replay hands answers to user code in the order the first run received them; an asynchronous
+    // child's start is answered at once, on every run (it takes no place in that order).
+    if (schedule && journaledCalls.has(method) && !answeredAtOnce(method, payload)) {
+      await schedule.deliver(position);
+    }
     if (halted) throw halted;
     if (result.at !== undefined) clock.advanceTo(result.at);
     if (!result.ok) {

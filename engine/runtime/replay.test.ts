@@ -197,6 +197,79 @@ describe('a replay that takes another way', () => {
   });
 });
 
+describe('calls made at once, and timers', () => {
+  it('take the same course on replay: answers arrive in the order the first run received them', async () => {
+    await defineFlow(
+      db,
+      'branches',
+      `export default async function handler(this: any, system: any) {
+        const chain = async (seconds: number, name: string) => {
+          await this.sleep(seconds);
+          try { await system.flow(name); } catch { /* no such flow: the step is what counts */ }
+          return name;
+        };
+        const order = await Promise.all([chain(0.5, 'a-missing'), chain(0.1, 'b-missing')]);
+        await this.sleep(1.5);
+        return order;
+      }`,
+    );
+    const ended = await waitForEnd(db, (await run('branches')).id);
+    expect(ended.error).toBeNull();
+    expect(ended).toMatchObject({ status: 'ENDED_SUCCESS', output: ['a-missing', 'b-missing'] });
+  });
+
+  it('fire on replay where they fired in the first run, relative to the answers', async () => {
+    await defineFlow(
+      db,
+      'timer-race',
+      `export default async function handler(this: any, system: any) {
+        const first = await Promise.race([
+          new Promise((resolve) => setTimeout(() => resolve('timer'), 100)),
+          this.sleep(0.5).then(() => 'sleep'),
+        ]);
+        await system.setting('race-' + this.id).save(first);
+        await this.sleep(1.5);
+        return first;
+      }`,
+    );
+    const ended = await waitForEnd(db, (await run('timer-race')).id);
+    expect(ended.error).toBeNull();
+    expect(ended).toMatchObject({ status: 'ENDED_SUCCESS', output: 'timer' });
+  });
+
+  it('give an asynchronous child start no time of its own, on the first run as on replay', async () => {
+    await defineFlow(
+      db,
+      'async-clock',
+      `export default async function handler(this: any, system: any) {
+        await this.flow('echo', 1, { wait: false });
+        await system.setting('clock-' + this.id).save(Date.now());
+        await this.sleep(1.5);
+        return 'ok';
+      }`,
+    );
+    const ended = await waitForEnd(db, (await run('async-clock')).id);
+    expect(ended.error).toBeNull();
+    expect(ended.status).toBe('ENDED_SUCCESS');
+  });
+});
+
+describe('log lines before a durable sleep', () => {
+  it('are written before the execution waits', async () => {
+    await defineFlow(
+      db,
+      'log-then-sleep',
+      `export default async function handler(this: any) {
+        this.log('before');
+        await this.sleep(30);
+      }`,
+    );
+    const started = await run('log-then-sleep');
+    await untilWaiting(started.id);
+    expect((await listLogs(db, started.id)).map((line) => line.message)).toEqual(['before']);
+  });
+});
+
 describe('short sleeps', () => {
   it('are journaled, so a replay passes the finished ones at once', async () => {
     await defineFlow(

@@ -61,6 +61,27 @@ describe('a parent waiting for a child that runs in its worker', () => {
   });
 });
 
+describe('cancelling a child while waiting for another', () => {
+  it('deadlocks nowhere: each execution ends as its code says', async () => {
+    await defineFlow(
+      db,
+      'cancel-and-wait',
+      `export default async function handler(this: any) {
+        const a = await this.flow('slow-child', null, { wait: false });
+        const b = await this.flow('quick', 'b', { wait: false });
+        const [, done] = await Promise.all([a.cancel(), this.waitFor([b])]);
+        return done[0].output;
+      }`,
+    );
+    const started = await Promise.all(Array.from({ length: 4 }, () => run('cancel-and-wait')));
+    for (const execution of started) {
+      const ended = await waitForEnd(db, execution.id, 60_000);
+      expect(ended.error).toBeNull();
+      expect(ended).toMatchObject({ status: 'ENDED_SUCCESS', output: 'b' });
+    }
+  });
+});
+
 describe('lost jobs', () => {
   it('runs a PENDING execution whose job is gone once its deadline passed', async () => {
     // Created without a job's way to a worker: as if its job had been lost before any worker fetched it.

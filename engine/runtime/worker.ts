@@ -22,17 +22,19 @@ import type { Execution, ExecutionError, ExecutionStep } from '../store/database
 import {
   claimExecutions,
   expireClaim,
+  mapFenceErrors,
   releaseWorkerLeases,
   renewLeases,
   takeOverdue,
   type EndFields,
 } from '../store/executions';
 import { getFlowVersion, setCompiled } from '../store/flow-versions';
-import { appendLog } from '../store/logs';
+import { appendRunLogs } from '../store/logs';
 import { loadJournal } from '../store/steps';
 import { withDbRetry } from './db-retry';
 import { finishExecution } from './finish';
 import { createHost, type RuntimeServices } from './host/host';
+import { replayOrder } from './host/journal';
 import { Run } from './run';
 import { Slots } from './slots';
 
@@ -209,10 +211,13 @@ export class Worker implements RuntimeServices {
     try {
       claimed = await claimExecutions(this.db, ids, this.workerId, this.leaseMs);
     } catch (error) {
+      // The jobs stay (pg-boss retries them once they expire), and the sweep covers their executions.
       this.log(`claiming executions failed: ${(error as Error).message}`);
-    } finally {
-      this.slots.endClaim(ids, claimed);
+      this.slots.endClaim(ids, []);
+      this.signal();
+      return;
     }
+    this.slots.endClaim(ids, claimed);
     try {
       // Claimed first, completed second: a crash in between leaves a job that a retry (or the sweep) covers.
       await this.boss.complete(
@@ -232,7 +237,11 @@ export class Worker implements RuntimeServices {
       const execution = this.slots.start();
       if (!execution) return;
       void this.execute(execution).finally(() => {
-        this.slots.done();
+        try {
+          this.slots.done();
+        } catch (error) {
+          this.log(`slots out of step: ${(error as Error).message}`); // a bug, not a reason to die
+        }
         this.pump();
         this.signal();
       });
@@ -363,7 +372,11 @@ export class Worker implements RuntimeServices {
    */
   private async execute(execution: Execution): Promise<Execution | undefined> {
     const run = new Run(execution, execution.attempts);
-    if (this.runs.has(run.key)) throw new Error(`run ${run.key} is already running in this worker`);
+    if (this.runs.has(run.key)) {
+      // Never happens: a claim bumps the attempt, and this worker never claims what it runs.
+      this.log(`run ${run.key} is already running in this worker: not started again`);
+      return undefined;
+    }
     this.runs.set(run.key, run);
     try {
       if (execution.type === 'CONNECTION') await this.runConnection(run);
@@ -404,8 +417,9 @@ export class Worker implements RuntimeServices {
       rootId: execution.root_id,
       parentId: execution.parent_id,
       isProductive: execution.is_productive,
-      seed: execution.seed,
+      seed: execution.seed ?? undefined,
       startedAt: (execution.started_at ?? execution.created_at).getTime(),
+      replay: replayOrder(recorded),
     };
     const sourceName =
       execution.type === 'SCRIPT' ? `script-${execution.id.slice(0, 8)}.ts` : `${execution.name}.ts`;
@@ -487,9 +501,9 @@ export class Worker implements RuntimeServices {
         input: call.input,
         signal: run.abort.signal,
         log: (message, data) =>
-          void appendLog(this.db, { executionId: execution.id, level: 'info', message, data }).catch(
-            () => {},
-          ),
+          void mapFenceErrors(() =>
+            appendRunLogs(this.db, run.fence, [{ level: 'info', message, data }]),
+          ).catch(() => {}),
       });
       if (run.lost || run.cancelled) return;
       await this.finish(run, { status: 'ENDED_SUCCESS', output });

@@ -129,7 +129,7 @@ export interface ExecutionsTable {
   wait_remaining: number | null;
   attempts: Generated<number>;
   /** The source of user code's Math.random and crypto randomness, the same on every replay. */
-  seed: Generated<string>;
+  seed: ColumnType<string | null, string | undefined, string>;
 }
 
 export type StepStatus = 'STARTED' | 'SUCCEEDED' | 'FAILED';

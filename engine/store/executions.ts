@@ -190,28 +190,36 @@ export async function claimExecutions(
   leaseMs: number,
 ): Promise<Execution[]> {
   if (ids.length === 0) return [];
-  return conn
-    .updateTable('executions')
-    .set({
-      worker_id: workerId,
-      lease_until: sql<Date>`now() + ${leaseMs} * interval '1 millisecond'`,
-      status: 'RUNNING',
-      started_at: sql<Date>`coalesce(started_at, now())`,
-      attempts: sql<number>`attempts + 1`,
-      wait_for: null,
-      wait_remaining: null,
-    })
-    .where('id', '=', sql<string>`any(${sql.val(ids)}::uuid[])`)
-    .where('status', 'in', ['PENDING', 'RUNNING', 'WAITING'])
-    .where((eb) => eb.or([eb('worker_id', 'is', null), eb('lease_until', '<', sql<Date>`now()`)]))
-    .returningAll()
-    .execute();
+  return (
+    conn
+      .updateTable('executions')
+      .set({
+        worker_id: workerId,
+        lease_until: sql<Date>`now() + ${leaseMs} * interval '1 millisecond'`,
+        status: 'RUNNING',
+        started_at: sql<Date>`coalesce(started_at, now())`,
+        attempts: sql<number>`attempts + 1`,
+        wait_for: null,
+        wait_remaining: null,
+      })
+      .where('id', '=', sql<string>`any(${sql.val(ids)}::uuid[])`)
+      // A WAITING one only once its wait is over: a stray job must not replay a parent just to wait again.
+      .where(
+        sql<boolean>`(status in ('PENDING', 'RUNNING') or (status = 'WAITING' and (wait_for is null
+      or (wait_for->>'kind' = 'sleep' and (wait_for->>'until')::bigint <= extract(epoch from now()) * 1000))))`,
+      )
+      .where((eb) => eb.or([eb('worker_id', 'is', null), eb('lease_until', '<', sql<Date>`now()`)]))
+      .returningAll()
+      .execute()
+  );
 }
 
 /**
  * The heartbeat: extends the leases of the runs this worker is actually running or about to run, and
  * only those (by id AND attempt: a stale run of an execution that moved on is not renewed). A row that
- * names this worker but that it no longer runs must expire and be taken over. Returns the runs held.
+ * names this worker but that it no longer runs must expire and be taken over. A row a run is writing
+ * right now (share-locked by its fence) is skipped, not waited for: its run is alive, and one long
+ * write must not hold up the renewal of every other run. Returns the runs held.
  */
 export async function renewLeases(
   conn: Conn,
@@ -221,12 +229,21 @@ export async function renewLeases(
 ): Promise<Array<{ id: string; attempt: number }>> {
   if (runs.length === 0) return [];
   const rows = await sql<{ id: string; attempts: number }>`
-    update executions e set lease_until = now() + ${leaseMs} * interval '1 millisecond'
-    from unnest(${sql.val(runs.map((run) => run.id))}::uuid[], ${sql.val(runs.map((run) => run.attempt))}::int[])
-      as held(id, attempt)
-    where e.id = held.id and e.attempts = held.attempt and e.worker_id = ${workerId}
-      and e.status in ('PENDING', 'RUNNING', 'WAITING', 'PAUSED')
-    returning e.id, e.attempts`.execute(conn);
+    with held as (
+      select e.id, e.attempts from executions e
+      join unnest(${sql.val(runs.map((run) => run.id))}::uuid[], ${sql.val(runs.map((run) => run.attempt))}::int[])
+        as wanted(id, attempt) on e.id = wanted.id and e.attempts = wanted.attempt
+      where e.worker_id = ${workerId} and e.status in ('PENDING', 'RUNNING', 'WAITING', 'PAUSED')
+    ),
+    free as (
+      select e.id from executions e join held on e.id = held.id for no key update of e skip locked
+    ),
+    renewed as (
+      update executions e set lease_until = now() + ${leaseMs} * interval '1 millisecond'
+      from free where e.id = free.id
+      returning e.id
+    )
+    select held.id, held.attempts from held`.execute(conn);
   return rows.rows.map((row) => ({ id: row.id, attempt: row.attempts }));
 }
 
@@ -257,6 +274,19 @@ export async function takeOverdue(conn: Conn, running: readonly string[], limit 
     where e.id = overdue.id
     returning e.id`.execute(conn);
   return rows.rows.map((row) => row.id);
+}
+
+/**
+ * Starts a child created with `{ run: false }` through the queue (the caller sends its job in the same
+ * transaction): gives it a deadline, so the sweep finds it should the job be lost. Its snapshot, or
+ * undefined when it was started before.
+ */
+export async function queueCreated(conn: Conn, id: string): Promise<unknown> {
+  const rows = await sql<{ snapshot: unknown }>`
+    update executions e set lease_until = now() + ${QUEUE_DEADLINE_MS} * interval '1 millisecond'
+    where e.id = ${id} and e.status = 'PENDING' and e.attempts = 0 and e.lease_until is null
+    returning flowline_snapshot(e) as snapshot`.execute(conn);
+  return rows.rows[0]?.snapshot;
 }
 
 /** Gives up one run's claim now (its lease expires at once; the sweep queues it again). */

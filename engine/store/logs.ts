@@ -16,20 +16,6 @@ export type NewLogLine = {
   nodeId?: string | null;
 };
 
-export async function appendLog(conn: Conn, line: NewLogLine): Promise<boolean> {
-  const result = await conn
-    .insertInto('execution_logs')
-    .values({
-      execution_id: line.executionId,
-      level: line.level,
-      message: line.message,
-      data: line.data === undefined ? null : JSON.stringify(line.data),
-      node_id: line.nodeId ?? null,
-    })
-    .executeTakeFirst();
-  return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
-}
-
 /**
  * Appends log lines of a run in one statement, fenced (a stale run's lines are refused, see
  * mapFenceErrors). Lines with a number a replay already wrote are skipped. Returns how many were new.
@@ -53,7 +39,7 @@ export async function appendRunLogs(
     select ${fence.executionId}::uuid, r.seq, r.line, r.level, r.message, r.data, r.node_id
     from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
       as r(seq integer, line integer, level text, message text, data jsonb, node_id text)
-    where ${fenceHolds(fence)}
+    where (select ${fenceHolds(fence)})
     on conflict (execution_id, seq, line) do nothing`.execute(conn);
   return Number(result.numAffectedRows ?? 0n);
 }

@@ -74,14 +74,17 @@ export async function recordSteps(conn: Conn, fence: Fence, steps: readonly NewS
   }
 }
 
-/** Completes a STARTED step of the fenced run with its result (or its error, status FAILED); when it was completed. */
+/**
+ * Completes a STARTED step of the fenced run with its result (or its error, status FAILED); returns when.
+ * A step no longer STARTED was completed by another run first: StepAlreadyRecordedError.
+ */
 export async function completeStep(
   conn: Conn,
   fence: Fence,
   seq: number,
   status: 'SUCCEEDED' | 'FAILED',
   result: unknown,
-): Promise<Date | undefined> {
+): Promise<Date> {
   const row = await conn
     .updateTable('execution_steps')
     .set({ status, result: JSON.stringify(result ?? null), ended_at: sql<Date>`now()` })
@@ -91,5 +94,6 @@ export async function completeStep(
     .where(fenceHolds(fence))
     .returning('ended_at')
     .executeTakeFirst();
-  return row?.ended_at ?? undefined;
+  if (!row?.ended_at) throw new StepAlreadyRecordedError(`step ${seq} of ${fence.executionId} is completed`);
+  return row.ended_at;
 }

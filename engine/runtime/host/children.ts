@@ -14,6 +14,7 @@ import {
   getChildOutcomes,
   getExecutions,
   holdFence,
+  queueCreated,
 } from '../../store/executions';
 import { findRunnableFlow } from '../../store/flow-versions';
 import { recordStep, recordSteps } from '../../store/steps';
@@ -261,24 +262,24 @@ export class Children {
       `run(): execution ${request.id} has already been started`,
     );
     if (!request.wait) {
-      const at = await db.transaction().execute(async (trx) => {
+      const { at, snapshot } = await db.transaction().execute(async (trx) => {
         await holdFence(trx, this.run.fence);
-        const [child] = await getChildOutcomes(trx, [request.id]);
-        if (child?.status !== 'PENDING') throw notStartable;
+        const snapshot = await queueCreated(trx, request.id);
+        if (snapshot === undefined) throw notStartable;
         await sendExecutionJob(boss, trx, request.id);
-        return recordStep(trx, this.run.fence, {
+        const at = await recordStep(trx, this.run.fence, {
           seq,
           kind: 'child.run',
           request,
           requestHash: hash,
           status: 'SUCCEEDED',
-          result: child.snapshot,
+          result: snapshot,
           childId: request.id,
         });
+        return { at, snapshot };
       });
       announceAfterCommit(db, [], true);
-      const [child] = await getChildOutcomes(db, [request.id]);
-      return ok(child?.snapshot, at);
+      return ok(snapshot, at);
     }
     const claimed = await db.transaction().execute(async (trx) => {
       await holdFence(trx, this.run.fence);

@@ -54,12 +54,12 @@ export function createHost(
   const { db } = services;
   const self = run.execution;
   const journal = new Journal(run, db, recorded);
-  const waits = new Waits(run, services);
-  const children = new Children(run, services, (childId) =>
-    waits.suspendUnlessMet({ kind: 'children', ids: [childId], returnWhen: 'ALL_ENDED' }),
-  );
   const logs = new LogWriter(db, run, () =>
     announceAfterCommit(db, { ...statusEvent(self), status: 'RUNNING', kind: 'log' }),
+  );
+  const waits = new Waits(run, services, () => logs.flush());
+  const children = new Children(run, services, (childId) =>
+    waits.suspendUnlessMet({ kind: 'children', ids: [childId], returnWhen: 'ALL_ENDED' }),
   );
 
   /** The journaled calls: each an effect that Journal.step carries out once and replays after. */
@@ -194,17 +194,26 @@ export function createHost(
         return ok(null);
       }
       case 'end': {
-        const { status, message } = request as CallPayload<'end'>;
+        const { status, message, error } = request as CallPayload<'end'>;
         const unreached = journal.unreachedSteps();
-        run.endIntent = unreached
-          ? { status: 'ENDED_ERROR', message: `${unreached.name}: ${unreached.message}`, error: unreached }
-          : {
-              status,
-              message,
-              ...(status === 'ENDED_ERROR'
-                ? { error: { name: 'FlowError', message: message ?? 'the flow ended with an error' } }
-                : {}),
-            };
+        if (error) run.endIntent ??= { status: 'ENDED_ERROR', message, error };
+        else if (unreached) {
+          run.endIntent ??= {
+            status: 'ENDED_ERROR',
+            message: `${unreached.name}: ${unreached.message}`,
+            error: unreached,
+          };
+        } else {
+          run.endIntent ??= {
+            status,
+            message,
+            ...(status === 'ENDED_ERROR'
+              ? { error: { name: 'FlowError', message: message ?? 'the flow ended with an error' } }
+              : {}),
+          };
+        }
+        // Code that cannot answer a drop (a loop on the clock) is stopped with its runner.
+        if (error?.name === 'BusyWaitError') run.abort.abort();
         halt();
       }
     }

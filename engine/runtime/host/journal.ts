@@ -64,8 +64,10 @@ export class Journal {
       const differs =
         recorded.kind !== kind || (recorded.request_hash !== null && recorded.request_hash !== hash);
       if (differs) return this.diverged(seq, recorded, kind, request);
-      if (recorded.status === 'SUCCEEDED') return ok(recorded.result, recorded.ended_at);
-      if (recorded.status === 'FAILED') return fail(recorded.result as WireError, recorded.ended_at);
+      // As the first run was answered: an asynchronous child's start at once, without a time.
+      const at = answeredAtOnce(recorded) ? null : recorded.ended_at;
+      if (recorded.status === 'SUCCEEDED') return ok(recorded.result, at);
+      if (recorded.status === 'FAILED') return fail(recorded.result as WireError, at);
       if (effect.resume) return effect.resume(recorded);
     }
     const answer = await effect.run(hash);
@@ -102,13 +104,33 @@ export class Journal {
       `step ${seq} was ${describe(recorded.kind, recorded.request)} when it first ran and is ` +
       `${describe(kind, request)} now: on replay a flow must make the same journaled calls with the same ` +
       'arguments (read the clock and randomness only through Date and Math.random, see docs/engine.md, "Replay")';
-    this.run.endIntent = {
+    // The first divergence found is the one reported (calls made at once may find several).
+    this.run.endIntent ??= {
       status: 'ENDED_ERROR',
       message: `NondeterminismError: ${message}`,
       error: { name: 'NondeterminismError', message },
     };
     return { ok: false, error: { name: 'NondeterminismError', message }, fatal: true };
   }
+}
+
+/**
+ * A child started with `{ wait: false }` or `{ run: false }`: user code got its answer at once, before
+ * the child was written, so the answer carries no time and takes no place in the replay's order.
+ */
+function answeredAtOnce(step: ExecutionStep): boolean {
+  const options = (step.request as { options?: { wait?: boolean; run?: boolean } } | null)?.options;
+  return step.kind === 'child.start' && (options?.wait === false || options?.run === false);
+}
+
+/** The answers a replay delivers in order (see ReplaySchedule): the finished steps, by when they were answered. */
+export function replayOrder(
+  recorded: ReadonlyMap<number, ExecutionStep>,
+): Array<{ seq: number; at: number }> {
+  return [...recorded.values()]
+    .filter((step) => step.status !== 'STARTED' && step.ended_at !== null && !answeredAtOnce(step))
+    .map((step) => ({ seq: step.seq, at: (step.ended_at as Date).getTime() }))
+    .sort((a, b) => a.at - b.at || a.seq - b.seq);
 }
 
 /** A call as a person reads it: `flow('billing')`, `sleep({"seconds":2})`. */

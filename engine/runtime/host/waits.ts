@@ -28,6 +28,8 @@ export class Waits {
   constructor(
     private readonly run: Run,
     private readonly services: WaitServices,
+    /** Writes what the run still holds back (log lines): a WAITING execution's fence refuses them. */
+    private readonly beforeSuspend: () => Promise<void>,
   ) {}
 
   /**
@@ -37,14 +39,18 @@ export class Waits {
    */
   async suspendUnlessMet(condition: WaitCondition): Promise<void> {
     const { db, boss } = this.services;
-    const deadline = condition.kind === 'sleep' ? new Date(condition.until + QUEUE_DEADLINE_MS) : null;
-    const outcome = await db.transaction().execute(async (trx) => {
-      const result = await suspendExecution(trx, this.run.fence, condition, deadline);
-      if (result === 'suspended' && condition.kind === 'sleep') {
-        await sendExecutionJob(boss, trx, this.run.execution.id, new Date(condition.until));
-      }
-      return result;
-    });
+    await this.beforeSuspend();
+    const outcome =
+      condition.kind === 'sleep'
+        ? await db.transaction().execute(async (trx) => {
+            const deadline = new Date(condition.until + QUEUE_DEADLINE_MS);
+            const result = await suspendExecution(trx, this.run.fence, condition, deadline);
+            if (result === 'suspended') {
+              await sendExecutionJob(boss, trx, this.run.execution.id, new Date(condition.until));
+            }
+            return result;
+          })
+        : await suspendExecution(db, this.run.fence, condition, null);
     if (outcome === 'met') return;
     if (outcome === 'lost') {
       this.run.lost = true;
@@ -111,7 +117,7 @@ export class Waits {
     if (until - Date.now() > INLINE_SLEEP_MS) await this.suspendUnlessMet({ kind: 'sleep', until });
     await pause(until - Date.now());
     const at = await completeStep(this.services.db, this.run.fence, seq, 'SUCCEEDED', null);
-    return ok(null, at ?? Date.now());
+    return ok(null, at);
   }
 }
 
