@@ -128,7 +128,8 @@ export async function up(db: AnyDb): Promise<void> {
       update execution_steps s set ended_at = now(),
         status = case when v_failed then 'FAILED' else 'SUCCEEDED' end,
         result = case when v_failed then flowline_dependency_error(p_child) else flowline_snapshot(p_child) end
-      where s.execution_id = p_child.parent_id and s.child_id = p_child.id and s.status = 'STARTED';
+      -- By the child alone (execution_steps_waiting_child_idx): a parent's journal may hold 1,000 steps.
+      where s.child_id = p_child.id and s.status = 'STARTED';
       update executions p set wait_remaining = p.wait_remaining - 1
       where p.id = p_child.parent_id and p.status = 'WAITING' and p.wait_remaining is not null
         and p.wait_for->>'kind' = 'children' and (p.wait_for->'ids') ? p_child.id::text
