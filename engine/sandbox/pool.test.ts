@@ -506,6 +506,22 @@ describe('reusing a runner only once its job has stopped', () => {
     }
   });
 
+  it('never hands a job to a runner it is killing, even when its late confirmation arrives', async () => {
+    // A bound so short that the confirmation often comes after the kill was decided, before the runner died.
+    const single = await createSandboxPool({ minIdle: 0, max: 1, drainTimeoutMs: 1, testing: probeRunner });
+    try {
+      const { host } = suspendingHost();
+      for (let round = 0; round < 15; round++) {
+        expect(await single.run(job('await this.call("sleep");'), host)).toMatchObject({
+          reason: 'suspended',
+        });
+        expect(await single.run(job('return 1;'), host)).toEqual({ ok: true, value: 1 });
+      }
+    } finally {
+      await single.close();
+    }
+  });
+
   it('holds a job open, and its runner, while code it left behind after returning still runs', async () => {
     const single = await createSandboxPool({ minIdle: 0, max: 1, testing: probeRunner });
     try {

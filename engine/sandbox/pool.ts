@@ -49,8 +49,9 @@ export type SandboxPoolOptions = {
   /**
    * How long a runner may take, after its job was suspended and dropped, to confirm that none of the
    * job's code still runs (a loop after an unawaited call keeps running after a suspension). Until then
-   * it takes no job; past this it is killed and replaced. Default 100 ms: the answer is one message (well
-   * under 1 ms on an idle machine), the margin is for a loaded one. (A job that returns needs no such
+   * it takes no job; past this it is killed and replaced. Default 1 s: the answer is one message (well
+   * under 1 ms on an idle machine); a loaded one (CI, two cores shared by many processes) can take a
+   * hundred times that, and every needless kill costs a new runner. (A job that returns needs no such
    * wait: its runner sends the outcome only once none of its code runs.)
    */
   drainTimeoutMs?: number;
@@ -120,7 +121,7 @@ export async function createSandboxPool(options: SandboxPoolOptions = {}): Promi
     rssLimitMb: options.rssLimitMb ?? 2 * (options.heapMb ?? 256) + 64,
     maxJobsPerRunner: options.maxJobsPerRunner ?? Infinity,
     idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
-    drainTimeoutMs: options.drainTimeoutMs ?? 100,
+    drainTimeoutMs: options.drainTimeoutMs ?? 1000,
     runnerUser: await chooseRunnerUser(options.runnerUser, runnerFile),
   });
   pool.replenish();
@@ -370,6 +371,7 @@ class RunnerPool implements SandboxPool {
 
   /** A draining runner confirmed that none of its dropped job's code runs: reused or retired. */
   private drained(runner: Runner): void {
+    if (runner.killedFor) return; // its confirmation came too late: it is being replaced
     clearTimeout(runner.draining?.timer);
     runner.draining = undefined;
     this.drainingCount--;
@@ -511,7 +513,8 @@ class RunnerPool implements SandboxPool {
 
   /** Hands a free runner to the first waiting job, or keeps it idle. */
   private release(runner: Runner): void {
-    if (runner.state === 'gone') return;
+    // A runner being killed is on its way out, even while its last messages still arrive.
+    if (runner.state === 'gone' || runner.killedFor) return;
     if (this.closed) {
       this.kill(runner, 'closing');
       return;
