@@ -164,17 +164,16 @@ export async function up(db: AnyDb): Promise<void> {
   // made after the parent's waiter lock is held, cannot slip between the parent's count and its suspend.
   await sql`
     create function flowline_end_execution(
-      p_id uuid, p_attempt integer, p_status text, p_set_output boolean, p_output jsonb,
+      p_id uuid, p_parent uuid, p_attempt integer, p_status text, p_set_output boolean, p_output jsonb,
       p_set_message boolean, p_message text, p_error jsonb
     ) returns table (execution executions, woke boolean) language plpgsql as $fn$
     declare
-      v_parent uuid;
       v_ended executions;
       v_woke boolean;
     begin
-      select e.parent_id into v_parent from executions e where e.id = p_id;
-      if v_parent is not null then
-        perform pg_advisory_xact_lock_shared(hashtextextended(v_parent::text, 0));
+      -- p_parent: the execution's parent (it never changes), given by the caller to save a look-up.
+      if p_parent is not null then
+        perform pg_advisory_xact_lock_shared(hashtextextended(p_parent::text, 0));
       end if;
       update executions e set
         status = p_status,
@@ -182,8 +181,7 @@ export async function up(db: AnyDb): Promise<void> {
         message = case when p_set_message then p_message else e.message end,
         error = p_error, ended_at = now(), started_at = coalesce(e.started_at, now()),
         worker_id = null, lease_until = null, wait_for = null, wait_remaining = null
-      where e.id = p_id and e.status in ('PENDING', 'RUNNING', 'WAITING', 'PAUSED')
-        and (p_attempt is null or e.attempts = p_attempt)
+      where e.id = p_id and e.status in ('PENDING', 'RUNNING', 'WAITING', 'PAUSED') and e.attempts = p_attempt
       returning e.* into v_ended;
       if not found then
         return;
@@ -266,7 +264,7 @@ export async function down(db: AnyDb): Promise<void> {
     'flowline_fence(uuid, integer)',
     'flowline_suspend(uuid, integer, jsonb, timestamptz)',
     'flowline_cancel_execution(uuid)',
-    'flowline_end_execution(uuid, integer, text, boolean, jsonb, boolean, text, jsonb)',
+    'flowline_end_execution(uuid, uuid, integer, text, boolean, jsonb, boolean, text, jsonb)',
     'flowline_child_ended(executions)',
     'flowline_cancel_below(uuid)',
     'flowline_dependency_error(executions)',

@@ -20,7 +20,7 @@ export async function retryOnDeadlock<T>(work: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Ends an execution if `attempt` still owns it (null: whoever runs it) and it has not ended: THE way
+ * Ends an execution if `attempt` still owns it and it has not ended: THE way
  * executions end, whether they succeeded, failed, were cancelled, ran in this worker under a waiting
  * parent or anywhere else. The database's one end path (flowline_end_execution) completes the
  * parent's journal step, counts its wait down and marks it woken when that is over, and cancels what
@@ -29,11 +29,11 @@ export async function retryOnDeadlock<T>(work: () => Promise<T>): Promise<T> {
  */
 export async function finishExecution(
   engine: Engine,
-  execution: Pick<Execution, 'id'>,
-  attempt: number | null,
+  execution: Pick<Execution, 'id' | 'parent_id'>,
+  attempt: number,
   fields: EndFields,
 ): Promise<Execution | undefined> {
-  const ended = await retryOnDeadlock(() => endExecution(engine.db, execution.id, attempt, fields));
+  const ended = await retryOnDeadlock(() => endExecution(engine.db, execution, attempt, fields));
   if (!ended) return undefined;
   await afterEnd(engine, ended);
   return ended.execution;

@@ -326,22 +326,22 @@ export type EndFields = {
 export type Ended = { execution: Execution; cancelled: Execution[]; wokeParent: boolean };
 
 /**
- * Ends an execution if `attempt` still owns it (null: whoever runs it) and it has not ended, through
- * the one end path of the database (flowline_end_execution, migration 0007): its parent's journal step
- * completed, its parent's wait counted down and, when that is over, the parent marked woken; for an end
- * other than success what it leaves unfinished below it cancelled. One round trip.
+ * Ends an execution if `attempt` still owns it and it has not ended, through the one end path of the
+ * database (flowline_end_execution, migration 0007): its parent's journal step completed, its parent's
+ * wait counted down and, when that is over, the parent marked woken; for an end other than success what
+ * it leaves unfinished below it cancelled. One round trip.
  */
 export async function endExecution(
   conn: Conn,
-  id: string,
-  attempt: number | null,
+  execution: Pick<Execution, 'id' | 'parent_id'>,
+  attempt: number,
   fields: EndFields,
 ): Promise<Ended | undefined> {
   const hasOutput = fields.output !== undefined;
   const hasMessage = fields.message !== undefined;
   const rows = await sql<Execution & { woke: boolean }>`
-    select (r.execution).*, r.woke from flowline_end_execution(${id}::uuid, ${attempt}::int, ${fields.status},
-      ${hasOutput}, ${hasOutput ? JSON.stringify(fields.output) : null}::jsonb,
+    select (r.execution).*, r.woke from flowline_end_execution(${execution.id}::uuid, ${execution.parent_id}::uuid,
+      ${attempt}::int, ${fields.status}, ${hasOutput}, ${hasOutput ? JSON.stringify(fields.output) : null}::jsonb,
       ${hasMessage}, ${fields.message ?? null}::text,
       ${fields.error ? JSON.stringify(fields.error) : null}::jsonb) r`.execute(conn);
   return endedFrom(rows.rows);
