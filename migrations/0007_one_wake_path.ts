@@ -50,10 +50,11 @@ export async function up(db: AnyDb): Promise<void> {
   await sql`create index execution_steps_waiting_child_idx on execution_steps (child_id) where status = 'STARTED'`.execute(
     db,
   );
-  // The sweep looks for executions past their deadline, claimed or not.
-  await sql`drop index if exists executions_lease_idx`.execute(db);
-  await sql`create index executions_deadline_idx on executions (lease_until)
-    where status in ('PENDING', 'RUNNING', 'WAITING')`.execute(db);
+  // The sweep looks for executions past their deadline, claimed or not (an ended one has none). Its
+  // predicate must not be a status list: the planner would then scan the whole index to check a status.
+  await sql`create index executions_deadline_idx on executions (lease_until) where lease_until is not null`.execute(
+    db,
+  );
 
   // The fence of a run's writes (engine/store/executions.ts, Fence): holds while the attempt still owns
   // the execution and it runs, and share-locks the row until the write commits (a claim waits for it).

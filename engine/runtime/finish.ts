@@ -29,7 +29,7 @@ export async function retryOnDeadlock<T>(work: () => Promise<T>): Promise<T> {
  */
 export async function finishExecution(
   engine: Engine,
-  execution: Pick<Execution, 'id' | 'parent_id'>,
+  execution: Execution,
   attempt: number,
   fields: EndFields,
 ): Promise<Execution | undefined> {
@@ -44,7 +44,7 @@ export async function finishExecution(
  * waking its parent if that waits for it. Workers running any of them stop on the event.
  * Returns the cancelled executions (none when it had already ended).
  */
-export async function cancelExecution(engine: Engine, id: string): Promise<Execution[]> {
+export async function cancelExecution(engine: Engine, id: string): Promise<Ended['cancelled']> {
   const ended = await retryOnDeadlock(() => cancelExecutionTree(engine.db, id));
   if (!ended) return [];
   await afterEnd(engine, ended);
