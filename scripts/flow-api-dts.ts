@@ -26,7 +26,7 @@ export const generatedFile = path.join(root, 'engine', 'api', 'flow-api.generate
 /** The names user code starts from; the errors (FlowApiError's subclasses) are found by their base. */
 const ROOTS = ['Execution', 'System', 'FlowApiError'];
 /** runner-api.ts's own business: the generator fails rather than show one of these to users. */
-const INTERNAL = new Set([
+export const INTERNAL = new Set([
   'RunnerContext',
   'RpcCall',
   'WireError',

@@ -3,25 +3,17 @@ import net from 'node:net';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../test/database';
+import { insertTestExecution } from '../../test/engine-testbed';
 import { announceAfterCommit, statusEvent } from '../events/events';
 import type { Execution } from '../store/database';
-import { insertExecution } from '../store/executions';
 import { ExecutionWatcher } from './watcher';
 
 const { db, url } = await createTestDatabase();
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function pendingExecution(): Promise<Execution> {
-  const id = crypto.randomUUID();
-  return insertExecution(db, {
-    id,
-    type: 'FLOW',
-    name: 'watched',
-    root_id: id,
-    status: 'PENDING',
-    started_by: { kind: 'system' },
-  });
+function pendingExecution(): Promise<Execution> {
+  return insertTestExecution(db, { name: 'watched' });
 }
 
 /** Ends the execution the way no engine path does: one UPDATE, and no NOTIFY at all. */

@@ -1,41 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../../test/database';
-import { startBoss } from '../queue/boss';
+import { describe, expect, it } from 'vitest';
+import { RETURNS_INPUT, setUpEngineTestbed } from '../../test/engine-testbed';
 import { getExecution, isEnded } from '../store/executions';
 import { cancelExecution } from './finish';
 import { startExecution } from './start';
-import { defineFlow, spawnWorker, treeOf, waitForEnd, waitUntil, type WorkerProcess } from './testing';
+import { defineFlow, treeOf, waitForEnd, waitUntil } from './testing';
 
-const { db, url } = await createTestDatabase();
-const boss = await startBoss(url);
-let worker: WorkerProcess;
-
-beforeAll(async () => {
-  // Two slots only: deep and wide trees must still finish (no slot held by a waiting parent).
-  worker = spawnWorker(url, { WORKER_CONCURRENCY: '2' });
-  await Promise.all([
-    worker.ready,
-    defineFlow(db, 'quick', `export default async function handler(this: any) { return this.input; }`),
-    defineFlow(
-      db,
-      'fails',
-      `export default async function handler(this: any) { throw new Error('boom ' + this.input); }`,
-    ),
-    defineFlow(
-      db,
-      'slowly',
-      `export default async function handler(this: any) { await this.sleep(30); return 'late'; }`,
-    ),
-  ]);
+// Two slots only: deep and wide trees must still finish (no slot held by a waiting parent).
+const { db, boss, run } = await setUpEngineTestbed({
+  workerEnv: { WORKER_CONCURRENCY: '2' },
+  flows: {
+    quick: RETURNS_INPUT,
+    fails: `export default async function handler(this: any) { throw new Error('boom ' + this.input); }`,
+    slowly: `export default async function handler(this: any) { await this.sleep(30); return 'late'; }`,
+  },
 });
-
-afterAll(async () => {
-  await worker?.stop();
-  await boss.stop({ graceful: false });
-});
-
-const run = (flow: string, input?: unknown) =>
-  startExecution({ db, boss }, { flow: { name: flow }, input, startedBy: { kind: 'system' } });
 
 describe('a failing child', () => {
   it('raises DependencyFailedError in the parent, which can catch it and succeed', async () => {

@@ -2,12 +2,10 @@
  * Side effects of a stale run are fenced (docs/engine.md §5): every write a run makes names its
  * attempt, and none lands once another attempt owns the execution or it is no longer running.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../../test/database';
-import { startBoss } from '../queue/boss';
+import { describe, expect, it } from 'vitest';
+import { insertTestExecution, RETURNS_INPUT, setUpEngineTestbed } from '../../test/engine-testbed';
 import {
   getChildren,
-  insertExecution,
   mapFenceErrors,
   saveOwnFields,
   setOutputKey,
@@ -19,35 +17,15 @@ import { saveSetting } from '../store/settings';
 import { recordStep } from '../store/steps';
 import { requestHash } from './host/journal';
 import { startExecution, startExecutions } from './start';
-import { defineFlow, spawnWorker, waitUntil, type WorkerProcess } from './testing';
+import { defineFlow, waitUntil } from './testing';
 
-const { db, url } = await createTestDatabase();
-const boss = await startBoss(url);
-let worker: WorkerProcess;
-
-beforeAll(async () => {
-  worker = spawnWorker(url);
-  await Promise.all([
-    worker.ready,
-    defineFlow(db, 'quick', `export default async function handler(this: any) { return this.input; }`),
-  ]);
-});
-
-afterAll(async () => {
-  await worker?.stop();
-  await boss.stop({ graceful: false });
-});
+const { db, boss } = await setUpEngineTestbed({ flows: { quick: RETURNS_INPUT } });
 
 /** A RUNNING execution whose current attempt is 2: a fence naming attempt 1 is a stale run's. */
 async function runningParent(): Promise<{ id: string; stale: Fence; current: Fence }> {
-  const id = crypto.randomUUID();
-  await insertExecution(db, {
-    id,
-    type: 'FLOW',
+  const { id } = await insertTestExecution(db, {
     name: 'parent',
-    root_id: id,
     status: 'RUNNING',
-    started_by: { kind: 'system' },
     attempts: 2,
     worker_id: 'elsewhere',
     lease_until: new Date(Date.now() + 60_000),

@@ -2,43 +2,30 @@
  * Heartbeats under load (docs/engine.md §5): a flow flooding its log must not let a healthy run's lease
  * run out, or another worker would take it over and replay it while it still runs.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../../test/database';
-import { startBoss } from '../queue/boss';
+import { afterAll, describe, expect, it } from 'vitest';
+import { setUpEngineTestbed } from '../../test/engine-testbed';
 import { listLogs } from '../store/logs';
 import { startExecution } from './start';
-import { defineFlow, spawnWorker, waitForEnd, type WorkerProcess } from './testing';
+import { spawnWorker, waitForEnd, type WorkerProcess } from './testing';
 
-const { db, url } = await createTestDatabase();
-const boss = await startBoss(url);
-const workers: WorkerProcess[] = [];
-
-beforeAll(async () => {
-  await Promise.all([
-    defineFlow(
-      db,
-      'flood',
-      `export default async function handler(this: any) {
+const { db, url, boss } = await setUpEngineTestbed({
+  worker: false,
+  flows: {
+    flood: `export default async function handler(this: any) {
         const lines = [];
         for (let i = 0; i < 25000; i++) lines.push(this.log('line', i));
         await Promise.all(lines);
         return 'flooded';
       }`,
-    ),
-    defineFlow(
-      db,
-      'steady',
-      `export default async function handler(this: any) {
+    steady: `export default async function handler(this: any) {
         for (let i = 0; i < 8; i++) await this.sleep(0.5);
         return 'steady';
       }`,
-    ),
-  ]);
+  },
 });
-
+const workers: WorkerProcess[] = [];
 afterAll(async () => {
   await Promise.all(workers.map((worker) => worker.stop()));
-  await boss.stop({ graceful: false });
 });
 
 describe('log floods (4 flows, 25,000 lines each) beside 50 running executions', () => {

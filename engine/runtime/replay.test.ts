@@ -2,38 +2,18 @@
  * Replay that cannot go silently wrong (docs/engine.md §4): a durable sleep resumes by replaying the
  * handler from the top, and the replay must see what the first run saw, or fail loudly.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../../test/database';
-import { startBoss } from '../queue/boss';
+import { describe, expect, it } from 'vitest';
+import { RETURNS_INPUT, setUpEngineTestbed } from '../../test/engine-testbed';
 import { listLogs } from '../store/logs';
 import { requestHash } from './host/journal';
-import { startExecution } from './start';
-import { defineFlow, spawnWorker, waitForEnd, waitUntil, type WorkerProcess } from './testing';
+import { defineFlow, waitForEnd, waitUntil } from './testing';
 
-const { db, url } = await createTestDatabase();
-const boss = await startBoss(url);
-let worker: WorkerProcess;
-
-beforeAll(async () => {
-  worker = spawnWorker(url);
-  await Promise.all([
-    worker.ready,
-    defineFlow(db, 'echo', `export default async function handler(this: any) { return this.input; }`),
-    defineFlow(
-      db,
-      'slow-echo',
-      `export default async function handler(this: any) { await this.sleep(0.6); return this.input; }`,
-    ),
-  ]);
+const { db, run, runToEnd } = await setUpEngineTestbed({
+  flows: {
+    echo: RETURNS_INPUT,
+    'slow-echo': `export default async function handler(this: any) { await this.sleep(0.6); return this.input; }`,
+  },
 });
-
-afterAll(async () => {
-  await worker?.stop();
-  await boss.stop({ graceful: false });
-});
-
-const run = (flow: string, input?: unknown) =>
-  startExecution({ db, boss }, { flow: { name: flow }, input, startedBy: { kind: 'system' } });
 
 /** Waits until the execution sleeps durably (its first run is over; the next one is a replay). */
 const untilWaiting = (id: string) =>
@@ -52,8 +32,7 @@ const stepsOf = (id: string) =>
 
 describe('the clock and randomness on replay', () => {
   it('read the time the first run read: Date.now() across a durable sleep moves by the sleep', async () => {
-    await defineFlow(
-      db,
+    const ended = await runToEnd(
       'clock',
       `export default async function handler(this: any) {
         const t = Date.now();
@@ -62,7 +41,6 @@ describe('the clock and randomness on replay', () => {
         return { elapsed: Date.now() - t, sameStart: before.getTime() === t };
       }`,
     );
-    const ended = await waitForEnd(db, (await run('clock')).id);
     expect(ended.status).toBe('ENDED_SUCCESS');
     const output = ended.output as { elapsed: number; sameStart: boolean };
     expect(output.elapsed).toBeGreaterThanOrEqual(2000);
@@ -71,8 +49,7 @@ describe('the clock and randomness on replay', () => {
   });
 
   it('give a replay the random picks, UUIDs and dates of the first run, so a branch on them stays the same', async () => {
-    await defineFlow(
-      db,
+    const ended = await runToEnd(
       'pick',
       `export default async function handler(this: any) {
         const picked = { n: Math.random(), uuid: crypto.randomUUID(), at: new Date().toISOString(),
@@ -82,15 +59,13 @@ describe('the clock and randomness on replay', () => {
         return { picked, echoed: echoed.output };
       }`,
     );
-    const ended = await waitForEnd(db, (await run('pick')).id);
     expect(ended.status).toBe('ENDED_SUCCESS');
     const output = ended.output as { picked: unknown; echoed: unknown };
     expect(output.echoed).toEqual(output.picked);
   });
 
   it('ends a busy wait on the clock at once with an error pointing to this.sleep()', async () => {
-    await defineFlow(
-      db,
+    const ended = await runToEnd(
       'busy',
       `export default async function handler(this: any) {
         const t = Date.now();
@@ -98,7 +73,6 @@ describe('the clock and randomness on replay', () => {
         return 'waited';
       }`,
     );
-    const ended = await waitForEnd(db, (await run('busy')).id);
     expect(ended.status).toBe('ENDED_ERROR');
     expect(ended.error?.name).toBe('BusyWaitError');
     expect(ended.error?.message).toContain('this.sleep(');
@@ -173,8 +147,7 @@ describe('a replay that takes another way', () => {
   });
 
   it('shifts no step when a replay logs a line less, and writes no line twice', async () => {
-    await defineFlow(
-      db,
+    const ended = await runToEnd(
       'logs-less',
       `export default async function handler(this: any) {
         await this.log('first');
@@ -187,7 +160,6 @@ describe('a replay that takes another way', () => {
         return 'done';
       }`,
     );
-    const ended = await waitForEnd(db, (await run('logs-less')).id);
     expect(ended).toMatchObject({ status: 'ENDED_SUCCESS', output: 'done' });
     expect(await stepsOf(ended.id)).toEqual([
       { seq: 1, kind: 'child.start', status: 'SUCCEEDED' },
@@ -199,8 +171,7 @@ describe('a replay that takes another way', () => {
 
 describe('calls made at once, and timers', () => {
   it('take the same course on replay: answers arrive in the order the first run received them', async () => {
-    await defineFlow(
-      db,
+    const ended = await runToEnd(
       'branches',
       `export default async function handler(this: any, system: any) {
         const chain = async (seconds: number, name: string) => {
@@ -213,14 +184,12 @@ describe('calls made at once, and timers', () => {
         return order;
       }`,
     );
-    const ended = await waitForEnd(db, (await run('branches')).id);
     expect(ended.error).toBeNull();
     expect(ended).toMatchObject({ status: 'ENDED_SUCCESS', output: ['a-missing', 'b-missing'] });
   });
 
   it('fire on replay where they fired in the first run, relative to the answers', async () => {
-    await defineFlow(
-      db,
+    const ended = await runToEnd(
       'timer-race',
       `export default async function handler(this: any, system: any) {
         const first = await Promise.race([
@@ -232,14 +201,12 @@ describe('calls made at once, and timers', () => {
         return first;
       }`,
     );
-    const ended = await waitForEnd(db, (await run('timer-race')).id);
     expect(ended.error).toBeNull();
     expect(ended).toMatchObject({ status: 'ENDED_SUCCESS', output: 'timer' });
   });
 
   it('give an asynchronous child start no time of its own, on the first run as on replay', async () => {
-    await defineFlow(
-      db,
+    const ended = await runToEnd(
       'async-clock',
       `export default async function handler(this: any, system: any) {
         await this.flow('echo', 1, { wait: false });
@@ -248,7 +215,6 @@ describe('calls made at once, and timers', () => {
         return 'ok';
       }`,
     );
-    const ended = await waitForEnd(db, (await run('async-clock')).id);
     expect(ended.error).toBeNull();
     expect(ended.status).toBe('ENDED_SUCCESS');
   });
@@ -272,8 +238,7 @@ describe('log lines before a durable sleep', () => {
 
 describe('short sleeps', () => {
   it('are journaled, so a replay passes the finished ones at once', async () => {
-    await defineFlow(
-      db,
+    const ended = await runToEnd(
       'naps',
       `export default async function handler(this: any) {
         const start = Date.now();
@@ -284,7 +249,6 @@ describe('short sleeps', () => {
         return Date.now() - start;
       }`,
     );
-    const ended = await waitForEnd(db, (await run('naps')).id);
     expect(ended.status).toBe('ENDED_SUCCESS');
     expect(ended.output).toBeGreaterThanOrEqual(1500);
     const steps = await stepsOf(ended.id);

@@ -3,41 +3,24 @@
  * waits for it, and whatever must run is queued again when its job is gone.
  */
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../../test/database';
-import { BOSS_SCHEMA, startBoss } from '../queue/boss';
+import { describe, expect, it } from 'vitest';
+import { RETURNS_INPUT, setUpEngineTestbed } from '../../test/engine-testbed';
+import { BOSS_SCHEMA } from '../queue/boss';
 import { listLogs } from '../store/logs';
 import { cancelExecution } from './finish';
 import { startExecution } from './start';
-import { defineFlow, spawnWorker, treeOf, waitForEnd, waitUntil, type WorkerProcess } from './testing';
+import { defineFlow, treeOf, waitForEnd, waitUntil } from './testing';
 
-const { db, url } = await createTestDatabase();
-const boss = await startBoss(url);
-let worker: WorkerProcess;
-
-beforeAll(async () => {
-  worker = spawnWorker(url, { WORKER_CONCURRENCY: '1' });
-  await Promise.all([
-    worker.ready,
-    defineFlow(db, 'quick', `export default async function handler(this: any) { return this.input; }`),
-    defineFlow(
-      db,
-      'slow-child',
-      `export default async function handler(this: any) {
+const { db, boss, run, runToEnd } = await setUpEngineTestbed({
+  workerEnv: { WORKER_CONCURRENCY: '1' },
+  flows: {
+    quick: RETURNS_INPUT,
+    'slow-child': `export default async function handler(this: any) {
         for (let i = 0; i < 5; i++) await this.sleep(0.8);
         return 'slow done';
       }`,
-    ),
-  ]);
+  },
 });
-
-afterAll(async () => {
-  await worker?.stop();
-  await boss.stop({ graceful: false });
-});
-
-const run = (flow: string, input?: unknown) =>
-  startExecution({ db, boss }, { flow: { name: flow }, input, startedBy: { kind: 'system' } });
 
 /** Removes an execution's queued jobs, as an outage that exhausted their retries would. */
 async function loseJobs(executionId: string): Promise<number> {
@@ -48,15 +31,15 @@ async function loseJobs(executionId: string): Promise<number> {
 
 describe('a parent waiting for a child that runs in its worker', () => {
   it('is woken by the child: Promise.all of a running child and a durable sleep ends', async () => {
-    await defineFlow(
-      db,
+    const ended = await runToEnd(
       'both',
       `export default async function handler(this: any) {
         const [child] = await Promise.all([this.flow('slow-child'), this.sleep(2)]);
         return child.output;
       }`,
+      undefined,
+      40_000,
     );
-    const ended = await waitForEnd(db, (await run('both')).id, 40_000);
     expect(ended).toMatchObject({ status: 'ENDED_SUCCESS', output: 'slow done' });
   });
 });

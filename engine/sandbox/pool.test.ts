@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canIsolateNetwork, createSandboxPool } from './pool';
+import { canIsolateNetwork, createSandboxPool, type SandboxPoolOptions } from './pool';
 import { mapJobStack } from './stack';
 import { SandboxSuspend } from './suspend';
 import type { SandboxHost, SandboxJob, SandboxOutcome, SandboxPool } from './types';
@@ -71,6 +71,19 @@ afterAll(async () => {
   await pool.close();
 });
 
+/** Runs `body` with a pool of one runner (and the probe flow API), closed afterwards. */
+async function withOneRunner<T>(
+  options: Partial<SandboxPoolOptions>,
+  body: (pool: SandboxPool) => Promise<T>,
+): Promise<T> {
+  const single = await createSandboxPool({ minIdle: 0, max: 1, testing: probeRunner, ...options });
+  try {
+    return await body(single);
+  } finally {
+    await single.close();
+  }
+}
+
 describe('running handlers', () => {
   it('returns the handler value, with the job context and system the flow API built', async () => {
     const { host } = recordingHost();
@@ -111,8 +124,7 @@ describe('running handlers', () => {
 
   it('gives every job fresh globals: nothing one job leaves behind reaches the next', async () => {
     const { host } = recordingHost();
-    const single = await createSandboxPool({ minIdle: 0, max: 1, testing: probeRunner });
-    try {
+    await withOneRunner({}, async (single) => {
       const first = await single.run(
         job('globalThis.leftBehind = "x"; Array.prototype.polluted = 1; return typeof leftBehind;'),
         host,
@@ -120,9 +132,7 @@ describe('running handlers', () => {
       const second = await single.run(job('return [typeof globalThis.leftBehind, [].polluted];'), host);
       expect(first).toEqual({ ok: true, value: 'string' });
       expect(second).toEqual({ ok: true, value: ['undefined', undefined] });
-    } finally {
-      await single.close();
-    }
+    });
   });
 
   it('queues jobs beyond max and runs them all', async () => {
@@ -388,8 +398,7 @@ describe('flow API calls', () => {
   });
 
   it('suspends a job when the host says so, and keeps the runner', async () => {
-    const single = await createSandboxPool({ minIdle: 0, max: 1, testing: probeRunner });
-    try {
+    await withOneRunner({}, async (single) => {
       let suspended = false;
       let ticksAfterSuspension = 0;
       const sleeping = recordingHost(({ method }) => {
@@ -414,9 +423,7 @@ describe('flow API calls', () => {
       expect(next).toEqual({ ok: true, value: 'next' });
       expect(ticksAfterSuspension).toBe(0);
       expect(sleeping.calls.map((call) => call.method)).not.toContain('never');
-    } finally {
-      await single.close();
-    }
+    });
   });
 });
 
@@ -444,8 +451,7 @@ describe('reusing a runner only once its job has stopped', () => {
   ])(
     'replaces the runner of a suspended job that keeps running (%s), instead of stalling the next job',
     async (_, code) => {
-      const single = await createSandboxPool({ minIdle: 0, max: 1, testing: probeRunner });
-      try {
+      await withOneRunner({}, async (single) => {
         const { host, pids } = suspendingHost();
         const first = await single.run(job(`${reportPid} ${code}`, { timeoutMs: 600_000 }), host);
         expect(first).toMatchObject({ ok: false, reason: 'suspended' });
@@ -455,38 +461,22 @@ describe('reusing a runner only once its job has stopped', () => {
         expect(performance.now() - started).toBeLessThan(15_000);
         expect(pids).toHaveLength(1);
         expect(next.ok && next.value).not.toBe(pids[0]);
-      } finally {
-        await single.close();
-      }
+      });
     },
   );
 
   it('keeps the runner of a suspended job that stops when dropped', async () => {
     // A generous bound: this tests the acknowledgement, not how fast a loaded machine answers.
-    const single = await createSandboxPool({
-      minIdle: 0,
-      max: 1,
-      drainTimeoutMs: 10_000,
-      testing: probeRunner,
-    });
-    try {
+    await withOneRunner({ drainTimeoutMs: 10_000 }, async (single) => {
       const { host, pids } = suspendingHost();
       const first = await single.run(job(`${reportPid} await this.call("sleep");`), host);
       expect(first).toMatchObject({ ok: false, reason: 'suspended' });
       expect(await single.run(returnPid, host)).toEqual({ ok: true, value: pids[0] });
-    } finally {
-      await single.close();
-    }
+    });
   });
 
   it('hands the runner on only once the suspended job has stopped running', async () => {
-    const single = await createSandboxPool({
-      minIdle: 0,
-      max: 1,
-      drainTimeoutMs: 10_000,
-      testing: probeRunner,
-    });
-    try {
+    await withOneRunner({ drainTimeoutMs: 10_000 }, async (single) => {
       const { host, calls, pids } = suspendingHost();
       // Busy for 500 ms after the sleep was refused, then done: well within the bound, so the runner stays.
       const first = await single.run(
@@ -501,15 +491,12 @@ describe('reusing a runner only once its job has stopped', () => {
       expect(next).toEqual({ ok: true, value: [pids[0], expect.any(Number)] });
       const loopEnd = calls.find((call) => call.method === 'loopEnds')?.args[0] as number;
       expect(next.ok && (next.value as number[])[1]).toBeGreaterThanOrEqual(loopEnd);
-    } finally {
-      await single.close();
-    }
+    });
   });
 
   it('never hands a job to a runner it is killing, even when its late confirmation arrives', async () => {
     // A bound so short that the confirmation often comes after the kill was decided, before the runner died.
-    const single = await createSandboxPool({ minIdle: 0, max: 1, drainTimeoutMs: 1, testing: probeRunner });
-    try {
+    await withOneRunner({ drainTimeoutMs: 1 }, async (single) => {
       const { host } = suspendingHost();
       for (let round = 0; round < 15; round++) {
         expect(await single.run(job('await this.call("sleep");'), host)).toMatchObject({
@@ -517,14 +504,11 @@ describe('reusing a runner only once its job has stopped', () => {
         });
         expect(await single.run(job('return 1;'), host)).toEqual({ ok: true, value: 1 });
       }
-    } finally {
-      await single.close();
-    }
+    });
   });
 
   it('holds a job open, and its runner, while code it left behind after returning still runs', async () => {
-    const single = await createSandboxPool({ minIdle: 0, max: 1, testing: probeRunner });
-    try {
+    await withOneRunner({}, async (single) => {
       const { host, pids } = suspendingHost();
       // The handler returns; a chain of microtasks it left behind then loops for good: the job is not done.
       const first = await single.run(
@@ -539,9 +523,7 @@ describe('reusing a runner only once its job has stopped', () => {
       expect(first).toMatchObject({ ok: false, reason: 'timeout' });
       expect(next).toMatchObject({ ok: true });
       expect(next.ok && next.value).not.toBe(pids[0]);
-    } finally {
-      await single.close();
-    }
+    });
   });
 
   it.each([
@@ -554,8 +536,7 @@ describe('reusing a runner only once its job has stopped', () => {
       'this.call("fast").then(() => setTimeout(() => { for (;;) {} }, 50)); await this.call("sleep");',
     ],
   ])('lets no timer a job sets %s fire into a later job', async (_, code) => {
-    const single = await createSandboxPool({ minIdle: 0, max: 1, testing: probeRunner });
-    try {
+    await withOneRunner({}, async (single) => {
       const { host } = suspendingHost();
       await single.run(job(code, { timeoutMs: 600_000 }), host);
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -564,9 +545,7 @@ describe('reusing a runner only once its job has stopped', () => {
         host,
       );
       expect(next).toEqual({ ok: true, value: 'next' });
-    } finally {
-      await single.close();
-    }
+    });
   });
 });
 

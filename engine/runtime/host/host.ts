@@ -62,6 +62,20 @@ export function createHost(
     waits.suspendUnlessMet({ kind: 'children', ids: [childId], returnWhen: 'ALL_ENDED' }),
   );
 
+  /** `handle.wait()` and `waitFor`: the children must be this run's own. */
+  function waitForOwnChildren(
+    ids: string[],
+    returnWhen: CallPayload<'waitFor'>['returnWhen'],
+    single: boolean,
+  ) {
+    return {
+      run: async () => {
+        await children.ownChildren(ids);
+        return waits.forChildren(ids, returnWhen, single);
+      },
+    };
+  }
+
   /** The journaled calls: each an effect that Journal.step carries out once and replays after. */
   function journaledCall(
     method: (typeof JOURNALED_CALLS)[number],
@@ -78,21 +92,11 @@ export function createHost(
         return step(children.cancelEffect(seq, request as CallPayload<'child.cancel'>));
       case 'child.wait': {
         const { id } = request as CallPayload<'child.wait'>;
-        return step({
-          run: async () => {
-            await children.ownChildren([id]);
-            return waits.forChildren([id], 'ALL_SUCCEEDED', true);
-          },
-        });
+        return step(waitForOwnChildren([id], 'ALL_SUCCEEDED', true));
       }
       case 'waitFor': {
         const { ids, returnWhen } = request as CallPayload<'waitFor'>;
-        return step({
-          run: async () => {
-            await children.ownChildren(ids);
-            return waits.forChildren(ids, returnWhen, false);
-          },
-        });
+        return step(waitForOwnChildren(ids, returnWhen, false));
       }
       case 'sleep':
         return step(waits.sleepEffect(seq, request as CallPayload<'sleep'>));
