@@ -1,7 +1,7 @@
 import { PgBoss, fromKysely } from 'pg-boss';
 import type { Transaction } from 'kysely';
 import type { Database } from '../store/database';
-import { prepareQueueStatements } from './prepared';
+import { prepareHotStatements } from './prepared';
 
 /** The one queue executions travel on: a job says "run (or resume) this execution". */
 export const EXECUTION_QUEUE = 'flowline-executions';
@@ -16,7 +16,7 @@ export type ExecutionJob = { executionId: string };
  * needs none. pg-boss's own LISTEN is not used: workers listen on flowline_wake (engine/events).
  */
 export async function startBoss(databaseUrl: string, options: { maintain?: boolean } = {}): Promise<PgBoss> {
-  prepareQueueStatements(BOSS_SCHEMA);
+  prepareHotStatements(BOSS_SCHEMA);
   const boss = new PgBoss({
     connectionString: databaseUrl,
     schema: BOSS_SCHEMA,

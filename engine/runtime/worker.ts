@@ -32,7 +32,7 @@ import { getFlowVersion, setCompiled } from '../store/flow-versions';
 import { appendRunLogs } from '../store/logs';
 import { loadJournal } from '../store/steps';
 import { withDbRetry } from './db-retry';
-import { finishExecution } from './finish';
+import { EndGroup } from './finish';
 import { createHost, type RuntimeServices } from './host/host';
 import { replayOrder } from './host/journal';
 import { Run } from './run';
@@ -76,6 +76,7 @@ export class Worker implements RuntimeServices {
   private loopDone: Promise<void> = Promise.resolve();
   private listener: Listener | undefined;
   private ownsPool: boolean;
+  private readonly ends = new EndGroup(this);
 
   private constructor(
     readonly db: Db,
@@ -479,9 +480,9 @@ export class Worker implements RuntimeServices {
     await this.finish(run, { status: 'ENDED_ERROR', ...describeFailure(outcome, run.execution) });
   }
 
-  /** Every end of every execution goes through finishExecution: one path, one wake rule. */
+  /** Every end of every execution goes through an EndGroup: one path, one wake rule. */
   private async finish(run: Run, fields: EndFields): Promise<void> {
-    run.ended = await withDbRetry(() => finishExecution(this, run.execution, run.attempt, fields));
+    run.ended = await this.ends.end(run.execution, run.attempt, fields);
   }
 
   private async runConnection(run: Run): Promise<void> {

@@ -139,7 +139,7 @@ export class Children {
           });
           return { ended, child, at };
         });
-        if (ended) await afterEnd(this.services, ended);
+        if (ended) await afterEnd(this.services, [ended]);
         return ok(child?.snapshot, at);
       },
     };
