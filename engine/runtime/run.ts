@@ -26,6 +26,8 @@ export class Run {
   readonly claimedAt = Date.now();
   /** The row as this run ended it. */
   ended: Execution | undefined;
+  /** This run started a child (a run that never did, on a first attempt, leaves its execution childless). */
+  startedChildren = false;
   /** The fencing token every write of this run presents (see Fence). */
   readonly fence: Fence;
 
@@ -40,6 +42,11 @@ export class Run {
   /** The key of this run among the worker's runs: a stale run and its successor never share one. */
   get key(): string {
     return runKey(this.execution.id, this.attempt);
+  }
+
+  /** Whether its execution can have children: a first attempt that started none has none. */
+  get mayHaveChildren(): boolean {
+    return this.startedChildren || this.attempt > 1;
   }
 
   get halted(): boolean {

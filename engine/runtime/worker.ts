@@ -352,10 +352,16 @@ export class Worker implements RuntimeServices {
     this.pump();
   }
 
-  /** Runs an execution created claimed by this worker in a reserved slot; the ended row, if it ended. */
-  async runReserved(execution: Execution): Promise<Execution | undefined> {
+  /**
+   * Runs an execution created claimed by this worker in a reserved slot: the ended row, if it ended,
+   * and whether it can have children (the caller answering with them need not look when it cannot).
+   */
+  async runReserved(
+    execution: Execution,
+  ): Promise<{ ended: Execution | undefined; mayHaveChildren: boolean }> {
     try {
-      return await this.execute(execution);
+      const run = await this.execute(execution);
+      return { ended: run?.ended, mayHaveChildren: run?.mayHaveChildren ?? true };
     } finally {
       this.releaseSlot();
       this.signal();
@@ -363,15 +369,15 @@ export class Worker implements RuntimeServices {
   }
 
   /** A synchronous child, created claimed by this worker: run at once, inside its parent's slot. */
-  runInline(execution: Execution): Promise<Execution | undefined> {
-    return this.execute(execution);
+  async runInline(execution: Execution): Promise<Execution | undefined> {
+    return (await this.execute(execution))?.ended;
   }
 
   /**
    * Runs a claimed execution until it ends, suspends, is cancelled or lost. Never throws. Returns the
-   * ended row when this run ended it.
+   * run (its `ended` row, when this run ended it), or undefined when it was not started.
    */
-  private async execute(execution: Execution): Promise<Execution | undefined> {
+  private async execute(execution: Execution): Promise<Run | undefined> {
     const run = new Run(execution, execution.attempts);
     if (this.runs.has(run.key)) {
       // Never happens: a claim bumps the attempt, and this worker never claims what it runs.
@@ -392,7 +398,7 @@ export class Worker implements RuntimeServices {
     } finally {
       this.runs.delete(run.key);
     }
-    return run.ended;
+    return run;
   }
 
   private async runCode(run: Run): Promise<void> {

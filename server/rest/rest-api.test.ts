@@ -409,6 +409,19 @@ describe('REST API', () => {
       const { rows } = await sql<{ n: number }>`
         select count(*)::int as n from pgboss.job where data->>'executionId' = ${here.json.id}`.execute(db);
       expect(rows[0]?.n).toBe(0);
+      expect(here.json.children).toEqual([]);
+
+      // Run here too, a parent is answered with its children.
+      const parent = await call(executionRoute.POST, {
+        method: 'POST',
+        body: { flow: 'seed-parent', input_value: { url: `${serverUrl}/seed` }, wait: 60 },
+      });
+      expect(parent.status).toBe(200);
+      expect(parent.json.children.map((c: { type: string }) => c.type)).toEqual([
+        'FLOW',
+        'CONNECTION',
+        'CONNECTION',
+      ]);
 
       // Past its `wait`, the answer is 202 while the run goes on in this process and ends later.
       const sleepy = await call(executionRoute.POST, {

@@ -159,6 +159,7 @@ export class Children {
 
   private async start(seq: number, request: CallPayload<'child.start'>, hash: string): Promise<Answer> {
     const { db, boss } = this.services;
+    this.run.startedChildren = true;
     const self = this.run.execution;
     const options = request.options;
     const start: StartExecutionRequest = {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { getExecutionView, viewExecution, type ExecutionView } from '../../../engine/executions/view';
 import { cancelExecution } from '../../../engine/runtime/finish';
-import { localWorker } from '../../../engine/runtime/local-worker';
+import { localWorker, type LocalWorker } from '../../../engine/runtime/local-worker';
 import {
   startExecution,
   type EngineHandles,
@@ -89,11 +89,12 @@ export const startExecutionEndpoint = defineEndpoint({
     }
     const deadline = Date.now() + body.wait * 1000;
     const started = await startHereOrQueue(engine, request);
-    const endedHere = started.runningHere && (await untilDeadline(started.runningHere, deadline));
-    const ended =
-      endedHere && isEnded(endedHere.status)
-        ? endedHere
-        : await getExecutionWatcher().waitForEnd(started.id, Math.max(0, deadline - Date.now()));
+    const here = started.runningHere && (await untilDeadline(started.runningHere, deadline));
+    if (here?.ended && isEnded(here.ended.status)) {
+      const children = here.mayHaveChildren ? await getChildren(engine.db, here.ended.id) : [];
+      return { status: 200, body: viewExecution(here.ended, children) };
+    }
+    const ended = await getExecutionWatcher().waitForEnd(started.id, Math.max(0, deadline - Date.now()));
     if (ended) return { status: 200, body: viewExecution(ended, await getChildren(engine.db, ended.id)) };
     // Read after the deadline: an end that committed since the watcher's last look is answered as
     // ended too, so a 202 never carries an ended execution.
@@ -110,7 +111,7 @@ export const startExecutionEndpoint = defineEndpoint({
 async function startHereOrQueue(
   engine: EngineHandles,
   request: StartExecutionRequest,
-): Promise<{ id: string; runningHere?: Promise<Execution | undefined> }> {
+): Promise<{ id: string; runningHere?: ReturnType<LocalWorker['runReserved']> }> {
   const worker = localWorker();
   if (!worker?.reserveSlot()) return { id: (await startExecution(engine, request)).id };
   let started: Execution;
