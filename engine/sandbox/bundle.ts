@@ -3,17 +3,33 @@ import { createHash, randomBytes } from 'node:crypto';
 import { chmod, lstat, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const runnerEntry = fileURLToPath(new URL('./runner.ts', import.meta.url));
+const realmEntry = fileURLToPath(new URL('./isolate/index.ts', import.meta.url));
 const defaultFlowApi = fileURLToPath(new URL('../api/runner-api.ts', import.meta.url));
 
 export type RunnerBundleOptions = {
   /** The module exporting createFlowApi (default engine/api/runner-api.ts; tests hand in a probe). */
   flowApi?: string;
-  /** Tests only: keep process.kill, getBuiltinModule... to prove what the permission model alone denies. */
-  keepProcessPowers?: boolean;
 };
+
+const require = createRequire(import.meta.url);
+
+/**
+ * isolated-vm's native binary for this Node: a runner loads it directly (a native addon cannot be
+ * bundled), so it needs to read that one file besides its bundle. Found the way isolated-vm itself
+ * finds it (node-gyp-build), here in the worker: under the permission model node-gyp-build's probing
+ * of the system (/etc/alpine-release...) would be refused.
+ */
+export function isolatedVmBinary(): string {
+  const isolatedVm = path.dirname(require.resolve('isolated-vm/package.json'));
+  const nodeGypBuild = createRequire(path.join(isolatedVm, 'package.json'))('node-gyp-build') as {
+    resolve(dir: string): string;
+  };
+  return nodeGypBuild.resolve(isolatedVm);
+}
 
 const bundles = new Map<string, Promise<string>>();
 
@@ -23,18 +39,18 @@ const bundles = new Map<string, Promise<string>>();
  * written under the temp folder by content hash, so processes on one machine share the file.
  */
 export function runnerBundle(options: RunnerBundleOptions = {}): Promise<string> {
-  const key = JSON.stringify([options.flowApi ?? defaultFlowApi, options.keepProcessPowers === true]);
+  const key = options.flowApi ?? defaultFlowApi;
   let bundle = bundles.get(key);
   if (!bundle) {
-    bundle = writeRunnerBundle(options.flowApi ?? defaultFlowApi, options.keepProcessPowers === true);
+    bundle = writeRunnerBundle(key);
     bundles.set(key, bundle);
     bundle.catch(() => bundles.delete(key));
   }
   return bundle;
 }
 
-async function writeRunnerBundle(flowApi: string, keepProcessPowers: boolean): Promise<string> {
-  const text = await bundleRunner(flowApi, keepProcessPowers);
+async function writeRunnerBundle(flowApi: string): Promise<string> {
+  const text = await bundleRunner(flowApi);
   const uid = process.getuid?.() ?? 0;
   // Readable by all (0755/0644): a runner may run as another user (see the pool's runnerUser option).
   const dir = path.join(os.tmpdir(), `flowline-sandbox-${uid}`);
@@ -56,29 +72,41 @@ async function writeRunnerBundle(flowApi: string, keepProcessPowers: boolean): P
   return file;
 }
 
-async function bundleRunner(flowApi: string, keepProcessPowers: boolean): Promise<string> {
-  // The flow API runs inside each job's vm context, where there is no require: it must be
-  // self-contained, which the 'neutral' platform enforces (a Node import fails the build here).
-  const api = await build({
-    entryPoints: [flowApi],
+/** One module bundled as a self-contained script for the isolate, evaluating to its exports. */
+async function bundleForIsolate(entry: string, what: string): Promise<string> {
+  // Nothing of Node exists in the isolate: the 'neutral' platform refuses a Node import at build time.
+  const result = await build({
+    entryPoints: [entry],
     bundle: true,
     platform: 'neutral',
     format: 'iife',
-    globalName: 'flowApiExports',
+    globalName: 'exported',
     target: 'es2023',
     write: false,
     logLevel: 'silent',
     legalComments: 'none',
   }).catch((error: unknown) => {
-    throw new Error(
-      `the flow API (${flowApi}) must be self-contained, it runs inside the sandbox's vm context: ${String(error)}`,
-    );
+    throw new Error(`${what} (${entry}) must be self-contained, it runs inside the sandbox's isolate: ${String(error)}`);
   });
-  const apiText = api.outputFiles[0]?.text;
-  if (apiText === undefined) throw new Error(`bundling the flow API ${flowApi} produced no output`);
-  // Wrapped so that the exports stay local to the script instead of becoming a global of the job.
-  const flowApiSource = `(function () {\n${apiText}\nreturn flowApiExports;\n})()`;
+  const text = result.outputFiles[0]?.text;
+  if (text === undefined) throw new Error(`bundling ${what} ${entry} produced no output`);
+  // Wrapped so that its exports stay local to the script instead of becoming a global of the job.
+  return `(function () {\n${text}\nreturn exported;\n})()`;
+}
 
+async function bundleRunner(flowApi: string): Promise<string> {
+  const [realm, api] = await Promise.all([
+    bundleForIsolate(realmEntry, 'the isolate realm'),
+    bundleForIsolate(flowApi, 'the flow API'),
+  ]);
+  // Evaluated in each job's fresh context: the job's entry, set up with the flow API.
+  const realmSource = `(function () {
+  const realm = ${realm};
+  const flowApi = ${api};
+  return function setUpJob(send, parseUrl, sourceName) {
+    return realm.setUpJob(send, parseUrl, sourceName, flowApi.createFlowApi);
+  };
+})()`;
   const runner = await build({
     entryPoints: [runnerEntry],
     bundle: true,
@@ -88,9 +116,10 @@ async function bundleRunner(flowApi: string, keepProcessPowers: boolean): Promis
     write: false,
     logLevel: 'silent',
     legalComments: 'none',
+    external: ['isolated-vm'],
     define: {
-      __FLOW_API_SOURCE__: JSON.stringify(flowApiSource),
-      __KEEP_PROCESS_POWERS__: String(keepProcessPowers),
+      __REALM_SOURCE__: JSON.stringify(realmSource),
+      __ISOLATED_VM_PATH__: JSON.stringify(isolatedVmBinary()),
     },
   });
   const text = runner.outputFiles[0]?.text;

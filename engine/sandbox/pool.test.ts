@@ -15,9 +15,6 @@ process.env.FLOWLINE_SANDBOX_TEST_SECRET = secret;
 const probeApi = fileURLToPath(new URL('./fixtures/probe-api.ts', import.meta.url));
 const probeRunner = { flowApi: probeApi };
 const orphanParent = new URL('./fixtures/orphan-parent.ts', import.meta.url);
-const unhardenedRunner = { flowApi: probeApi, keepProcessPowers: true };
-// vm is no security boundary: any function of the runner's own realm leads to its process object.
-const escapeExpression = 'console.log.constructor("return process")()';
 
 /** A job whose handler body is `body`; `this.call(method, ...args)` reaches the host. */
 function job(body: string, overrides: Partial<SandboxJob> = {}): SandboxJob {
@@ -32,9 +29,11 @@ function job(body: string, overrides: Partial<SandboxJob> = {}): SandboxJob {
 
 type Call = { method: string; args: unknown[] };
 
+/** A host answering calls with `answer`, recording the calls, the console and the runners (by pid). */
 function recordingHost(answer: (call: Call) => Promise<unknown> | unknown = () => undefined) {
   const calls: Call[] = [];
   const console: string[] = [];
+  const runners: number[] = [];
   const host: SandboxHost = {
     async call(method, args) {
       calls.push({ method, args });
@@ -43,8 +42,11 @@ function recordingHost(answer: (call: Call) => Promise<unknown> | unknown = () =
     onConsole(level, text) {
       console.push(`${level}: ${text}`);
     },
+    onRunner(pid) {
+      runners.push(pid);
+    },
   };
-  return { host, calls, console };
+  return { host, calls, console, runners };
 }
 
 function isAlive(pid: number): boolean {
@@ -227,11 +229,11 @@ describe('the pool', () => {
   it('gives every job a process of its own with maxJobsPerRunner: 1', async () => {
     const strict = await createSandboxPool({ minIdle: 1, max: 1, maxJobsPerRunner: 1, testing: probeRunner });
     try {
-      const pid = job(`return ${escapeExpression}.pid;`);
-      const first = await strict.run(pid, recordingHost().host);
-      const second = await strict.run(pid, recordingHost().host);
-      expect(first.ok && second.ok).toBe(true);
-      expect(first.ok && second.ok && first.value !== second.value).toBe(true);
+      const { host, runners } = recordingHost();
+      expect(await strict.run(job('return 1;'), host)).toEqual({ ok: true, value: 1 });
+      expect(await strict.run(job('return 2;'), host)).toEqual({ ok: true, value: 2 });
+      expect(runners).toHaveLength(2);
+      expect(runners[0]).not.toBe(runners[1]);
     } finally {
       await strict.close();
     }
@@ -255,19 +257,14 @@ describe('the pool', () => {
       minIdle: 1,
       max: 4,
       idleTimeoutMs: 200,
-      testing: unhardenedRunner,
+      testing: probeRunner,
     });
     try {
-      // Three jobs at once need three runners; each reports its process id.
-      const outcomes = await Promise.all(
-        [1, 2, 3].map(() =>
-          shrinking.run(
-            job(`await new Promise((resolve) => setTimeout(resolve, 100)); return ${escapeExpression}.pid;`),
-            recordingHost().host,
-          ),
-        ),
+      // Three jobs at once need three runners.
+      const { host, runners: pids } = recordingHost();
+      await Promise.all(
+        [1, 2, 3].map(() => shrinking.run(job('await new Promise((resolve) => setTimeout(resolve, 100));'), host)),
       );
-      const pids = outcomes.map((outcome) => (outcome.ok ? (outcome.value as number) : -1));
       expect(new Set(pids).size).toBe(3);
       await expect.poll(() => pids.filter(isAlive).length, { timeout: 10_000 }).toBe(1);
       expect(await shrinking.run(job('return "still serving";'), recordingHost().host)).toEqual({
@@ -428,17 +425,14 @@ describe('flow API calls', () => {
 });
 
 describe('reusing a runner only once its job has stopped', () => {
-  /** A host that records the runner's process id (`pid` calls) and suspends the job on `sleep`. */
+  /** A host that suspends the job on `sleep` (and records the runners by pid). */
   function suspendingHost() {
-    const pids: number[] = [];
-    const recorded = recordingHost(({ method, args }) => {
-      if (method === 'pid') pids.push(args[0] as number);
+    const recorded = recordingHost(({ method }) => {
       if (method === 'sleep') throw new SandboxSuspend('sleeping until tomorrow');
     });
-    return { ...recorded, pids };
+    return { ...recorded, pids: recorded.runners };
   }
-  const reportPid = `this.call("pid", ${escapeExpression}.pid);`;
-  const returnPid = job(`return ${escapeExpression}.pid;`, { timeoutMs: 15_000 });
+  const next = job('return "next";', { timeoutMs: 15_000 });
 
   it.each([
     // The sleep is not awaited: the call goes out, then the code loops for good and never sees the drop.
@@ -453,14 +447,11 @@ describe('reusing a runner only once its job has stopped', () => {
     async (_, code) => {
       await withOneRunner({}, async (single) => {
         const { host, pids } = suspendingHost();
-        const first = await single.run(job(`${reportPid} ${code}`, { timeoutMs: 600_000 }), host);
+        const first = await single.run(job(code, { timeoutMs: 600_000 }), host);
         expect(first).toMatchObject({ ok: false, reason: 'suspended' });
-        const started = performance.now();
-        const next = await single.run(returnPid, host);
-        expect(next).toMatchObject({ ok: true });
-        expect(performance.now() - started).toBeLessThan(15_000);
-        expect(pids).toHaveLength(1);
-        expect(next.ok && next.value).not.toBe(pids[0]);
+        expect(await single.run(next, host)).toEqual({ ok: true, value: 'next' });
+        expect(pids).toHaveLength(2);
+        expect(pids[1]).not.toBe(pids[0]);
       });
     },
   );
@@ -469,9 +460,10 @@ describe('reusing a runner only once its job has stopped', () => {
     // A generous bound: this tests the acknowledgement, not how fast a loaded machine answers.
     await withOneRunner({ drainTimeoutMs: 10_000 }, async (single) => {
       const { host, pids } = suspendingHost();
-      const first = await single.run(job(`${reportPid} await this.call("sleep");`), host);
+      const first = await single.run(job('await this.call("sleep");'), host);
       expect(first).toMatchObject({ ok: false, reason: 'suspended' });
-      expect(await single.run(returnPid, host)).toEqual({ ok: true, value: pids[0] });
+      expect(await single.run(next, host)).toEqual({ ok: true, value: 'next' });
+      expect(pids[1]).toBe(pids[0]);
     });
   });
 
@@ -481,16 +473,17 @@ describe('reusing a runner only once its job has stopped', () => {
       // Busy for 500 ms after the sleep was refused, then done: well within the bound, so the runner stays.
       const first = await single.run(
         job(
-          `${reportPid} const end = Date.now() + 500; this.call("loopEnds", end); this.call("sleep");
+          `const end = Date.now() + 500; this.call("loopEnds", end); this.call("sleep");
            while (Date.now() < end) {}`,
         ),
         host,
       );
       expect(first).toMatchObject({ ok: false, reason: 'suspended' });
-      const next = await single.run(job(`return [${escapeExpression}.pid, Date.now()];`), host);
-      expect(next).toEqual({ ok: true, value: [pids[0], expect.any(Number)] });
+      const after = await single.run(job('return Date.now();'), host);
+      expect(after).toEqual({ ok: true, value: expect.any(Number) });
+      expect(pids[1]).toBe(pids[0]);
       const loopEnd = calls.find((call) => call.method === 'loopEnds')?.args[0] as number;
-      expect(next.ok && (next.value as number[])[1]).toBeGreaterThanOrEqual(loopEnd);
+      expect(after.ok && (after.value as number)).toBeGreaterThanOrEqual(loopEnd);
     });
   });
 
@@ -513,16 +506,15 @@ describe('reusing a runner only once its job has stopped', () => {
       // The handler returns; a chain of microtasks it left behind then loops for good: the job is not done.
       const first = await single.run(
         job(
-          `${reportPid} Promise.resolve().then(() => {}).then(() => {}).then(() => {}).then(() => { for (;;) {} });
+          `Promise.resolve().then(() => {}).then(() => {}).then(() => {}).then(() => { for (;;) {} });
            return "returned";`,
           { timeoutMs: 2_000 },
         ),
         host,
       );
-      const next = await single.run(returnPid, host);
       expect(first).toMatchObject({ ok: false, reason: 'timeout' });
-      expect(next).toMatchObject({ ok: true });
-      expect(next.ok && next.value).not.toBe(pids[0]);
+      expect(await single.run(next, host)).toEqual({ ok: true, value: 'next' });
+      expect(pids[1]).not.toBe(pids[0]);
     });
   });
 
@@ -549,174 +541,152 @@ describe('reusing a runner only once its job has stopped', () => {
   });
 });
 
-describe('containment', () => {
-  const escape = escapeExpression;
+describe('containment: user code runs in a V8 isolate with nothing of Node', () => {
+  // Each of these reached the runner's real `process` while user code ran in a vm context (issue 8).
+  it.each([
+    ['a host function', 'console.log.constructor("return typeof process")()'],
+    ['a timer', 'setTimeout.constructor("return typeof process")()'],
+    ['require', 'require.constructor("return typeof process")()'],
+    ['the flow API', 'this.call.constructor("return typeof process")()'],
+    ['an async function', '(async () => {}).constructor("return typeof process")()'],
+    [
+      'the frames of a stack',
+      `(() => { const before = Error.prepareStackTrace;
+         Error.prepareStackTrace = (_, frames) => frames;
+         const frames = new Error().stack; Error.prepareStackTrace = before;
+         return frames.map((f) => { const self = f.getThis(); return self && self.process ? 'found' : typeof (f.getFunction() || {}).process; }).join(); })()`,
+    ],
+  ])('finds no process through %s', async (_, expression) => {
+    const outcome = await pool.run(job(`return ${expression};`), recordingHost().host);
+    expect(outcome.ok).toBe(true);
+    expect(String(outcome.ok && outcome.value)).not.toMatch(/object|function|found/);
+  });
 
-  it('shows user code no process object, and an empty environment behind an escape from the vm', async () => {
+  it('has no Node globals at all: no process, require, module loader, Buffer, socket or fetch', async () => {
     const outcome = await pool.run(
       job(`
-        const direct = typeof process;
-        const viaOwnFunction = Function('return typeof process')();
-        const escaped = ${escape};
-        return { direct, viaOwnFunction, env: { ...escaped.env }, envKeys: Object.keys(escaped.env).length };`),
+        const names = ['process', 'require', 'module', 'Buffer', 'global', 'fetch', 'WebSocket', 'XMLHttpRequest', 'Deno', 'Bun'];
+        const own = Object.getOwnPropertyNames(globalThis);
+        return { found: names.filter((name) => typeof globalThis[name] !== 'undefined'), own: own.filter((name) => names.includes(name)) };`),
       recordingHost().host,
     );
-    expect(outcome).toEqual({
-      ok: true,
-      value: { direct: 'undefined', viaOwnFunction: 'undefined', env: {}, envKeys: 0 },
-    });
+    expect(outcome).toEqual({ ok: true, value: { found: [], own: [] } });
     expect(JSON.stringify(outcome)).not.toContain(secret);
   });
 
-  it('fails plainly on process.exit() without an escape', async () => {
+  it('fails plainly on process.exit()', async () => {
     const outcome = failed(await pool.run(job('process.exit(0);'), recordingHost().host));
     expect(outcome).toMatchObject({ reason: 'thrown', error: { name: 'ReferenceError' } });
   });
 
-  it('takes away module loading, signalling other processes and fetch, even behind an escape', async () => {
-    const outcome = await pool.run(
-      job(`
-        const proc = ${escape};
-        const attempts = {
-          getBuiltinModule: () => proc.getBuiltinModule('node:fs'),
-          kill: () => proc.kill(proc.ppid, 'SIGKILL'),
-          mainModule: () => proc.mainModule.require('node:fs'),
-          binding: () => proc.binding('fs'),
-          fetch: () => console.log.constructor('return globalThis')().fetch('http://127.0.0.1:9'),
-        };
-        const results = {};
-        for (const [name, attempt] of Object.entries(attempts)) {
-          try { attempt(); results[name] = 'allowed'; } catch (e) { results[name] = 'refused'; }
-        }
-        return results;`),
-      recordingHost().host,
-    );
-    expect(outcome).toEqual({
-      ok: true,
-      value: {
-        getBuiltinModule: 'refused',
-        kill: 'refused',
-        mainModule: 'refused',
-        binding: 'refused',
-        fetch: 'refused',
-      },
+  it('gives a later job on the same runner nothing of an earlier one: not its input, globals, prototypes or timers', async () => {
+    await withOneRunner({}, async (single) => {
+      const { host, runners, calls } = recordingHost();
+      const first = await single.run(
+        job(
+          `globalThis.kept = this.context;
+           Object.prototype.leak = this.context.input;
+           const push = Array.prototype.push;
+           Array.prototype.push = function (...items) { globalThis.spied = items; return push.apply(this, items); };
+           JSON.parse = () => ({ replaced: true });
+           setInterval(() => this.call('spy', this.context.input), 1);
+           return 'planted';`,
+          { context: { input: 'first job secret' } },
+        ),
+        host,
+      );
+      expect(first).toEqual({ ok: true, value: 'planted' });
+      const second = await single.run(
+        job(
+          `await new Promise((resolve) => setTimeout(resolve, 50));
+           const list = []; list.push(1);
+           return [typeof globalThis.kept, ({}).leak, typeof globalThis.spied, JSON.parse('{"a":1}'), this.context.input];`,
+          { context: { input: 'second' } },
+        ),
+        host,
+      );
+      expect(second).toEqual({ ok: true, value: ['undefined', undefined, 'undefined', { a: 1 }, 'second'] });
+      expect(runners[0]).toBe(runners[1]);
+      expect(calls.filter((call) => call.method === 'spy')).toEqual([]);
     });
   });
+});
 
-  describe("Node's permission model, without the runner's own hardening", () => {
-    let open: SandboxPool;
-    beforeAll(async () => {
-      open = await createSandboxPool({ minIdle: 1, max: 2, testing: unhardenedRunner });
-    });
-    afterAll(async () => {
-      await open.close();
-    });
+describe('the channel: the worker survives any bytes a runner sends', () => {
+  const standIn = fileURLToPath(new URL('./fixtures/stand-in-runner.cjs', import.meta.url));
 
-    const attempt = (code: string) =>
-      job(`
-        const proc = ${escape};
-        const load = (id) => proc.getBuiltinModule(id);
-        ${code}`);
-
-    it.each([
-      ['/proc/self/environ'],
-      ['/proc/PARENT/environ'],
-      ['/etc/passwd'],
-      [fileURLToPath(import.meta.url)],
-    ])('denies reading %s', async (file) => {
-      const outcome = failed(
-        await open.run(
-          attempt(
-            `return load('node:fs').readFileSync(${JSON.stringify(file)}.replace('PARENT', String(proc.ppid)), 'utf8');`,
-          ),
-          recordingHost().host,
-        ),
-      );
-      expect(outcome.reason).toBe('thrown');
-      expect(outcome.error.message).toMatch(/Access to this API has been restricted/);
-      expect(JSON.stringify(outcome)).not.toContain(secret);
-    });
-
-    it('denies child processes', async () => {
-      const outcome = failed(
-        await open.run(
-          attempt("return load('node:child_process').execSync('cat /proc/$PPID/environ').toString();"),
-          recordingHost().host,
-        ),
-      );
-      expect(outcome.error.message).toMatch(/Access to this API has been restricted/);
-      expect(JSON.stringify(outcome)).not.toContain(secret);
-    });
-
-    it('denies worker threads', async () => {
-      const outcome = failed(
-        await open.run(
-          attempt("new (load('node:worker_threads').Worker)('1', { eval: true }); return 'started';"),
-          recordingHost().host,
-        ),
-      );
-      expect(outcome.error.message).toMatch(/Access to this API has been restricted/);
-    });
-
-    it.runIf(process.getuid?.() === 0)(
-      'runs runners as nobody when the worker is root, so they cannot signal the worker',
-      async () => {
-        const asNobody = await createSandboxPool({ minIdle: 0, max: 1, testing: unhardenedRunner });
-        try {
-          const outcome = await asNobody.run(
-            attempt(`
-              let signal = 'allowed';
-              try { proc.kill(proc.ppid, 0); } catch (e) { signal = e.code; }
-              return { uid: proc.getuid(), signal };`),
-            recordingHost().host,
-          );
-          expect(outcome).toEqual({ ok: true, value: { uid: 65534, signal: 'EPERM' } });
-        } finally {
-          await asNobody.close();
-        }
-      },
-    );
-
-    it.runIf(canIsolateNetwork())(
-      'gives runners no network: a listening loopback server cannot be reached',
-      async () => {
-        const server = net.createServer((socket) => socket.end('reached'));
-        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-        const { port } = server.address() as net.AddressInfo;
-        try {
-          const outcome = await open.run(
-            attempt(`
-              return await new Promise((resolve) => {
-                const socket = load('node:net').connect(${port}, '127.0.0.1');
-                socket.on('data', (data) => resolve('connected: ' + data));
-                socket.on('error', (error) => resolve(error.code));
-              });`),
-            recordingHost().host,
-          );
-          expect(outcome).toEqual({ ok: true, value: 'ENETUNREACH' });
-        } finally {
-          await new Promise((resolve) => server.close(resolve));
-        }
-      },
-    );
-
-    it('reports a runner killed from outside as a crash, and replaces it', async () => {
-      const outcome = failed(
-        await open.run(attempt("proc.kill(proc.pid, 'SIGKILL');"), recordingHost().host),
-      );
-      expect(outcome).toMatchObject({
-        reason: 'crash',
-        error: { name: 'SandboxCrashError', message: expect.stringContaining('signal SIGKILL') },
-      });
-      expect(await open.run(attempt('return "after crash";'), recordingHost().host)).toEqual({
+  it.each([
+    ['garbage', /sent a frame that is not a message/],
+    ['oversized', /sent a frame of 2147483648 bytes \(the limit is \d+\)/],
+    ['unknown', /sent a message that is not one of the protocol/],
+  ])('stops a runner that sends %s, fails its job with the reason, and serves the next job', async (mode, message) => {
+    const misbehaving = await createSandboxPool({ minIdle: 0, max: 1, testing: { runnerProgram: standIn } });
+    try {
+      const outcome = failed(await misbehaving.run(job('', { sourceName: mode }), recordingHost().host));
+      expect(outcome).toMatchObject({ reason: 'crash', error: { name: 'SandboxProtocolError' } });
+      expect(outcome.error.message).toMatch(message);
+      expect(await misbehaving.run(job('', { sourceName: 'honest' }), recordingHost().host)).toEqual({
         ok: true,
-        value: 'after crash',
+        value: 'fine',
       });
-    });
+    } finally {
+      await misbehaving.close();
+    }
+  });
+});
 
-    it('has an empty environment even with every module at hand', async () => {
-      const outcome = await open.run(attempt('return JSON.stringify(proc.env);'), recordingHost().host);
-      expect(outcome).toEqual({ ok: true, value: '{}' });
+describe('the runner process, the second layer (as if user code had escaped its isolate)', () => {
+  const standIn = fileURLToPath(new URL('./fixtures/stand-in-runner.cjs', import.meta.url));
+
+  it('denies files, child processes, threads, signals to the worker and the network, with an empty environment', async () => {
+    const server = net.createServer((socket) => socket.end('reached'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as net.AddressInfo;
+    const probing = await createSandboxPool({ minIdle: 0, max: 1, testing: { runnerProgram: standIn } });
+    try {
+      const files = ['/proc/self/environ', '/proc/PARENT/environ', '/etc/passwd', fileURLToPath(import.meta.url)];
+      const outcome = await probing.run(
+        job('', { sourceName: 'probe', context: { files, port, socketPath: '/var/run/postgresql/.s.PGSQL.5432' } }),
+        recordingHost().host,
+      );
+      if (!outcome.ok) throw new Error(outcome.error.message);
+      const result = outcome.value as Record<string, unknown>;
+      // Not asserted: result.unixSocket. A network namespace does not cover Unix sockets at a file
+      // path and Node 24's permission model has no network rule; only the isolate keeps user code
+      // from them (docs/sandbox.md, "What the second layer does not cover").
+      expect(result).toMatchObject({
+        env: 0,
+        files: Object.fromEntries(files.map((file) => [file, 'ERR_ACCESS_DENIED'])),
+        childProcess: 'ERR_ACCESS_DENIED',
+        workerThread: 'ERR_ACCESS_DENIED',
+      });
+      if (process.getuid?.() === 0) {
+        // Root's runners run as nobody: they cannot signal the worker.
+        expect(result).toMatchObject({ uid: 65534, signalWorker: 'EPERM' });
+      }
+      // A network namespace of its own where the worker may create one; else Node 24 leaves TCP open
+      // (the isolate is then the only wall, and no service may trust loopback: see docs/sandbox.md).
+      if (canIsolateNetwork()) expect(result.tcp).toBe('ENETUNREACH');
+      expect(JSON.stringify(result)).not.toContain(secret);
+    } finally {
+      await probing.close();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('reports a runner killed from outside as a crash, and replaces it', async () => {
+    const { host, runners } = recordingHost(() => {
+      process.kill(runners[0]!, 'SIGKILL');
+      return new Promise(() => {});
+    });
+    const outcome = failed(await pool.run(job('await this.call("wait");'), host));
+    expect(outcome).toMatchObject({
+      reason: 'crash',
+      error: { name: 'SandboxCrashError', message: expect.stringContaining('signal SIGKILL') },
+    });
+    expect(await pool.run(job('return "after crash";'), recordingHost().host)).toEqual({
+      ok: true,
+      value: 'after crash',
     });
   });
 });
@@ -753,7 +723,7 @@ describe('runaways', () => {
     });
   });
 
-  it('kills unbounded binary data (outside the V8 heap) at the resident memory limit', async () => {
+  it('counts binary data (ArrayBuffer, typed arrays) against the same memory limit', async () => {
     const outcome = failed(
       await pool.run(
         job('const hoard = []; for (;;) { hoard.push(new Uint8Array(8e6).fill(1)); await null; }'),
@@ -763,34 +733,11 @@ describe('runaways', () => {
     expect(outcome).toEqual({
       ok: false,
       reason: 'memory',
-      error: {
-        name: 'OutOfMemoryError',
-        message: 'Execution ran out of memory (limit 160 MB including binary data)',
-      },
+      error: { name: 'OutOfMemoryError', message: 'Execution ran out of memory (limit 48 MB)' },
     });
     expect(await pool.run(job('return "after buffers";'), recordingHost().host)).toEqual({
       ok: true,
       value: 'after buffers',
-    });
-  });
-
-  it('reports process.exit() behind an escape as an exit', async () => {
-    const outcome = failed(await pool.run(job(`${escapeExpression}.exit(3);`), recordingHost().host));
-    expect(outcome).toMatchObject({
-      reason: 'exit',
-      error: { message: expect.stringContaining('exit code 3') },
-    });
-    expect(await pool.run(job('return "after exit";'), recordingHost().host)).toEqual({
-      ok: true,
-      value: 'after exit',
-    });
-  });
-
-  it('reports process.abort() as an exit', async () => {
-    const outcome = failed(await pool.run(job(`${escapeExpression}.abort();`), recordingHost().host));
-    expect(outcome).toMatchObject({
-      reason: 'exit',
-      error: { message: expect.stringContaining('process.abort()') },
     });
   });
 

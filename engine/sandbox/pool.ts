@@ -8,8 +8,10 @@ import {
   type SpawnOptions,
 } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
+import type { Socket } from 'node:net';
 import { z } from 'zod';
-import { runnerBundle, type RunnerBundleOptions } from './bundle';
+import { isolatedVmBinary, runnerBundle, type RunnerBundleOptions } from './bundle';
+import { ChannelError, FrameReader, encodeFrame } from './channel';
 import { ModuleLoadError, prepareModule, type PreparedModule } from './module';
 import { readFile } from 'node:fs/promises';
 import { runnerMessageSchema, type PoolToRunner, type RunnerToPool, type WireError } from './protocol';
@@ -55,8 +57,11 @@ export type SandboxPoolOptions = {
    * wait: its runner sends the outcome only once none of its code runs.)
    */
   drainTimeoutMs?: number;
-  /** Tests only: another flow API module, or runners without the runner's own hardening. */
-  testing?: RunnerBundleOptions;
+  /**
+   * Tests only: another flow API module, or another program to run as a runner (under the same
+   * flags, user and namespace), to prove what the pool does with a runner that misbehaves.
+   */
+  testing?: RunnerBundleOptions & { runnerProgram?: string };
 };
 
 export type RunnerUser = { uid: number; gid: number };
@@ -76,6 +81,8 @@ type RunningJob = {
 
 type Runner = {
   child: ChildProcess;
+  /** The runner's end of its channel (its fd 3): frames both ways (channel.ts). */
+  channel: Socket;
   /** draining: its job has ended for the pool, the runner has yet to confirm that none of its code runs. */
   state: 'starting' | 'idle' | 'busy' | 'draining' | 'gone';
   jobsRun: number;
@@ -86,7 +93,9 @@ type Runner = {
   /** When it last became idle (performance.now()). */
   idleSince?: number;
   /** Why the pool killed it, when it did. */
-  killedFor?: 'timeout' | 'cancelled' | 'retired' | 'closing' | 'memory' | 'undrained';
+  killedFor?: 'timeout' | 'cancelled' | 'retired' | 'closing' | 'memory' | 'undrained' | 'protocol';
+  /** Why the pool stopped trusting it, when it broke the protocol. */
+  protocolError?: string;
   current?: RunningJob;
   /** While draining: the ended job the runner must confirm, and the deadline for it. */
   draining?: { job: number; timer: NodeJS.Timeout };
@@ -113,7 +122,7 @@ const maxTimerMs = 2 ** 31 - 1;
  * only its own job and is replaced.
  */
 export async function createSandboxPool(options: SandboxPoolOptions = {}): Promise<SandboxPool> {
-  const runnerFile = await runnerBundle(options.testing);
+  const runnerFile = options.testing?.runnerProgram ?? (await runnerBundle(options.testing));
   const pool = new RunnerPool(runnerFile, {
     minIdle: options.minIdle ?? 1,
     max: options.max ?? Infinity,
@@ -302,17 +311,35 @@ class RunnerPool implements SandboxPool {
     this.starting++;
     let markGone = () => {};
     const gone = new Promise<void>((resolve) => (markGone = resolve));
-    const runner: Runner = { child, state: 'starting', jobsRun: 0, stderrTail: '', gone, markGone };
+    const channel = child.stdio[3] as Socket;
+    const runner: Runner = { child, channel, state: 'starting', jobsRun: 0, stderrTail: '', gone, markGone };
     this.runners.add(runner);
     child.stdout?.resume(); // drained, never shown: anything the user prints goes through console -> onConsole
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (chunk: string) => {
       runner.stderrTail = (runner.stderrTail + chunk).slice(-stderrTailLimit);
     });
-    child.on('message', (message: unknown) => {
-      const parsed = runnerMessageSchema.safeParse(message);
-      if (parsed.success) this.onMessage(runner, parsed.data);
+    const reader = new FrameReader();
+    channel.on('data', (chunk: Buffer) => {
+      if (runner.killedFor === 'protocol') return;
+      let messages: unknown[];
+      try {
+        messages = reader.push(chunk);
+      } catch (error) {
+        if (!(error instanceof ChannelError)) throw error;
+        this.brokeProtocol(runner, `sent ${error.message}`);
+        return;
+      }
+      for (const message of messages) {
+        const parsed = runnerMessageSchema.safeParse(message);
+        if (!parsed.success) {
+          this.brokeProtocol(runner, 'sent a message that is not one of the protocol');
+          return;
+        }
+        this.onMessage(runner, parsed.data);
+      }
     });
+    channel.on('error', () => child.kill('SIGKILL')); // the runner is gone; 'close' follows
     child.on('error', () => {
       // A failed spawn, or a send on a closed channel: either way this runner is of no further use.
       child.kill('SIGKILL');
@@ -356,7 +383,11 @@ class RunnerPool implements SandboxPool {
         running.settle(
           message.ok
             ? { ok: true, value: message.value }
-            : { ok: false, reason: 'thrown', error: toSandboxError(message.error, running) },
+            : {
+                ok: false,
+                reason: message.reason === 'memory' ? 'memory' : 'thrown',
+                error: toSandboxError(message.error, running),
+              },
         );
         // Sent from the runner's event loop: none of the job's code runs any more (see finishJob).
         this.finish(runner);
@@ -412,7 +443,7 @@ class RunnerPool implements SandboxPool {
     }
     if (runner.current !== running || running.settled) return;
     try {
-      runner.child.send(reply);
+      runner.channel.write(encodeFrame(reply));
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       this.send(runner, {
@@ -472,6 +503,7 @@ class RunnerPool implements SandboxPool {
     signal?.addEventListener('abort', onAbort, { once: true });
     runner.state = 'busy';
     runner.current = running;
+    if (runner.child.pid !== undefined) host.onRunner?.(runner.child.pid);
     this.watchMemory();
     this.send(runner, {
       t: 'run',
@@ -484,7 +516,7 @@ class RunnerPool implements SandboxPool {
 
   private send(runner: Runner, message: PoolToRunner): void {
     try {
-      runner.child.send(message);
+      runner.channel.write(encodeFrame(message));
     } catch (error) {
       // The job's context could not be serialized (a function, a symbol...): the caller's mistake.
       const running = runner.current;
@@ -562,6 +594,16 @@ class RunnerPool implements SandboxPool {
     this.kill(runner, 'memory');
   }
 
+  /**
+   * A runner sent what the protocol does not allow (an oversized or unreadable frame, an unknown
+   * message): it is killed, and its job fails with the reason. The worker goes on.
+   */
+  private brokeProtocol(runner: Runner, what: string): void {
+    if (runner.killedFor) return;
+    runner.protocolError = `the sandbox runner ${what}, and was stopped`;
+    this.kill(runner, 'protocol');
+  }
+
   private kill(runner: Runner, reason: NonNullable<Runner['killedFor']>): void {
     if (runner.state === 'gone') return;
     runner.killedFor ??= reason;
@@ -607,6 +649,9 @@ class RunnerPool implements SandboxPool {
     if (runner.killedFor === 'closing') {
       return failure('cancelled', 'SandboxClosedError', 'the sandbox pool closed while the job ran');
     }
+    if (runner.killedFor === 'protocol') {
+      return failure('crash', 'SandboxProtocolError', runner.protocolError ?? 'the sandbox runner broke the protocol');
+    }
     if (/heap out of memory|Reached heap limit/i.test(runner.stderrTail)) {
       return failure(
         'memory',
@@ -638,12 +683,21 @@ class RunnerPool implements SandboxPool {
  * creating the namespace needs the privileges the user change gives up.
  */
 export function forkRunner(runnerFile: string, heapMb: number, runnerUser?: RunnerUser): ChildProcess {
-  const nodeArgs = ['--permission', `--allow-fs-read=${runnerFile}`, `--max-old-space-size=${heapMb}`];
+  const nodeArgs = [
+    '--permission',
+    `--allow-fs-read=${runnerFile}`,
+    `--allow-fs-read=${isolatedVmBinary()}`,
+    // isolated-vm is the one addon a runner loads; user code, in its isolate, can load nothing.
+    '--allow-addons',
+    // The runner's own heap holds only messages on their way (the user's heap is the isolate's).
+    `--max-old-space-size=${Math.max(64, heapMb)}`,
+  ];
+  const program = [process.execPath, ...nodeArgs, runnerFile, String(heapMb)];
   const options: SpawnOptions = {
     // Empty on purpose (the worker's secrets stay in the worker); the cast only drops Next's NODE_ENV typing.
     env: {} as NodeJS.ProcessEnv,
-    serialization: 'advanced',
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    // fd 3: the channel (a socket pair), framed by channel.ts rather than Node's IPC (see there).
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     cwd: '/',
   };
   if (
@@ -665,29 +719,16 @@ export function forkRunner(runnerFile: string, heapMb: number, runnerUser?: Runn
       : [];
     return spawn(
       unshare,
-      [
-        '--net',
-        '--',
-        setpriv,
-        ...becomeUser,
-        '--pdeathsig',
-        'SIGKILL',
-        '--',
-        process.execPath,
-        ...nodeArgs,
-        runnerFile,
-      ],
+      ['--net', '--', setpriv, ...becomeUser, '--pdeathsig', 'SIGKILL', '--', ...program],
       options,
     );
   }
   const userOptions = runnerUser ? { uid: runnerUser.uid, gid: runnerUser.gid } : {};
   if (setpriv) {
-    return spawn(setpriv, ['--pdeathsig', 'SIGKILL', '--', process.execPath, ...nodeArgs, runnerFile], {
-      ...options,
-      ...userOptions,
-    });
+    return spawn(setpriv, ['--pdeathsig', 'SIGKILL', '--', ...program], { ...options, ...userOptions });
   }
-  return fork(runnerFile, [], { ...options, ...userOptions, execArgv: nodeArgs } as ForkOptions);
+  const [node, ...args] = program as [string, ...string[]];
+  return spawn(node, args, { ...options, ...userOptions });
 }
 
 const toolPaths = new Map<string, string | null>();

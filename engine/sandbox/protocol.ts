@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Messages between the pool (worker process) and a runner process, sent over IPC ('advanced' serialization). */
+/** Messages between the pool (worker process) and a runner process, framed on its channel (channel.ts). */
 
 export type WireError = {
   name: string;
@@ -25,7 +25,8 @@ export type RunnerToPool =
    * code still runs: the pool may reuse the runner at once.
    */
   | { t: 'done'; job: number; ok: true; value: unknown }
-  | { t: 'done'; job: number; ok: false; error: WireError }
+  /** reason 'memory': the job's isolate ran out of memory (the runner made a new one). */
+  | { t: 'done'; job: number; ok: false; error: WireError; reason?: 'memory' }
   /**
    * A dropped job (suspended) is gone from this runner: sent from its event loop once it is back there,
    * so none of the job's code still runs. The pool reuses the runner only after it.
@@ -33,8 +34,8 @@ export type RunnerToPool =
   | { t: 'ended'; job: number };
 
 /**
- * What the pool accepts from a runner. A runner runs untrusted code, which can reach its IPC channel
- * once it escapes its vm context: anything else is ignored.
+ * What the pool accepts from a runner. User code runs in an isolate inside the runner and cannot write
+ * to the channel; still, the pool trusts no runner: anything else is ignored.
  */
 export const runnerMessageSchema = z.union([
   z.object({ t: z.literal('ready') }),
@@ -57,6 +58,7 @@ export const runnerMessageSchema = z.union([
     job: z.number(),
     ok: z.literal(false),
     error: z.object({ name: z.string(), message: z.string(), stack: z.string().optional() }),
+    reason: z.literal('memory').optional(),
   }),
   z.object({ t: z.literal('ended'), job: z.number() }),
 ]);

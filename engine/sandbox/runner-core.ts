@@ -1,254 +1,310 @@
 /**
  * The runner's machinery, started by runner.ts (the program the pool forks, bundled into one file by
- * bundle.ts). A runner runs one job at a time: a fresh vm context per job, the flow API evaluated
- * INSIDE that context (so its objects, promises and errors belong to the user's realm and
- * `e instanceof Error` holds), the user's module (CommonJS, prepared by the pool) compiled there too,
- * and every flow API call forwarded to the worker as a message. It holds no secrets and can read no
- * file but itself.
+ * bundle.ts). A runner runs one job at a time, each in a fresh context of a V8 isolate of its own
+ * (isolated-vm): user code sees the language, the web helpers of isolate/web-globals.ts and its flow
+ * API, and nothing of Node — no `process`, no module loader, no socket, no file. The runner's own code
+ * (this file) is the only bridge: it copies values in and out and forwards flow API calls to the worker
+ * as frames on its channel (fd 3, see channel.ts). It holds no secrets and can read no file but itself
+ * and isolated-vm's own.
  */
-import vm from 'node:vm';
-import { formatWithOptions } from 'node:util';
+import net from 'node:net';
+import type ivmModule from 'isolated-vm';
+import { DEFAULT_MAX_FRAME_BYTES, FrameReader, encodeFrame } from './channel';
 import type { PoolToRunner, RunnerToPool, WireError } from './protocol';
+import type { UrlParts } from './isolate/web-globals';
 
-export type RpcCall = (method: string, args: unknown[]) => Promise<unknown>;
-/**
- * engine/api/runner-api.ts's createFlowApi: builds `this` and `system` for one job from its context,
- * and (optionally) the sink of the user's console output, numbered with the flow API's own log lines.
- */
-type FlowApiFactory = (
-  context: unknown,
-  call: RpcCall,
-) => { execution: object; system: object; consoleLine?: (level: ConsoleLevel, text: string) => void };
-type ConsoleLevel = 'debug' | 'info' | 'warn' | 'error';
+type Ivm = typeof ivmModule;
 
 export type RunnerOptions = {
-  /** The flow API bundled as a script that evaluates to its module's exports (see bundle.ts). */
-  flowApiSource: string;
-  /** Tests only: leave process.kill, getBuiltinModule... in place to prove the permission model alone. */
-  keepProcessPowers?: boolean;
+  /** isolate/index.ts and the flow API, bundled as one script that evaluates to setUpJob (bundle.ts). */
+  realmSource: string;
+  /** isolated-vm's native binary (an addon cannot be bundled). */
+  isolatedVmPath: string;
+  /** The isolate's heap limit, in MB. */
+  heapMb: number;
 };
-
-type Pending = { resolve(value: unknown): void; reject(error: unknown): void; site: { stack?: string } };
 
 type ActiveJob = {
   id: number;
-  sourceName: string;
-  /** The Error constructor of the job's own realm, so errors handed to user code pass `instanceof Error`. */
-  RealmError: ErrorConstructor;
-  /** The realm's Promise: calls hand user code promises of its own realm, never a way out of it. */
-  RealmPromise: PromiseConstructor;
-  /** Copies plain data (answers from the worker, the job's context) into the job's realm. */
-  intoRealm: (value: unknown) => unknown;
-  pending: Map<number, Pending>;
-  timers: Set<NodeJS.Timeout | NodeJS.Immediate>;
-  nextCallId: number;
+  context: ivmModule.Context;
+  /** The job's entry in the isolate (the function setUpJob returned). */
+  receive?: ivmModule.Reference<(...args: unknown[]) => void>;
+  timers: Map<number, NodeJS.Timeout | NodeJS.Immediate>;
   ended: boolean;
-  /** Where console lines go once the flow API is built (before that, and without one: plain console messages). */
-  consoleLine?: (level: ConsoleLevel, text: string) => void;
 };
 
-/** A runaway `for (;;) console.log(x)` must not flood the worker (and its log table) until the timeout. */
-const consoleLineLimit = 10_000;
-const consoleLineChars = 64 * 1024;
+/** Compiled user modules kept per isolate (a flow version runs many times). */
+const MODULE_CACHE_LIMIT = 64;
 
-let send: (message: RunnerToPool) => void = () => {};
-let flowApiScript: vm.Script;
-let realmCopierScript: vm.Script;
+let ivm: Ivm;
+let options: RunnerOptions;
+let isolate: ivmModule.Isolate;
+let realmScript: ivmModule.Script;
+const moduleScripts = new Map<string, ivmModule.Script>();
+let channel: net.Socket;
 let active: ActiveJob | undefined;
-/** The next job's context, made while the runner is idle: creating one is most of a job's overhead. */
-let spareContext: { globals: Record<string, unknown>; context: vm.Context } | undefined;
+/** The next job's context, made while the runner is idle. */
+let spareContext: ivmModule.Context | undefined;
 
-function freshContext() {
-  const globals: Record<string, unknown> = {};
-  return { globals, context: vm.createContext(globals) };
-}
-
-function prepareSpareContext(): void {
-  setImmediate(() => {
-    if (!active) spareContext ??= freshContext();
-  }).unref();
-}
-
-export function startRunner(options: RunnerOptions): void {
-  const ipc = process.send?.bind(process);
-  if (!ipc) throw new Error('the sandbox runner must be started by the sandbox pool (no IPC channel)');
-  send = (message) => {
-    ipc(message);
-  };
-  // Compiled once; run in each job's fresh context (cheap: the compiled code is shared).
-  flowApiScript = new vm.Script(options.flowApiSource, { filename: 'flowline:flow-api' });
-  realmCopierScript = new vm.Script(`(${realmCopier.toString()})()`, { filename: 'flowline:realm' });
-  if (!options.keepProcessPowers) removeProcessPowers();
-
-  process.on('message', (message: PoolToRunner) => {
-    switch (message.t) {
-      case 'run':
-        void runJob(message);
-        break;
-      case 'reply':
-        settleCall(message);
-        break;
-      case 'drop':
-        if (active?.id === message.job) endJob(active);
-        // It had just ended here by itself (its outcome is on the way): confirm all the same.
-        else setImmediate(() => send({ t: 'ended', job: message.job }));
-        break;
+export function startRunner(runnerOptions: RunnerOptions): void {
+  options = runnerOptions;
+  // The addon itself, loaded from where it is installed (the permission model allows reading that file).
+  ivm = (require(options.isolatedVmPath) as { ivm: Ivm }).ivm; // eslint-disable-line @typescript-eslint/no-require-imports
+  newIsolate();
+  channel = new net.Socket({ fd: 3, readable: true, writable: true });
+  const reader = new FrameReader(DEFAULT_MAX_FRAME_BYTES);
+  channel.on('data', (chunk: Buffer) => {
+    let messages: unknown[];
+    try {
+      messages = reader.push(chunk);
+    } catch {
+      process.exit(70); // the worker sent something unreadable: nothing sensible is left to do
     }
+    for (const message of messages) onPoolMessage(message as PoolToRunner);
   });
-
-  // A rejection nobody handles, or a throw from a timer callback, fails the job rather than the runner.
-  process.on('unhandledRejection', (reason) => failActiveJob(reason));
-  process.on('uncaughtException', (error) => failActiveJob(error));
   // The worker is gone (its channel closed): nobody is left to answer or to take an outcome.
-  process.on('disconnect', () => process.exit(0));
-
+  channel.on('close', () => process.exit(0));
+  channel.on('error', () => process.exit(0));
+  // Our own code failing must fail the job, not leave it hanging.
+  process.on('uncaughtException', (error) => failActiveJob(error));
+  process.on('unhandledRejection', (reason) => failActiveJob(reason));
+  removeProcessPowers();
   send({ t: 'ready' });
   prepareSpareContext();
 }
 
-async function runJob(message: Extract<PoolToRunner, { t: 'run' }>): Promise<void> {
-  if (active) endJob(active); // never happens with a well-behaved pool: one job per runner at a time
-  const { globals, context } = spareContext ?? freshContext();
+function newIsolate(): void {
+  isolate = new ivm.Isolate({ memoryLimit: options.heapMb });
+  realmScript = isolate.compileScriptSync(options.realmSource, { filename: 'flowline:realm' });
+  moduleScripts.clear();
   spareContext = undefined;
-  const job: ActiveJob = {
-    id: message.job,
-    sourceName: message.sourceName,
-    RealmError: vm.runInContext('Error', context) as ErrorConstructor,
-    RealmPromise: vm.runInContext('Promise', context) as PromiseConstructor,
-    intoRealm: realmCopierScript.runInContext(context) as (value: unknown) => unknown,
-    pending: new Map(),
-    timers: new Set(),
-    nextCallId: 1,
-    ended: false,
-  };
-  active = job;
-  Object.assign(globals, jobGlobals(job));
-  // Stacks that user code sees (and logs) show only its own frames: no paths of the runner or of Node.
-  (job.RealmError as unknown as { prepareStackTrace: unknown }).prepareStackTrace = (
-    error: unknown,
-    frames: NodeJS.CallSite[],
-  ) => formatUserStack(error, frames, job.sourceName);
-  try {
-    // The flow API first: it replaces the realm's clock and randomness before any user code runs.
-    const call = (method: string, args: unknown[]) => callHost(job, method, args);
-    const { createFlowApi } = flowApiScript.runInContext(context) as { createFlowApi: FlowApiFactory };
-    const { execution, system, consoleLine } = createFlowApi(job.intoRealm(message.context), call);
-    job.consoleLine = consoleLine;
-    const handler = loadHandler(message.code, message.sourceName, context, job);
-    const value: unknown = await handler.call(execution, system);
-    finishJob(job, { t: 'done', job: job.id, ok: true, value });
-  } catch (error) {
-    finishJob(job, { t: 'done', job: job.id, ok: false, error: toWireError(error) });
-  }
 }
 
-function loadHandler(code: string, sourceName: string, context: vm.Context, job: ActiveJob) {
-  // Made in the user's realm: the module object is the user's own, not a door into the runner's realm.
-  const userModule = vm.runInContext('({ exports: {} })', context) as { exports: Record<string, unknown> };
-  const load = vm.compileFunction(code, ['exports', 'require', 'module'], {
-    filename: sourceName,
-    parsingContext: context,
-  });
-  const requireUnavailable = (id: unknown) => {
-    throw new job.RealmError(
-      `cannot import '${String(id)}': flows run without modules; reach the world through the flow API (this.connect, this.flow, ...)`,
-    );
-  };
-  load.call(userModule.exports, userModule.exports, requireUnavailable, userModule);
-  const handler = userModule.exports.default;
-  if (typeof handler !== 'function') {
-    throw new job.RealmError(
-      `the module's default export must be the handler function, but it is ${handler === undefined ? 'missing' : typeof handler}`,
-    );
-  }
-  return handler as (this: unknown, system: unknown) => unknown;
+function send(message: RunnerToPool): void {
+  channel.write(encodeFrame(message));
 }
 
-function callHost(job: ActiveJob, method: string, args: unknown[]): Promise<unknown> {
-  if (job.ended) return new job.RealmPromise(() => {}); // a leftover of an ended job: it stalls and is collected
-  const site: { stack?: string } = {};
-  Error.captureStackTrace(site, callHost);
-  const id = job.nextCallId++;
-  return new job.RealmPromise((resolve, reject) => {
-    try {
-      send({ t: 'call', job: job.id, id, method, args });
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      reject(new job.RealmError(`the arguments of ${method}() cannot be passed to the worker: ${reason}`));
+function onPoolMessage(message: PoolToRunner): void {
+  switch (message.t) {
+    case 'run':
+      runJob(message);
+      return;
+    case 'reply': {
+      const job = active;
+      if (!job || job.id !== message.job || job.ended) return;
+      enter(job, message.ok ? { t: 'reply', id: message.id, ok: true, value: message.value } : message);
       return;
     }
-    job.pending.set(id, { resolve, reject, site });
-  });
+    case 'drop':
+      if (active?.id === message.job) endJob(active);
+      // Confirmed from the event loop: none of the job's code runs once we are back there.
+      setImmediate(() => send({ t: 'ended', job: message.job }));
+      return;
+  }
 }
 
-function settleCall(message: Extract<PoolToRunner, { t: 'reply' }>): void {
-  const job = active;
-  if (!job || job.id !== message.job || job.ended) return;
-  const pending = job.pending.get(message.id);
-  if (!pending) return;
-  job.pending.delete(message.id);
-  if (message.ok) {
-    pending.resolve(job.intoRealm(message.value));
+function prepareSpareContext(): void {
+  setImmediate(() => {
+    if (!active && !isolate.isDisposed) spareContext ??= isolate.createContextSync();
+  }).unref();
+}
+
+function runJob(message: Extract<PoolToRunner, { t: 'run' }>): void {
+  if (active) endJob(active); // never happens with a well-behaved pool: one job per runner at a time
+  const context = spareContext ?? isolate.createContextSync();
+  spareContext = undefined;
+  const job: ActiveJob = { id: message.job, context, timers: new Map(), ended: false };
+  active = job;
+  try {
+    const setUpJob = realmScript.runSync(context, { reference: true }) as ivmModule.Reference<
+      (...args: unknown[]) => unknown
+    >;
+    job.receive = setUpJob.applySync(
+      undefined,
+      [
+        new ivm.Callback((kind: unknown, payload: unknown) => onIsolateMessage(job, kind, payload)),
+        new ivm.Callback(parseUrl),
+        message.sourceName,
+      ],
+      { result: { reference: true } },
+    ) as ivmModule.Reference<(...args: unknown[]) => void>;
+    const moduleFunction = compileModule(message.code, message.sourceName).runSync(context, {
+      reference: true,
+    }) as ivmModule.Reference<unknown>;
+    enter(job, { t: 'start', context: message.context }, moduleFunction.derefInto());
+  } catch (error) {
+    onIsolateFailure(job, error);
+  }
+}
+
+/**
+ * The user's module as a function of (exports, require, module), compiled once per isolate. Its
+ * wrapper sits on a line of its own, made line 0, so positions in the stack are the module's own.
+ */
+function compileModule(code: string, sourceName: string): ivmModule.Script {
+  const key = `${sourceName}\0${code}`;
+  let script = moduleScripts.get(key);
+  if (script) {
+    moduleScripts.delete(key);
+  } else {
+    script = isolate.compileScriptSync(`(function (exports, require, module) {\n${code}\n})`, {
+      filename: sourceName,
+      lineOffset: -1,
+    });
+    if (moduleScripts.size >= MODULE_CACHE_LIMIT) {
+      const oldest = moduleScripts.keys().next().value;
+      if (oldest !== undefined) moduleScripts.delete(oldest);
+    }
+  }
+  moduleScripts.set(key, script);
+  return script;
+}
+
+/** Hands a message to the job's code in the isolate; runs until that code (and its microtasks) stops. */
+function enter(job: ActiveJob, message: unknown, extra?: unknown): void {
+  if (job.ended || !job.receive) return;
+  try {
+    job.receive.applySync(undefined, extra === undefined ? [message] : [message, extra], {
+      arguments: { copy: true },
+    });
+  } catch (error) {
+    onIsolateFailure(job, error);
+  }
+}
+
+/**
+ * The isolate threw out of a call into it: a rejection nobody handled (isolated-vm reports those
+ * this way, as Node would end a program for one), or the isolate ran out of memory and is gone.
+ */
+function onIsolateFailure(job: ActiveJob, error: unknown): void {
+  if (isolate.isDisposed) {
+    finishJob(job, { t: 'done', job: job.id, ok: false, reason: 'memory', error: memoryError() });
+    newIsolate();
     return;
   }
-  const { name, message: text, props } = message.error;
-  const error = new job.RealmError(text);
-  Object.defineProperty(error, 'name', {
-    value: name,
-    writable: true,
-    configurable: true,
-    enumerable: false,
-  });
-  if (props) Object.assign(error, props);
-  error.stack = `${name}: ${text}${userFrames(pending.site.stack, job.sourceName)}`;
-  pending.reject(error);
+  finishJob(job, { t: 'done', job: job.id, ok: false, error: toWireError(error) });
 }
 
-/** The frames of the user's own code in a captured stack, as lines starting with "\n    at". */
-function userFrames(stack: string | undefined, sourceName: string): string {
-  if (!stack) return '';
-  const frames = stack.split('\n').filter((line) => /^\s+at /.test(line) && line.includes(`${sourceName}:`));
-  return frames.map((line) => `\n${line}`).join('');
+function memoryError(): WireError {
+  return { name: 'OutOfMemoryError', message: `Execution ran out of memory (limit ${options.heapMb} MB)` };
 }
 
+/** What the job's code sends through `send(kind, payload)`: untrusted, so every field is checked. */
+function onIsolateMessage(job: ActiveJob, kind: unknown, payload: unknown): void {
+  if (job.ended || typeof payload !== 'object' || payload === null) return;
+  const fields = payload as Record<string, unknown>;
+  switch (kind) {
+    case 'call':
+      if (typeof fields.id === 'number' && typeof fields.method === 'string' && Array.isArray(fields.args)) {
+        sendFromJob(job, { t: 'call', job: job.id, id: fields.id, method: fields.method, args: fields.args });
+      }
+      return;
+    case 'console':
+      if (typeof fields.text === 'string' && isLevel(fields.level)) {
+        sendFromJob(job, { t: 'console', job: job.id, level: fields.level, text: fields.text });
+      }
+      return;
+    case 'timer':
+      if (typeof fields.id === 'number' && typeof fields.ms === 'number') {
+        startTimer(job, fields.id, fields.kind, fields.ms);
+      }
+      return;
+    case 'clearTimer': {
+      const timer = typeof fields.id === 'number' ? job.timers.get(fields.id) : undefined;
+      if (timer) clearTimer(timer);
+      if (typeof fields.id === 'number') job.timers.delete(fields.id);
+      return;
+    }
+    case 'done': {
+      if (fields.ok === true) {
+        finishJob(job, { t: 'done', job: job.id, ok: true, value: fields.value });
+        return;
+      }
+      const error = toWireError(fields.error);
+      // Binary data counts against the isolate's memory limit too: an allocation past it fails so.
+      const outOfMemory = error.name === 'RangeError' && error.message === 'Array buffer allocation failed';
+      finishJob(
+        job,
+        outOfMemory
+          ? { t: 'done', job: job.id, ok: false, reason: 'memory', error: memoryError() }
+          : { t: 'done', job: job.id, ok: false, error },
+      );
+      return;
+    }
+  }
+}
+
+/** A message of the job's own making; one too large for the channel fails the job instead of the runner. */
+function sendFromJob(job: ActiveJob, message: RunnerToPool): void {
+  let frame: Buffer;
+  try {
+    frame = encodeFrame(message);
+  } catch (error) {
+    finishJob(job, { t: 'done', job: job.id, ok: false, error: toWireError(error) });
+    return;
+  }
+  if (frame.length > DEFAULT_MAX_FRAME_BYTES) {
+    const error = {
+      name: 'RangeError',
+      message: `a message of ${frame.length} bytes is too large for the worker (the limit is ${DEFAULT_MAX_FRAME_BYTES})`,
+    };
+    finishJob(job, { t: 'done', job: job.id, ok: false, error });
+    return;
+  }
+  channel.write(frame);
+}
+
+function startTimer(job: ActiveJob, id: number, kind: unknown, ms: number): void {
+  const fire = () => {
+    if (kind !== 'interval') job.timers.delete(id);
+    enter(job, { t: 'timer', id });
+  };
+  const delay = Math.min(Math.max(0, ms), 2 ** 31 - 1);
+  const timer =
+    kind === 'immediate' ? setImmediate(fire) : kind === 'interval' ? setInterval(fire, delay) : setTimeout(fire, delay);
+  job.timers.set(id, timer);
+}
+
+function clearTimer(timer: NodeJS.Timeout | NodeJS.Immediate): void {
+  clearTimeout(timer as NodeJS.Timeout);
+  clearInterval(timer as NodeJS.Timeout);
+  clearImmediate(timer as NodeJS.Immediate);
+}
+
+/**
+ * The job's outcome, sent once the event loop is back here: none of the job's code still runs then
+ * (the isolate runs only inside our calls into it), so the pool may hand this runner on at once.
+ */
 function finishJob(job: ActiveJob, message: Extract<RunnerToPool, { t: 'done' }>): void {
   if (job.ended) return;
-  // Sent once the event loop is back here: proof that none of the job's code still runs (a chain of
-  // microtasks it left behind has run out), so the pool may hand this runner on at once. Code that
-  // keeps running after its handler returned holds its own job open, to that job's time limit.
   endJob(job, () => {
     try {
       send(message);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
       send({
         t: 'done',
         job: job.id,
         ok: false,
         error: {
           name: 'TypeError',
-          message: `the handler's return value cannot be passed to the worker: ${reason}`,
+          message: `the handler's return value cannot be passed to the worker: ${(error as Error).message}`,
         },
       });
     }
   });
 }
 
-/**
- * Ends a job here: its timers cleared, its pending calls forgotten. Clearing cannot stop code of the
- * job that is still running (a loop after an unawaited call, microtasks it left behind), so the pool is
- * told (`notify`, by default the 'ended' answer to a drop) only once the event loop is back here.
- */
-function endJob(job: ActiveJob, notify: () => void = () => send({ t: 'ended', job: job.id })): void {
+/** Ends a job here: its timers cleared, its context released (from the event loop, outside the isolate). */
+function endJob(job: ActiveJob, notify?: () => void): void {
   job.ended = true;
-  for (const timer of job.timers) {
-    clearTimeout(timer as NodeJS.Timeout);
-    clearImmediate(timer as NodeJS.Immediate);
-  }
+  for (const timer of job.timers.values()) clearTimer(timer);
   job.timers.clear();
-  job.pending.clear();
   if (active === job) active = undefined;
-  setImmediate(notify);
+  setImmediate(() => {
+    job.receive?.release();
+    job.context.release();
+    notify?.();
+  });
   prepareSpareContext();
 }
 
@@ -258,128 +314,42 @@ function failActiveJob(reason: unknown): void {
   }
 }
 
-function formatUserStack(error: unknown, frames: NodeJS.CallSite[], sourceName: string): string {
-  let header: string;
+/** `new URL()` inside the isolate, by Node's WHATWG parser: the parts, or the error's message. */
+function parseUrl(input: unknown, base: unknown): UrlParts | string {
   try {
-    header = Error.prototype.toString.call(error);
-  } catch {
-    header = 'Error';
+    const url = new URL(String(input), base === undefined ? undefined : String(base));
+    const { href, origin, protocol, username, password, host, hostname, port, pathname, search, hash } = url;
+    return { href, origin, protocol, username, password, host, hostname, port, pathname, search, hash };
+  } catch (error) {
+    return (error as Error).message;
   }
-  const own = frames.filter((frame) => frame.getFileName() === sourceName);
-  return [header, ...own.map((frame) => `    at ${frame.toString()}`)].join('\n');
+}
+
+function isLevel(level: unknown): level is 'debug' | 'info' | 'warn' | 'error' {
+  return level === 'debug' || level === 'info' || level === 'warn' || level === 'error';
 }
 
 function toWireError(value: unknown): WireError {
   if (typeof value === 'object' && value !== null && 'message' in value) {
-    const error = value as { name?: unknown; message?: unknown; stack?: unknown; code?: unknown };
-    if (error.code === 'ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING') {
-      // Node's own words ("A dynamic import callback was not specified") tell a user nothing.
+    const error = value as { name?: unknown; message?: unknown; stack?: unknown };
+    const name = typeof error.name === 'string' ? error.name : 'Error';
+    const message = String(error.message);
+    if (name === 'Error' && message === 'Not supported') {
+      // V8's words for import() in an isolate tell a user nothing.
       return {
         name: 'Error',
         message:
           'dynamic import() is not available: flows run without modules; reach the world through the flow API (this.connect, this.flow, ...)',
       };
     }
-    return {
-      name: typeof error.name === 'string' ? error.name : 'Error',
-      message: String(error.message),
-      stack: typeof error.stack === 'string' ? error.stack : undefined,
-    };
+    return { name, message, ...(typeof error.stack === 'string' ? { stack: error.stack } : {}) };
   }
-  return { name: 'Error', message: `a non-error value was thrown: ${safeString(value)}` };
-}
-
-function safeString(value: unknown): string {
-  try {
-    return formatWithOptions({ depth: 2, breakLength: Infinity }, '%o', value);
-  } catch {
-    return typeof value;
-  }
-}
-
-/** The globals user code finds besides the language's own: web-standard helpers, console, job-bound timers. */
-function jobGlobals(job: ActiveJob): Record<string, unknown> {
-  const track = <T extends NodeJS.Timeout | NodeJS.Immediate>(timer: T): T => {
-    // Set by code still running after the job ended (e.g. a continuation): it must not fire later.
-    if (job.ended) {
-      clearTimeout(timer as NodeJS.Timeout);
-      clearImmediate(timer as NodeJS.Immediate);
-    } else job.timers.add(timer);
-    return timer;
-  };
-  const requireFunction = (callback: unknown): ((...args: unknown[]) => void) => {
-    if (typeof callback !== 'function') throw new job.RealmError('the callback must be a function');
-    return callback as (...args: unknown[]) => void;
-  };
-  let lines = 0;
-  const emit = (level: ConsoleLevel, text: string) => {
-    if (job.consoleLine) job.consoleLine(level, text);
-    else send({ t: 'console', job: job.id, level, text });
-  };
-  const log =
-    (level: ConsoleLevel) =>
-    (...args: unknown[]) => {
-      if (job.ended || lines > consoleLineLimit) return;
-      lines++;
-      if (lines > consoleLineLimit) {
-        emit('warn', `console output beyond ${consoleLineLimit} lines is dropped for this execution`);
-        return;
-      }
-      let text = formatWithOptions({ colors: false }, ...args);
-      if (text.length > consoleLineChars) text = `${text.slice(0, consoleLineChars)}… (cut)`;
-      emit(level, text);
-    };
-  return {
-    console: {
-      log: log('info'),
-      info: log('info'),
-      debug: log('debug'),
-      warn: log('warn'),
-      error: log('error'),
-    },
-    setTimeout: (callback: unknown, ms?: number, ...args: unknown[]) => {
-      const run = requireFunction(callback);
-      const timer: NodeJS.Timeout = track(
-        setTimeout(() => {
-          job.timers.delete(timer);
-          run(...args);
-        }, ms),
-      );
-      return timer;
-    },
-    setInterval: (callback: unknown, ms?: number, ...args: unknown[]) =>
-      track(setInterval(requireFunction(callback), ms, ...args)),
-    setImmediate: (callback: unknown, ...args: unknown[]) => {
-      const run = requireFunction(callback);
-      const immediate: NodeJS.Immediate = track(
-        setImmediate(() => {
-          job.timers.delete(immediate);
-          run(...args);
-        }),
-      );
-      return immediate;
-    },
-    clearTimeout: (timer: NodeJS.Timeout) => clearTimeout(timer),
-    clearInterval: (timer: NodeJS.Timeout) => clearInterval(timer),
-    clearImmediate: (immediate: NodeJS.Immediate) => clearImmediate(immediate),
-    queueMicrotask,
-    structuredClone,
-    URL,
-    URLSearchParams,
-    TextEncoder,
-    TextDecoder,
-    atob,
-    btoa,
-    AbortController,
-    AbortSignal,
-    crypto: globalThis.crypto,
-  };
+  return { name: 'Error', message: `a non-error value was thrown: ${String(value)}` };
 }
 
 /**
- * Defence in depth for code that escapes its vm context into this realm (vm is no security boundary):
- * take away the process's ways to signal other processes, to load modules and the global network
- * clients. The permission model already denies files, child processes, workers, addons and WASI.
+ * Defence in depth for the runner's own realm, which no user code reaches (it runs in the isolate):
+ * no way to signal other processes, to load further modules, or a ready-made network client.
  */
 function removeProcessPowers(): void {
   const unavailable = (what: string) => () => {
@@ -390,57 +360,6 @@ function removeProcessPowers(): void {
   powers._kill = unavailable('process.kill');
   powers.getBuiltinModule = unavailable('process.getBuiltinModule');
   delete powers.mainModule;
-  // The network is not covered by Node 24's permission model: no ready-made clients for escaped code.
   const runnerGlobals = globalThis as unknown as Record<string, unknown>;
   for (const name of ['fetch', 'WebSocket', 'EventSource']) delete runnerGlobals[name];
-}
-
-/**
- * Evaluated inside each job's context (from its source text, so it must not use anything from this
- * module): returns a function that deep-copies structured-clone data into that realm, so values from
- * the worker pass `instanceof Object`, `instanceof Array`, `instanceof Date`... in user code.
- * Binary data (ArrayBuffer, typed arrays) is passed through as it is.
- */
-function realmCopier(): (value: unknown) => unknown {
-  const tagOf = (value: object) => Object.prototype.toString.call(value);
-  const copy = (value: unknown, seen: Map<object, unknown>): unknown => {
-    if (typeof value !== 'object' || value === null) return value;
-    const known = seen.get(value);
-    if (known !== undefined) return known;
-    if (Array.isArray(value)) {
-      const array: unknown[] = [];
-      seen.set(value, array);
-      for (let index = 0; index < value.length; index++) array[index] = copy(value[index], seen);
-      return array;
-    }
-    const tag = tagOf(value);
-    if (tag === '[object Date]') return new Date((value as Date).getTime());
-    if (tag === '[object RegExp]') return new RegExp((value as RegExp).source, (value as RegExp).flags);
-    if (tag === '[object Map]') {
-      const map = new Map<unknown, unknown>();
-      seen.set(value, map);
-      for (const [key, entry] of value as Map<unknown, unknown>) map.set(copy(key, seen), copy(entry, seen));
-      return map;
-    }
-    if (tag === '[object Set]') {
-      const set = new Set<unknown>();
-      seen.set(value, set);
-      for (const entry of value as Set<unknown>) set.add(copy(entry, seen));
-      return set;
-    }
-    if (tag === '[object Error]') {
-      const source = value as Error;
-      const error = new Error(source.message);
-      Object.defineProperty(error, 'name', { value: source.name, writable: true, configurable: true });
-      return error;
-    }
-    if (ArrayBuffer.isView(value) || tag === '[object ArrayBuffer]' || tag === '[object SharedArrayBuffer]') {
-      return value;
-    }
-    const object: Record<string, unknown> = {};
-    seen.set(value, object);
-    for (const key of Object.keys(value)) object[key] = copy((value as Record<string, unknown>)[key], seen);
-    return object;
-  };
-  return (value) => copy(value, new Map());
 }

@@ -1,11 +1,15 @@
 /**
  * The runner program the sandbox pool forks, bundled into one file by bundle.ts, which also defines
- * the two constants: the flow API (engine/api/runner-api.ts) as a script to evaluate in each job's
- * context, and whether to keep the process's powers (tests of the permission model only).
+ * the constants: the script evaluated in each job's isolate context (isolate/index.ts with the flow API,
+ * engine/api/runner-api.ts) and where isolated-vm is installed. The heap limit comes from the pool.
  */
 import { startRunner } from './runner-core';
 
-declare const __FLOW_API_SOURCE__: string;
-declare const __KEEP_PROCESS_POWERS__: boolean;
+declare const __REALM_SOURCE__: string;
+declare const __ISOLATED_VM_PATH__: string;
 
-startRunner({ flowApiSource: __FLOW_API_SOURCE__, keepProcessPowers: __KEEP_PROCESS_POWERS__ });
+startRunner({
+  realmSource: __REALM_SOURCE__,
+  isolatedVmPath: __ISOLATED_VM_PATH__,
+  heapMb: Number(process.argv[2]) || 256,
+});

@@ -7,6 +7,7 @@
  * - SandboxOutcome reasons 'cancelled' (options.signal aborted: the runner was killed) and 'suspended'
  *   (the host rejected a call with `SandboxSuspend` from ./suspend: the job was dropped, the runner kept).
  * - SandboxHost.onConsole: where the user's `console.*` output goes (dropped when absent).
+ * - SandboxHost.onRunner: which runner process took the job.
  */
 
 /** One run of a user's module: the handler called once, from the top. */
@@ -35,6 +36,8 @@ export type SandboxHost = {
   call(method: string, args: unknown[]): Promise<unknown>;
   /** The user's `console.log(...)` and friends, already formatted as one line of text. */
   onConsole?(level: ConsoleLevel, text: string): void;
+  /** The process id of the runner the job was handed to (diagnostics; tests follow runners by it). */
+  onRunner?(pid: number): void;
 };
 
 export type SandboxError = { name: string; message: string; stack?: string };
