@@ -13,6 +13,8 @@ const engineEnvSchema = z.object({
     .optional(),
   FLOWLINE_DATA_DIR: z.string().min(1).optional(),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(10),
+  WORKER_MAX_RUNNERS: z.coerce.number().int().min(2).max(10_000).optional(),
+  FLOWLINE_MAX_TREE_DEPTH: z.coerce.number().int().min(1).max(1000).default(32),
   FLOWLINE_SECRET_KEY: z
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hexadecimal characters (a 256-bit key)')
@@ -23,6 +25,10 @@ export type EngineConfig = {
   databaseUrl: string | undefined;
   dataDir: string;
   workerConcurrency: number;
+  /** Runner processes a worker holds at most (its runs and their synchronous children); see Worker. */
+  workerMaxRunners: number | undefined;
+  /** Levels an execution tree may have below its root. */
+  maxTreeDepth: number;
   secretKey: string | undefined;
 };
 
@@ -43,6 +49,8 @@ export function readEngineConfig(env: NodeJS.ProcessEnv = process.env): EngineCo
     // A data folder chosen at run time, not a file of the app: keep bundlers from tracing the project.
     dataDir: path.resolve(/*turbopackIgnore: true*/ parsed.FLOWLINE_DATA_DIR ?? '.flowline'),
     workerConcurrency: parsed.WORKER_CONCURRENCY,
+    workerMaxRunners: parsed.WORKER_MAX_RUNNERS,
+    maxTreeDepth: parsed.FLOWLINE_MAX_TREE_DEPTH,
     secretKey: parsed.FLOWLINE_SECRET_KEY,
   };
 }

@@ -26,6 +26,8 @@ runMain(async () => {
   const worker = await Worker.start({
     databaseUrl: database.url,
     concurrency: config.workerConcurrency,
+    maxRunners: config.workerMaxRunners,
+    maxTreeDepth: config.maxTreeDepth,
     secretKey: await loadSecretKey(config),
     log: (line) => console.log(`[worker] ${line}`),
   });

@@ -39,7 +39,9 @@ export async function setUpEngineTestbed(
     await defineFlow(db, flow, code);
     return waitForEnd(db, (await run(flow, input)).id, timeoutMs);
   };
-  return { db, url, boss, run, runToEnd };
+  /** The worker process, once started (undefined with `worker: false`). */
+  const workerProcess = () => worker;
+  return { db, url, boss, run, runToEnd, worker: workerProcess };
 }
 
 /** Inserts an execution row directly (a root FLOW started by the system, unless `values` say otherwise). */

@@ -3,6 +3,7 @@ export {
   DependencyFailedError,
   FlowApiError,
   InvalidArgumentError,
+  LimitExceededError,
   NondeterminismError,
   ResourceNotFoundError,
   TimeoutExceededError,

@@ -265,6 +265,7 @@ export type ChildRequest =
  * - TimeoutExceededError: a time limit ran out (the execution's timeout, a wait's timeout).
  * - InvalidArgumentError: a call's arguments were wrong (the message names the argument).
  * - NondeterminismError: a replay took another way than the run it replays; the execution ends with it.
+ * - LimitExceededError: a limit of the platform was reached (the depth of the execution tree, ...).
  */
 export class FlowApiError extends Error {
   /** DependencyFailedError only: the child that failed. */
@@ -298,6 +299,9 @@ export class ResourceNotFoundError extends FlowApiError {}
 
 /** A time limit ran out (the execution's timeout, a wait's timeout). */
 export class TimeoutExceededError extends FlowApiError {}
+
+/** A limit of the platform was reached (the depth of the execution tree, ...); the message names it. */
+export class LimitExceededError extends FlowApiError {}
 
 /** A call's arguments were wrong (the message names the argument). */
 export class InvalidArgumentError extends FlowApiError {}

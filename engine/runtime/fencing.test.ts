@@ -40,6 +40,7 @@ const childOf = (parent: { id: string }, fence: Fence, seq: number, status: 'STA
   parent: {
     id: parent.id,
     rootId: parent.id,
+    depth: 0,
     isProductive: true,
     fence,
     step: {

@@ -44,6 +44,8 @@ export type StartExecutionRequest = {
   parent?: {
     id: string;
     rootId: string;
+    /** The parent's depth in its tree: the child is one deeper. */
+    depth: number;
     isProductive: boolean;
     /** The parent's run: the child and its step are written only while that run owns the parent. */
     fence: Fence;
@@ -200,6 +202,7 @@ function rowFor(
     flow_version: flow?.version ?? null,
     parent_id: parent?.id ?? null,
     root_id: parent?.rootId ?? id,
+    depth: parent ? parent.depth + 1 : 0,
     node_id: request.nodeId ?? null,
     status: inline ? 'RUNNING' : 'PENDING',
     is_productive: parent ? parent.isProductive : (request.isProductive ?? true),

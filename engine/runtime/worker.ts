@@ -42,6 +42,13 @@ export type WorkerOptions = {
   databaseUrl: string;
   /** Executions taken from the queue at once. Synchronous children run inline and take no slot. */
   concurrency: number;
+  /**
+   * Runner processes held at most: one per slot, the rest for synchronous children run inline
+   * (beyond it they are queued and their parents wait durably). Default 2 * concurrency.
+   */
+  maxRunners?: number;
+  /** Levels an execution tree may have below its root. Default 32. */
+  maxTreeDepth?: number;
   secretKey?: SecretKey;
   /** A pool to share (tests); by default the worker starts its own. */
   pool?: SandboxPool;
@@ -53,7 +60,12 @@ export type WorkerOptions = {
   log?: (line: string) => void;
 };
 
-const DEFAULTS = { leaseMs: 4000, heartbeatMs: 1000, pollMs: 1000 };
+const DEFAULTS = { leaseMs: 4000, heartbeatMs: 1000, pollMs: 1000, maxTreeDepth: 32 };
+
+/** The runners a worker may hold: at least one per slot and one for a synchronous child. */
+function runnerCeiling(options: WorkerOptions): number {
+  return Math.max(options.maxRunners ?? 2 * options.concurrency, options.concurrency + 1);
+}
 
 /**
  * A worker: takes execution jobs from the queue, runs each execution's handler in a sandbox runner,
@@ -62,6 +74,10 @@ const DEFAULTS = { leaseMs: 4000, heartbeatMs: 1000, pollMs: 1000 };
 export class Worker implements RuntimeServices {
   readonly workerId = `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
   readonly leaseMs: number;
+  readonly maxTreeDepth: number;
+  /** Synchronous children running inline now, each in a runner beyond the slots' ones, and the most. */
+  private inlineRuns = 0;
+  private readonly maxInlineRuns: number;
   private readonly heartbeatMs: number;
   private readonly pollMs: number;
   private readonly log: (line: string) => void;
@@ -89,6 +105,8 @@ export class Worker implements RuntimeServices {
     ownsPool: boolean,
   ) {
     this.leaseMs = options.leaseMs ?? DEFAULTS.leaseMs;
+    this.maxTreeDepth = options.maxTreeDepth ?? DEFAULTS.maxTreeDepth;
+    this.maxInlineRuns = runnerCeiling(options) - options.concurrency;
     this.heartbeatMs = options.heartbeatMs ?? DEFAULTS.heartbeatMs;
     this.pollMs = options.pollMs ?? DEFAULTS.pollMs;
     this.slots = new Slots(options.concurrency);
@@ -100,7 +118,9 @@ export class Worker implements RuntimeServices {
     const db = createDb(options.databaseUrl, { max: Math.max(4, Math.min(options.concurrency + 2, 20)) });
     const leaseDb = createDb(options.databaseUrl, { max: 1 });
     const boss = await startBoss(options.databaseUrl, { maintain: true });
-    const pool = options.pool ?? (await createSandboxPool({ minIdle: Math.min(options.concurrency, 2) }));
+    const pool =
+      options.pool ??
+      (await createSandboxPool({ minIdle: Math.min(options.concurrency, 2), max: runnerCeiling(options) }));
     const worker = new Worker(db, leaseDb, boss, pool, options.secretKey, options, !options.pool);
     worker.listener = listen(
       options.databaseUrl,
@@ -368,9 +388,23 @@ export class Worker implements RuntimeServices {
     }
   }
 
+  reserveInlineRun(): boolean {
+    if (this.inlineRuns >= this.maxInlineRuns) return false;
+    this.inlineRuns++;
+    return true;
+  }
+
+  releaseInlineRun(): void {
+    this.inlineRuns--;
+  }
+
   /** A synchronous child, created claimed by this worker: run at once, inside its parent's slot. */
   async runInline(execution: Execution): Promise<Execution | undefined> {
-    return (await this.execute(execution))?.ended;
+    try {
+      return (await this.execute(execution))?.ended;
+    } finally {
+      this.releaseInlineRun();
+    }
   }
 
   /**

@@ -118,6 +118,8 @@ export interface ExecutionsTable {
   /** SCRIPT: { compiled, sourceMap }; CONNECTION: the connector call. */
   code: Json | null;
   timeout_seconds: Generated<number>;
+  /** Depth in the execution tree: 0 for a root (migration 0009). */
+  depth: Generated<number>;
   started_by: ColumnType<StartedBy, StartedBy, StartedBy>;
   created_at: CreatedAt;
   started_at: Date | null;

@@ -53,6 +53,8 @@ export async function serve(options: { dev: boolean; onStop?: () => Promise<void
   const worker = await Worker.start({
     databaseUrl: database.url,
     concurrency: config.workerConcurrency,
+    maxRunners: config.workerMaxRunners,
+    maxTreeDepth: config.maxTreeDepth,
     secretKey: await loadSecretKey(config),
     log: (line) => console.log(`[worker] ${line}`),
   });

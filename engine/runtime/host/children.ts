@@ -36,7 +36,19 @@ export type ChildServices = {
   workerId: string;
   leaseMs: number;
   secretKey: SecretKey | undefined;
-  /** Runs a child this worker created claimed, in-process, until it ends or suspends; the ended row, if it ended. */
+  /** Levels an execution tree may have below its root (FLOWLINE_MAX_TREE_DEPTH). */
+  maxTreeDepth: number;
+  /**
+   * A runner for one synchronous child to run inline, if the worker may hold one more (false: the
+   * child is queued instead and its parent waits for it durably, giving its own runner up).
+   */
+  reserveInlineRun(): boolean;
+  /** Gives back a reservation whose child could not be started. */
+  releaseInlineRun(): void;
+  /**
+   * Runs a child this worker created claimed, in-process, until it ends or suspends (in the runner
+   * reserveInlineRun gave, which it gives back); the ended row, if it ended.
+   */
   runInline(execution: Execution): Promise<Execution | undefined>;
 };
 
@@ -162,12 +174,20 @@ export class Children {
     this.run.startedChildren = true;
     const self = this.run.execution;
     const options = request.options;
+    if (self.depth >= this.services.maxTreeDepth) {
+      throw new ApiError(
+        'LimitExceededError',
+        `a child would be ${self.depth + 1} levels deep in its execution tree; the most is ${this.services.maxTreeDepth} (FLOWLINE_MAX_TREE_DEPTH)`,
+      );
+    }
     const start: StartExecutionRequest = {
       ...(await this.describeChild(request)),
       nodeId: options.nodeId ?? null,
       startedBy: { kind: 'parent', id: self.id },
     };
-    const inline = options.run !== false && options.wait !== false;
+    const waited = options.run !== false && options.wait !== false;
+    // A waited-for child runs inline, in a runner of its own, while the worker may hold one more.
+    const inline = waited && this.services.reserveInlineRun();
     start.mode =
       options.run === false
         ? { kind: 'created' }
@@ -177,6 +197,7 @@ export class Children {
     start.parent = {
       id: self.id,
       rootId: self.root_id,
+      depth: self.depth,
       isProductive: self.is_productive,
       fence: this.run.fence,
       step: {
@@ -184,9 +205,15 @@ export class Children {
         kind: 'child.start',
         request,
         requestHash: hash,
-        status: inline ? 'STARTED' : 'SUCCEEDED',
+        status: waited ? 'STARTED' : 'SUCCEEDED',
       },
     };
+    if (waited && !inline) {
+      // No runner to spare: queued, and this run waits for it as for any child (durably, giving up
+      // its runner), so a deep chain of synchronous children never holds more runners than allowed.
+      await this.batch.flush();
+      return this.awaitChild((await startExecution({ db, boss }, start)).id);
+    }
     if (!inline) {
       if (request.kind === 'flow' && !start.resolvedFlow) {
         throw new ApiError('ResourceNotFoundError', `flow '${request.flow}' does not exist`);
@@ -205,8 +232,14 @@ export class Children {
         error: null,
       } satisfies ExecutionSnapshot);
     }
-    await this.batch.flush();
-    const child = await startExecution({ db, boss }, start);
+    let child: Execution;
+    try {
+      await this.batch.flush();
+      child = await startExecution({ db, boss }, start);
+    } catch (error) {
+      this.services.releaseInlineRun();
+      throw error;
+    }
     return this.awaitChild(child.id, await this.services.runInline(child));
   }
 
@@ -282,15 +315,34 @@ export class Children {
       announceAfterCommit(db, [], true);
       return ok(snapshot, at);
     }
-    const claimed = await db.transaction().execute(async (trx) => {
-      await holdFence(trx, this.run.fence);
-      const [row] = await claimExecutions(trx, [request.id], this.services.workerId, this.services.leaseMs);
-      if (!row || row.attempts !== 1) throw notStartable;
-      await recordSteps(trx, this.run.fence, [
-        { seq, kind: 'child.run', request, requestHash: hash, status: 'STARTED', childId: row.id },
-      ]);
-      return row;
-    });
+    if (!this.services.reserveInlineRun()) {
+      // No runner to spare: queued, and waited for durably (see start).
+      await db.transaction().execute(async (trx) => {
+        await holdFence(trx, this.run.fence);
+        if ((await queueCreated(trx, request.id)) === undefined) throw notStartable;
+        await sendExecutionJob(boss, trx, request.id);
+        await recordSteps(trx, this.run.fence, [
+          { seq, kind: 'child.run', request, requestHash: hash, status: 'STARTED', childId: request.id },
+        ]);
+      });
+      announceAfterCommit(db, [], true);
+      return this.awaitChild(request.id);
+    }
+    let claimed: Execution;
+    try {
+      claimed = await db.transaction().execute(async (trx) => {
+        await holdFence(trx, this.run.fence);
+        const [row] = await claimExecutions(trx, [request.id], this.services.workerId, this.services.leaseMs);
+        if (!row || row.attempts !== 1) throw notStartable;
+        await recordSteps(trx, this.run.fence, [
+          { seq, kind: 'child.run', request, requestHash: hash, status: 'STARTED', childId: row.id },
+        ]);
+        return row;
+      });
+    } catch (error) {
+      this.services.releaseInlineRun();
+      throw error;
+    }
     announceAfterCommit(db, statusEvent(claimed));
     return this.awaitChild(claimed.id, await this.services.runInline(claimed));
   }
