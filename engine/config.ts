@@ -15,6 +15,7 @@ const engineEnvSchema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(10),
   WORKER_MAX_RUNNERS: z.coerce.number().int().min(2).max(10_000).optional(),
   FLOWLINE_MAX_TREE_DEPTH: z.coerce.number().int().min(1).max(1000).default(32),
+  FLOWLINE_RUN_CPU_SECONDS: z.coerce.number().positive().max(86_400).default(60),
   FLOWLINE_SECRET_KEY: z
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hexadecimal characters (a 256-bit key)')
@@ -29,6 +30,8 @@ export type EngineConfig = {
   workerMaxRunners: number | undefined;
   /** Levels an execution tree may have below its root. */
   maxTreeDepth: number;
+  /** CPU time one run of an execution may use, in seconds. */
+  runCpuSeconds: number;
   secretKey: string | undefined;
 };
 
@@ -51,6 +54,7 @@ export function readEngineConfig(env: NodeJS.ProcessEnv = process.env): EngineCo
     workerConcurrency: parsed.WORKER_CONCURRENCY,
     workerMaxRunners: parsed.WORKER_MAX_RUNNERS,
     maxTreeDepth: parsed.FLOWLINE_MAX_TREE_DEPTH,
+    runCpuSeconds: parsed.FLOWLINE_RUN_CPU_SECONDS,
     secretKey: parsed.FLOWLINE_SECRET_KEY,
   };
 }

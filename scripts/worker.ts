@@ -28,6 +28,7 @@ runMain(async () => {
     concurrency: config.workerConcurrency,
     maxRunners: config.workerMaxRunners,
     maxTreeDepth: config.maxTreeDepth,
+    runCpuSeconds: config.runCpuSeconds,
     secretKey: await loadSecretKey(config),
     log: (line) => console.log(`[worker] ${line}`),
   });

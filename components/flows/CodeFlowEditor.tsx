@@ -19,7 +19,9 @@ function syntaxMarker(message: string): SourceMarker | null {
 
 type SaveState = { kind: 'idle' } | { kind: 'saved'; version: number } | { kind: 'error'; message: string };
 
-export function CodeFlowEditor({ flow }: { flow: { name: string; version: number; code: string } }) {
+type EditedFlow = { id: string; name: string; version: number; code: string; timeoutSeconds: number };
+
+export function CodeFlowEditor({ flow }: { flow: EditedFlow }) {
   const trpc = useTRPC();
   const router = useRouter();
   const [code, setCode] = useState(flow.code);
@@ -102,6 +104,7 @@ export function CodeFlowEditor({ flow }: { flow: { name: string; version: number
           </div>
         </div>
         <div className={styles.toolbar}>
+          <TimeoutField flowId={flow.id} initial={flow.timeoutSeconds} />
           <button type="button" className="button" onClick={saveNow} disabled={saving}>
             {saving ? 'Saving…' : 'Save'}
           </button>
@@ -159,5 +162,43 @@ export function CodeFlowEditor({ flow }: { flow: { name: string; version: number
         onClose={() => setRunning(null)}
       />
     </div>
+  );
+}
+
+/** The flow's timeout, saved on its own when changed (Enter or leaving the field). */
+function TimeoutField({ flowId, initial }: { flowId: string; initial: number }) {
+  const trpc = useTRPC();
+  const [value, setValue] = useState(String(initial));
+  const [saved, setSaved] = useState(initial);
+  const update = useMutation(
+    trpc.flows.setTimeout.mutationOptions({ onSuccess: (flow) => setSaved(flow.timeout_seconds) }),
+  );
+  const commit = () => {
+    const seconds = Number(value);
+    if (value.trim() !== '' && seconds !== saved) update.mutate({ id: flowId, timeoutSeconds: seconds });
+  };
+  return (
+    <label className={styles.timeout} title="How long a run may take before it is stopped">
+      Timeout
+      <input
+        className="input"
+        type="number"
+        min={1}
+        max={86_400}
+        value={value}
+        aria-invalid={update.isError}
+        onChange={(event) => setValue(event.target.value)}
+        onBlur={commit}
+        onKeyDown={(event) => {
+          if (event.key === 'Enter') commit();
+        }}
+      />
+      s
+      {update.isError && (
+        <span className="alert" role="alert">
+          {errorMessage(update.error)}
+        </span>
+      )}
+    </label>
   );
 }

@@ -1,6 +1,6 @@
 import type { Db } from '../store/db';
 import { setCompiled } from '../store/flow-versions';
-import { createFlow, getFlowByName, renameFlow, type FlowSummary } from '../store/flows';
+import { createFlow, getFlowByName, renameFlow, setFlowTimeout, type FlowSummary } from '../store/flows';
 import { compileFlowCode, packCompiled } from './compile';
 import { saveCodeFlow } from './save';
 
@@ -10,7 +10,7 @@ import { saveCodeFlow } from './save';
  */
 export async function createCodeFlow(
   db: Db,
-  input: { name: string; code?: string; userId: string | null },
+  input: { name: string; code?: string; timeoutSeconds?: number; userId: string | null },
 ): Promise<FlowSummary> {
   const compiled =
     input.code === undefined ? undefined : await compileFlowCode(input.code, `${input.name}.ts`);
@@ -21,6 +21,8 @@ export async function createCodeFlow(
     userId: input.userId,
   });
   if (compiled) await setCompiled(db, flow.id, flow.version, packCompiled(compiled));
+  if (input.timeoutSeconds !== undefined)
+    await setFlowTimeout(db, flow.id, input.timeoutSeconds, input.userId);
   return flow;
 }
 
@@ -32,7 +34,7 @@ export async function createCodeFlow(
 export async function updateCodeFlow(
   db: Db,
   name: string,
-  change: { code?: string; newName?: string; userId: string | null },
+  change: { code?: string; newName?: string; timeoutSeconds?: number; userId: string | null },
 ): Promise<FlowSummary> {
   const flow = await getFlowByName(db, name);
   if (change.code !== undefined) {
@@ -42,6 +44,9 @@ export async function updateCodeFlow(
       code: change.code,
       userId: change.userId,
     });
+  }
+  if (change.timeoutSeconds !== undefined) {
+    await setFlowTimeout(db, flow.id, change.timeoutSeconds, change.userId);
   }
   if (change.newName !== undefined && change.newName !== flow.name) {
     return renameFlow(db, flow.id, change.newName, change.userId);

@@ -49,6 +49,8 @@ export type WorkerOptions = {
   maxRunners?: number;
   /** Levels an execution tree may have below its root. Default 32. */
   maxTreeDepth?: number;
+  /** CPU time one run of an execution may use (seconds). Default 60. */
+  runCpuSeconds?: number;
   secretKey?: SecretKey;
   /** A pool to share (tests); by default the worker starts its own. */
   pool?: SandboxPool;
@@ -60,7 +62,7 @@ export type WorkerOptions = {
   log?: (line: string) => void;
 };
 
-const DEFAULTS = { leaseMs: 4000, heartbeatMs: 1000, pollMs: 1000, maxTreeDepth: 32 };
+const DEFAULTS = { leaseMs: 4000, heartbeatMs: 1000, pollMs: 1000, maxTreeDepth: 32, runCpuSeconds: 60 };
 
 /** The runners a worker may hold: at least one per slot and one for a synchronous child. */
 function runnerCeiling(options: WorkerOptions): number {
@@ -75,6 +77,7 @@ export class Worker implements RuntimeServices {
   readonly workerId = `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
   readonly leaseMs: number;
   readonly maxTreeDepth: number;
+  private readonly runCpuSeconds: number;
   /** Synchronous children running inline now, each in a runner beyond the slots' ones, and the most. */
   private inlineRuns = 0;
   private readonly maxInlineRuns: number;
@@ -106,6 +109,7 @@ export class Worker implements RuntimeServices {
   ) {
     this.leaseMs = options.leaseMs ?? DEFAULTS.leaseMs;
     this.maxTreeDepth = options.maxTreeDepth ?? DEFAULTS.maxTreeDepth;
+    this.runCpuSeconds = options.runCpuSeconds ?? DEFAULTS.runCpuSeconds;
     this.maxInlineRuns = runnerCeiling(options) - options.concurrency;
     this.heartbeatMs = options.heartbeatMs ?? DEFAULTS.heartbeatMs;
     this.pollMs = options.pollMs ?? DEFAULTS.pollMs;
@@ -472,6 +476,7 @@ export class Worker implements RuntimeServices {
         sourceName,
         context,
         timeoutMs: execution.timeout_seconds * 1000,
+        cpuLimitMs: this.runCpuSeconds * 1000,
       },
       host,
       { signal: run.abort.signal },
@@ -517,7 +522,10 @@ export class Worker implements RuntimeServices {
       });
       return;
     }
-    await this.finish(run, { status: 'ENDED_ERROR', ...describeFailure(outcome, run.execution) });
+    await this.finish(run, {
+      status: 'ENDED_ERROR',
+      ...describeFailure(outcome, run.execution, this.runCpuSeconds),
+    });
   }
 
   /** Every end of every execution goes through an EndGroup: one path, one wake rule. */
@@ -590,10 +598,14 @@ export class Worker implements RuntimeServices {
 function describeFailure(
   outcome: Extract<SandboxOutcome, { ok: false }>,
   execution: Execution,
+  cpuSeconds: number,
 ): { message: string; error: ExecutionError } {
   const error = outcome.error;
   if (outcome.reason === 'timeout') {
-    const message = `the execution ran longer than its timeout of ${execution.timeout_seconds} s and was stopped`;
+    const message =
+      error.name === 'CpuTimeExceededError'
+        ? `the execution used more than its CPU time limit of ${cpuSeconds} s (FLOWLINE_RUN_CPU_SECONDS) and was stopped`
+        : `the execution ran longer than its timeout of ${execution.timeout_seconds} s and was stopped`;
     return { message, error: { name: 'TimeoutExceededError', message } };
   }
   return {

@@ -86,7 +86,9 @@ async function bundleForIsolate(entry: string, what: string): Promise<string> {
     logLevel: 'silent',
     legalComments: 'none',
   }).catch((error: unknown) => {
-    throw new Error(`${what} (${entry}) must be self-contained, it runs inside the sandbox's isolate: ${String(error)}`);
+    throw new Error(
+      `${what} (${entry}) must be self-contained, it runs inside the sandbox's isolate: ${String(error)}`,
+    );
   });
   const text = result.outputFiles[0]?.text;
   if (text === undefined) throw new Error(`bundling ${what} ${entry} produced no output`);

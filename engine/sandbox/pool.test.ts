@@ -263,7 +263,9 @@ describe('the pool', () => {
       // Three jobs at once need three runners.
       const { host, runners: pids } = recordingHost();
       await Promise.all(
-        [1, 2, 3].map(() => shrinking.run(job('await new Promise((resolve) => setTimeout(resolve, 100));'), host)),
+        [1, 2, 3].map(() =>
+          shrinking.run(job('await new Promise((resolve) => setTimeout(resolve, 100));'), host),
+        ),
       );
       expect(new Set(pids).size).toBe(3);
       await expect.poll(() => pids.filter(isAlive).length, { timeout: 10_000 }).toBe(1);
@@ -619,20 +621,27 @@ describe('the channel: the worker survives any bytes a runner sends', () => {
     ['garbage', /sent a frame that is not a message/],
     ['oversized', /sent a frame of 2147483648 bytes \(the limit is \d+\)/],
     ['unknown', /sent a message that is not one of the protocol/],
-  ])('stops a runner that sends %s, fails its job with the reason, and serves the next job', async (mode, message) => {
-    const misbehaving = await createSandboxPool({ minIdle: 0, max: 1, testing: { runnerProgram: standIn } });
-    try {
-      const outcome = failed(await misbehaving.run(job('', { sourceName: mode }), recordingHost().host));
-      expect(outcome).toMatchObject({ reason: 'crash', error: { name: 'SandboxProtocolError' } });
-      expect(outcome.error.message).toMatch(message);
-      expect(await misbehaving.run(job('', { sourceName: 'honest' }), recordingHost().host)).toEqual({
-        ok: true,
-        value: 'fine',
+  ])(
+    'stops a runner that sends %s, fails its job with the reason, and serves the next job',
+    async (mode, message) => {
+      const misbehaving = await createSandboxPool({
+        minIdle: 0,
+        max: 1,
+        testing: { runnerProgram: standIn },
       });
-    } finally {
-      await misbehaving.close();
-    }
-  });
+      try {
+        const outcome = failed(await misbehaving.run(job('', { sourceName: mode }), recordingHost().host));
+        expect(outcome).toMatchObject({ reason: 'crash', error: { name: 'SandboxProtocolError' } });
+        expect(outcome.error.message).toMatch(message);
+        expect(await misbehaving.run(job('', { sourceName: 'honest' }), recordingHost().host)).toEqual({
+          ok: true,
+          value: 'fine',
+        });
+      } finally {
+        await misbehaving.close();
+      }
+    },
+  );
 });
 
 describe('the runner process, the second layer (as if user code had escaped its isolate)', () => {
@@ -644,9 +653,17 @@ describe('the runner process, the second layer (as if user code had escaped its 
     const { port } = server.address() as net.AddressInfo;
     const probing = await createSandboxPool({ minIdle: 0, max: 1, testing: { runnerProgram: standIn } });
     try {
-      const files = ['/proc/self/environ', '/proc/PARENT/environ', '/etc/passwd', fileURLToPath(import.meta.url)];
+      const files = [
+        '/proc/self/environ',
+        '/proc/PARENT/environ',
+        '/etc/passwd',
+        fileURLToPath(import.meta.url),
+      ];
       const outcome = await probing.run(
-        job('', { sourceName: 'probe', context: { files, port, socketPath: '/var/run/postgresql/.s.PGSQL.5432' } }),
+        job('', {
+          sourceName: 'probe',
+          context: { files, port, socketPath: '/var/run/postgresql/.s.PGSQL.5432' },
+        }),
         recordingHost().host,
       );
       if (!outcome.ok) throw new Error(outcome.error.message);
@@ -702,6 +719,24 @@ describe('runaways', () => {
     expect(await pool.run(job('return "after loop";'), recordingHost().host)).toEqual({
       ok: true,
       value: 'after loop',
+    });
+  });
+
+  it('kills a run past its CPU time limit long before its wall-clock limit', async () => {
+    const outcome = failed(
+      await pool.run(job('for (;;) {}', { timeoutMs: 60_000, cpuLimitMs: 500 }), recordingHost().host),
+    );
+    expect(outcome).toEqual({
+      ok: false,
+      reason: 'timeout',
+      error: {
+        name: 'CpuTimeExceededError',
+        message: 'Execution used more than its CPU time limit of 0.5 s',
+      },
+    });
+    expect(await pool.run(job('return "after the loop";'), recordingHost().host)).toEqual({
+      ok: true,
+      value: 'after the loop',
     });
   });
 

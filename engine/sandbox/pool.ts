@@ -1,12 +1,4 @@
-import {
-  execFile,
-  fork,
-  spawn,
-  spawnSync,
-  type ChildProcess,
-  type ForkOptions,
-  type SpawnOptions,
-} from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import type { Socket } from 'node:net';
 import { z } from 'zod';
@@ -77,6 +69,8 @@ type RunningJob = {
   settled: boolean;
   timer: NodeJS.Timeout;
   removeAbortListener(): void;
+  /** The runner's CPU time (ms) when the job was handed to it: the job's own is what it used since. */
+  cpuAtStart?: number;
 };
 
 type Runner = {
@@ -109,6 +103,7 @@ const jobSchema = z.object({
   sourceName: z.string().min(1),
   sourceMap: z.string().optional(),
   timeoutMs: z.union([z.number().nonnegative(), z.literal(Infinity)]),
+  cpuLimitMs: z.number().positive().optional(),
 });
 
 const stderrTailLimit = 4096;
@@ -504,6 +499,8 @@ class RunnerPool implements SandboxPool {
     runner.state = 'busy';
     runner.current = running;
     if (runner.child.pid !== undefined) host.onRunner?.(runner.child.pid);
+    if (job.cpuLimitMs !== undefined)
+      void cpuTimeMs(runner.child.pid).then((ms) => (running.cpuAtStart = ms));
     this.watchMemory();
     this.send(runner, {
       t: 'run',
@@ -573,7 +570,10 @@ class RunnerPool implements SandboxPool {
         this.memoryWatch = undefined;
         return;
       }
-      for (const runner of busy) void this.checkMemory(runner);
+      for (const runner of busy) {
+        void this.checkMemory(runner);
+        void this.checkCpu(runner);
+      }
     }, memoryWatchMs);
     this.memoryWatch.unref();
   }
@@ -602,6 +602,22 @@ class RunnerPool implements SandboxPool {
     if (runner.killedFor) return;
     runner.protocolError = `the sandbox runner ${what}, and was stopped`;
     this.kill(runner, 'protocol');
+  }
+
+  private async checkCpu(runner: Runner): Promise<void> {
+    const running = runner.current;
+    const limit = running?.job.cpuLimitMs;
+    if (!running || limit === undefined || running.cpuAtStart === undefined) return;
+    const used = (await cpuTimeMs(runner.child.pid)) - running.cpuAtStart;
+    if (used <= limit || running.settled || runner.current !== running) return;
+    running.settle(
+      failure(
+        'timeout',
+        'CpuTimeExceededError',
+        `Execution used more than its CPU time limit of ${seconds(limit)} s`,
+      ),
+    );
+    this.kill(runner, 'timeout');
   }
 
   private kill(runner: Runner, reason: NonNullable<Runner['killedFor']>): void {
@@ -650,7 +666,11 @@ class RunnerPool implements SandboxPool {
       return failure('cancelled', 'SandboxClosedError', 'the sandbox pool closed while the job ran');
     }
     if (runner.killedFor === 'protocol') {
-      return failure('crash', 'SandboxProtocolError', runner.protocolError ?? 'the sandbox runner broke the protocol');
+      return failure(
+        'crash',
+        'SandboxProtocolError',
+        runner.protocolError ?? 'the sandbox runner broke the protocol',
+      );
     }
     if (/heap out of memory|Reached heap limit/i.test(runner.stderrTail)) {
       return failure(
@@ -729,6 +749,19 @@ export function forkRunner(runnerFile: string, heapMb: number, runnerUser?: Runn
   }
   const [node, ...args] = program as [string, ...string[]];
   return spawn(node, args, { ...options, ...userOptions });
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's times: 100 on every Linux build that matters here. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** The CPU time (user + system, ms) a process has used so far; 0 when it cannot be read. */
+async function cpuTimeMs(pid: number | undefined): Promise<number> {
+  if (pid === undefined || process.platform !== 'linux') return 0;
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  // Fields after the command name (which may hold spaces, hence from the last ')'): utime is the 12th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+  return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
 }
 
 const toolPaths = new Map<string, string | null>();

@@ -261,7 +261,11 @@ function startTimer(job: ActiveJob, id: number, kind: unknown, ms: number): void
   };
   const delay = Math.min(Math.max(0, ms), 2 ** 31 - 1);
   const timer =
-    kind === 'immediate' ? setImmediate(fire) : kind === 'interval' ? setInterval(fire, delay) : setTimeout(fire, delay);
+    kind === 'immediate'
+      ? setImmediate(fire)
+      : kind === 'interval'
+        ? setInterval(fire, delay)
+        : setTimeout(fire, delay);
   job.timers.set(id, timer);
 }
 

@@ -22,6 +22,12 @@ export type SandboxJob = {
   context: unknown;
   /** Wall-clock limit for this run; past it the runner is killed and the outcome is 'timeout'. */
   timeoutMs: number;
+  /**
+   * CPU time limit for this run (Linux): past it the runner is killed and the outcome is 'timeout'
+   * (CpuTimeExceededError). A run that computes for good stops long before its wall-clock limit,
+   * instead of holding a core (and its worker's slot) until then. Default: no limit beyond timeoutMs.
+   */
+  cpuLimitMs?: number;
 };
 
 export type ConsoleLevel = 'debug' | 'info' | 'warn' | 'error';

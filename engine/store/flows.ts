@@ -76,6 +76,26 @@ export async function createFlow(
   }
 }
 
+/** The most a flow's timeout may be: a day (a longer wait belongs in this.sleep, which holds no runner). */
+export const MAX_FLOW_TIMEOUT_SECONDS = 86_400;
+
+/** Sets how long a run of the flow may take before it is stopped (TimeoutExceededError). */
+export async function setFlowTimeout(
+  db: Db,
+  id: string,
+  timeoutSeconds: number,
+  userId: string | null,
+): Promise<{ id: string; timeout_seconds: number }> {
+  const flow = await db
+    .updateTable('flows')
+    .set({ timeout_seconds: timeoutSeconds, updated_at: new Date(), updated_by: userId })
+    .where('id', '=', id)
+    .returning(['id', 'timeout_seconds'])
+    .executeTakeFirst();
+  if (!flow) throw new FlowNotFoundError(`no flow has the id '${id}'`);
+  return flow;
+}
+
 export async function renameFlow(
   db: Db,
   id: string,

@@ -55,6 +55,7 @@ export async function serve(options: { dev: boolean; onStop?: () => Promise<void
     concurrency: config.workerConcurrency,
     maxRunners: config.workerMaxRunners,
     maxTreeDepth: config.maxTreeDepth,
+    runCpuSeconds: config.runCpuSeconds,
     secretKey: await loadSecretKey(config),
     log: (line) => console.log(`[worker] ${line}`),
   });

@@ -437,6 +437,37 @@ describe('REST API', () => {
     }
   });
 
+  it("sets a flow's timeout over REST, and a run past it is stopped with TimeoutExceededError", async () => {
+    const created = await call(flowRoute.POST, {
+      method: 'POST',
+      body: {
+        name: 'spinner',
+        code: 'export default async function handler() { for (;;) {} }',
+        timeout_seconds: 1,
+      },
+    });
+    expect(created.status).toBe(201);
+    expect(created.json.timeout_seconds).toBe(1);
+    const started = await call(executionRoute.POST, { method: 'POST', body: { flow: 'spinner', wait: 30 } });
+    expect(started.json).toMatchObject({ status: 'ENDED_ERROR', error: { name: 'TimeoutExceededError' } });
+    expect(started.json.message).toContain('timeout of 1 s');
+
+    const changed = await call(flowByNameRoute.PATCH, {
+      method: 'PATCH',
+      params: { name: 'spinner' },
+      body: { timeout_seconds: 90 },
+    });
+    expect(changed.status).toBe(200);
+    expect(changed.json.timeout_seconds).toBe(90);
+    const refused = await call(flowByNameRoute.PATCH, {
+      method: 'PATCH',
+      params: { name: 'spinner' },
+      body: { timeout_seconds: 0 },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.json.error.path).toBe('body.timeout_seconds');
+  });
+
   it('describes itself in an OpenAPI 3.1 document generated from the validating schemas', async () => {
     const document = await call(openApiRoute.GET, { path: '/openapi.json' });
     expect(document.status).toBe(200);

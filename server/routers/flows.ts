@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import { saveCodeFlow } from '../../engine/flows/save';
 import { startExecution } from '../../engine/runtime/start';
-import { createFlow, deleteFlow, getFlowByName, listFlows, renameFlow } from '../../engine/store/flows';
+import {
+  createFlow,
+  deleteFlow,
+  getFlowByName,
+  listFlows,
+  MAX_FLOW_TIMEOUT_SECONDS,
+  renameFlow,
+  setFlowTimeout,
+} from '../../engine/store/flows';
 import { getEngine } from '../engine';
 import { protectedProcedure, router } from '../trpc';
 
@@ -22,6 +30,10 @@ export const flowsRouter = router({
   rename: protectedProcedure
     .input(z.object({ id: flowId, name: flowName }))
     .mutation(({ ctx, input }) => renameFlow(ctx.db, input.id, input.name, ctx.user.id)),
+  /** How long a run of the flow may take before it is stopped. */
+  setTimeout: protectedProcedure
+    .input(z.object({ id: flowId, timeoutSeconds: z.number().int().min(1).max(MAX_FLOW_TIMEOUT_SECONDS) }))
+    .mutation(({ ctx, input }) => setFlowTimeout(ctx.db, input.id, input.timeoutSeconds, ctx.user.id)),
   delete: protectedProcedure.input(z.object({ id: flowId })).mutation(async ({ ctx, input }) => {
     await deleteFlow(ctx.db, input.id);
     return { id: input.id };

@@ -24,10 +24,19 @@ type FlowApiFactory = (
 type Incoming =
   | { t: 'start'; context: unknown }
   | { t: 'reply'; id: number; ok: true; value: unknown }
-  | { t: 'reply'; id: number; ok: false; error: { name: string; message: string; props?: Record<string, unknown> } }
+  | {
+      t: 'reply';
+      id: number;
+      ok: false;
+      error: { name: string; message: string; props?: Record<string, unknown> };
+    }
   | { t: 'timer'; id: number };
 
-type ModuleFunction = (exports: unknown, require: unknown, module: { exports: Record<string, unknown> }) => void;
+type ModuleFunction = (
+  exports: unknown,
+  require: unknown,
+  module: { exports: Record<string, unknown> },
+) => void;
 
 /** A runaway `for (;;) console.log(x)` must not flood the worker (and its log table) until the timeout. */
 const CONSOLE_LINE_LIMIT = 10_000;
@@ -41,7 +50,10 @@ export function setUpJob(
 ): (message: Incoming, moduleFunction?: ModuleFunction) => void {
   const realm = globalThis as unknown as Record<string, unknown>;
   let ended = false;
-  const pending = new Map<number, { resolve(value: unknown): void; reject(error: unknown): void; site: string }>();
+  const pending = new Map<
+    number,
+    { resolve(value: unknown): void; reject(error: unknown): void; site: string }
+  >();
   let nextCallId = 1;
   let consoleLine: ((level: ConsoleLevel, text: string) => void) | undefined;
 
@@ -81,13 +93,21 @@ export function setUpJob(
 
   // ---------------------------------------------------------------- timers (the runner's, by id)
   let nextTimerId = 1;
-  const timers = new Map<number, { callback: (...args: unknown[]) => void; args: unknown[]; repeat: boolean }>();
+  const timers = new Map<
+    number,
+    { callback: (...args: unknown[]) => void; args: unknown[]; repeat: boolean }
+  >();
   const handles = new WeakMap<object, number>();
   const requireFunction = (callback: unknown): ((...args: unknown[]) => void) => {
     if (typeof callback !== 'function') throw new TypeError('the callback must be a function');
     return callback as (...args: unknown[]) => void;
   };
-  const startTimer = (callback: unknown, ms: unknown, args: unknown[], kind: 'timeout' | 'interval' | 'immediate') => {
+  const startTimer = (
+    callback: unknown,
+    ms: unknown,
+    args: unknown[],
+    kind: 'timeout' | 'interval' | 'immediate',
+  ) => {
     const run = requireFunction(callback);
     const id = nextTimerId++;
     // Node's timers are objects (`.unref()` is common in code written for Node): these behave alike.
@@ -132,9 +152,17 @@ export function setUpJob(
 
   installWebGlobals(realm, parseUrl);
   Object.assign(realm, {
-    console: { log: log('info'), info: log('info'), debug: log('debug'), warn: log('warn'), error: log('error') },
-    setTimeout: (callback: unknown, ms?: unknown, ...args: unknown[]) => startTimer(callback, ms, args, 'timeout'),
-    setInterval: (callback: unknown, ms?: unknown, ...args: unknown[]) => startTimer(callback, ms, args, 'interval'),
+    console: {
+      log: log('info'),
+      info: log('info'),
+      debug: log('debug'),
+      warn: log('warn'),
+      error: log('error'),
+    },
+    setTimeout: (callback: unknown, ms?: unknown, ...args: unknown[]) =>
+      startTimer(callback, ms, args, 'timeout'),
+    setInterval: (callback: unknown, ms?: unknown, ...args: unknown[]) =>
+      startTimer(callback, ms, args, 'interval'),
     setImmediate: (callback: unknown, ...args: unknown[]) => startTimer(callback, 0, args, 'immediate'),
     clearTimeout: clearTimer,
     clearInterval: clearTimer,
@@ -168,7 +196,12 @@ export function setUpJob(
     }
     const { name, message: text, props } = message.error;
     const error = new Error(text);
-    Object.defineProperty(error, 'name', { value: name, writable: true, configurable: true, enumerable: false });
+    Object.defineProperty(error, 'name', {
+      value: name,
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
     if (props) Object.assign(error, props);
     // The user's line that made the call (the call's own frames are the site's, already only the user's).
     const frames = waiting.site.split('\n').slice(1).join('\n');

@@ -31,7 +31,11 @@ function btoa(data: unknown): string {
   for (let index = 0; index < text.length; index += 3) {
     const codes = [text.charCodeAt(index), text.charCodeAt(index + 1), text.charCodeAt(index + 2)];
     for (const code of codes) {
-      if (code > 255) throw new DOMExceptionLike('btoa: the string holds characters outside Latin-1', 'InvalidCharacterError');
+      if (code > 255)
+        throw new DOMExceptionLike(
+          'btoa: the string holds characters outside Latin-1',
+          'InvalidCharacterError',
+        );
     }
     const [a, b, c] = codes as [number, number, number];
     const triple = (a << 16) | ((b || 0) << 8) | (c || 0);
@@ -104,7 +108,8 @@ class TextEncoder {
 class TextDecoder {
   readonly encoding = 'utf-8';
   constructor(label: string = 'utf-8') {
-    if (!/^utf-?8$/i.test(label)) throw new RangeError(`TextDecoder: only utf-8 is available, not '${label}'`);
+    if (!/^utf-?8$/i.test(label))
+      throw new RangeError(`TextDecoder: only utf-8 is available, not '${label}'`);
   }
   decode(input?: ArrayBuffer | ArrayBufferView): string {
     if (input === undefined) return '';
@@ -112,7 +117,7 @@ class TextDecoder {
       ? new Uint8Array(input.buffer, input.byteOffset, input.byteLength)
       : new Uint8Array(input);
     let out = '';
-    for (let index = 0; index < bytes.length; ) {
+    for (let index = 0; index < bytes.length;) {
       const first = bytes[index]!;
       if (first < 0x80) {
         out += String.fromCharCode(first);
@@ -336,7 +341,9 @@ function makeUrlClass(parseUrl: ParseUrl) {
     /** @internal: url.searchParams changed. */
     setSearchFromParams(search: string): void {
       const keep = this.params;
-      this.with((p) => `${p.protocol}//${auth(p)}${p.host}${p.pathname}${search ? `?${search}` : ''}${p.hash}`);
+      this.with(
+        (p) => `${p.protocol}//${auth(p)}${p.host}${p.pathname}${search ? `?${search}` : ''}${p.hash}`,
+      );
       this.params = keep;
     }
 
@@ -360,7 +367,10 @@ function makeUrlClass(parseUrl: ParseUrl) {
       return this.parts.username;
     }
     set username(value: string) {
-      this.with((p) => `${p.protocol}//${encodeURIComponent(value)}${p.password ? `:${p.password}` : ''}@${p.host}${rest(p)}`);
+      this.with(
+        (p) =>
+          `${p.protocol}//${encodeURIComponent(value)}${p.password ? `:${p.password}` : ''}@${p.host}${rest(p)}`,
+      );
     }
     get password() {
       return this.parts.password;
@@ -390,14 +400,19 @@ function makeUrlClass(parseUrl: ParseUrl) {
       return this.parts.pathname;
     }
     set pathname(value: string) {
-      this.with((p) => `${p.protocol}//${auth(p)}${p.host}${String(value).startsWith('/') ? '' : '/'}${value}${p.search}${p.hash}`);
+      this.with(
+        (p) =>
+          `${p.protocol}//${auth(p)}${p.host}${String(value).startsWith('/') ? '' : '/'}${value}${p.search}${p.hash}`,
+      );
     }
     get search() {
       return this.parts.search;
     }
     set search(value: string) {
       const search = String(value).replace(/^\?/, '');
-      this.with((p) => `${p.protocol}//${auth(p)}${p.host}${p.pathname}${search ? `?${search}` : ''}${p.hash}`);
+      this.with(
+        (p) => `${p.protocol}//${auth(p)}${p.host}${p.pathname}${search ? `?${search}` : ''}${p.hash}`,
+      );
     }
     get hash() {
       return this.parts.hash;
@@ -419,7 +434,8 @@ function makeUrlClass(parseUrl: ParseUrl) {
   };
 }
 
-const auth = (p: UrlParts) => (p.username || p.password ? `${p.username}${p.password ? `:${p.password}` : ''}@` : '');
+const auth = (p: UrlParts) =>
+  p.username || p.password ? `${p.username}${p.password ? `:${p.password}` : ''}@` : '';
 const rest = (p: UrlParts) => `${p.pathname}${p.search}${p.hash}`;
 
 // ------------------------------------------------------------------ AbortController
@@ -477,7 +493,8 @@ export function installWebGlobals(realm: Record<string, unknown>, parseUrl: Pars
     AbortController,
     AbortSignal,
     queueMicrotask: (callback: unknown) => {
-      if (typeof callback !== 'function') throw new TypeError('queueMicrotask: the callback must be a function');
+      if (typeof callback !== 'function')
+        throw new TypeError('queueMicrotask: the callback must be a function');
       void Promise.resolve().then(() => (callback as () => void)());
     },
   });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { createCodeFlow, updateCodeFlow } from '../../../engine/flows/records';
-import { deleteFlow, getFlowByName, listFlows } from '../../../engine/store/flows';
+import { deleteFlow, getFlowByName, listFlows, MAX_FLOW_TIMEOUT_SECONDS } from '../../../engine/store/flows';
 import { getDb } from '../../db';
 import { defineEndpoint } from '../endpoint';
 
@@ -52,6 +52,15 @@ async function flowRecord(name: string) {
 
 // Name rules (characters, length, uniqueness) are the engine's; here only the shape is checked.
 const nameParams = z.object({ name: z.string().min(1).max(1000) });
+const timeoutSeconds = z
+  .number()
+  .int()
+  .min(1)
+  .max(MAX_FLOW_TIMEOUT_SECONDS)
+  .describe(
+    'Seconds a run of the flow may take before it is stopped with TimeoutExceededError (default 3600)',
+  );
+
 const code = z
   .string()
   .max(MAX_CODE_CHARS)
@@ -91,12 +100,14 @@ export const createFlowEndpoint = defineEndpoint({
     name: z.string().min(1).max(1000),
     kind: z.literal('code').default('code'),
     code: code.optional(),
+    timeout_seconds: timeoutSeconds.optional(),
   }),
   responses: { 201: { description: 'The new flow (version 1)', schema: flowSchema } },
   async handler({ body, principal }) {
     const flow = await createCodeFlow(getDb(), {
       name: body.name,
       code: body.code,
+      timeoutSeconds: body.timeout_seconds,
       userId: principal.userId,
     });
     return { status: 201, body: await flowRecord(flow.name) };
@@ -107,18 +118,24 @@ export const updateFlowEndpoint = defineEndpoint({
   method: 'PATCH',
   path: '/flow/{name}',
   tag: 'Flows',
-  summary: 'Save new source (a new version) and/or rename a flow',
+  summary: 'Save new source (a new version), rename a flow, and/or change its timeout',
   params: nameParams,
   body: z
-    .strictObject({ code: code.optional(), name: z.string().min(1).max(1000).optional() })
-    .refine((body) => body.code !== undefined || body.name !== undefined, {
-      message: 'give `code` (a new version), `name` (a new name), or both',
-    }),
+    .strictObject({
+      code: code.optional(),
+      name: z.string().min(1).max(1000).optional(),
+      timeout_seconds: timeoutSeconds.optional(),
+    })
+    .refine(
+      (body) => body.code !== undefined || body.name !== undefined || body.timeout_seconds !== undefined,
+      { message: 'give `code` (a new version), `name` (a new name), `timeout_seconds`, or several' },
+    ),
   responses: { 200: { description: 'The flow after the change', schema: flowSchema } },
   async handler({ params, body, principal }) {
     const flow = await updateCodeFlow(getDb(), params.name, {
       code: body.code,
       newName: body.name,
+      timeoutSeconds: body.timeout_seconds,
       userId: principal.userId,
     });
     return { status: 200, body: await flowRecord(flow.name) };

@@ -38,7 +38,13 @@ export default async function FlowPage({ params }: Props) {
       <CodeFlowEditor
         // A new key per flow and version: the editor starts again from the stored code after a rename or reload.
         key={`${flow.id}:${flow.version}`}
-        flow={{ name: flow.name, version: flow.version, code: flow.code ?? '' }}
+        flow={{
+          id: flow.id,
+          name: flow.name,
+          version: flow.version,
+          code: flow.code ?? '',
+          timeoutSeconds: flow.timeout_seconds,
+        }}
       />
     );
   }
