@@ -150,6 +150,7 @@ interface System {
  * - TimeoutExceededError: a time limit ran out (the execution's timeout, a wait's timeout).
  * - InvalidArgumentError: a call's arguments were wrong (the message names the argument).
  * - NondeterminismError: a replay took another way than the run it replays; the execution ends with it.
+ * - LimitExceededError: a limit of the platform was reached (the depth of the execution tree, ...).
  */
 interface FlowApiError extends Error {
   /** DependencyFailedError only: the child that failed. */
@@ -171,6 +172,9 @@ interface ResourceNotFoundError extends FlowApiError {}
 
 /** A time limit ran out (the execution's timeout, a wait's timeout). */
 interface TimeoutExceededError extends FlowApiError {}
+
+/** A limit of the platform was reached (the depth of the execution tree, ...); the message names it. */
+interface LimitExceededError extends FlowApiError {}
 
 /** A call's arguments were wrong (the message names the argument). */
 interface InvalidArgumentError extends FlowApiError {}
