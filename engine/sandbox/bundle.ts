@@ -81,6 +81,8 @@ async function bundleForIsolate(entry: string, what: string): Promise<string> {
     platform: 'neutral',
     format: 'iife',
     globalName: 'exported',
+    // Strict mode: no function of ours offers user code its `caller` or `arguments`.
+    banner: { js: "'use strict';" },
     target: 'es2023',
     write: false,
     logLevel: 'silent',

@@ -260,13 +260,15 @@ describe('the pool', () => {
       testing: probeRunner,
     });
     try {
-      // Three jobs at once need three runners.
-      const { host, runners: pids } = recordingHost();
-      await Promise.all(
-        [1, 2, 3].map(() =>
-          shrinking.run(job('await new Promise((resolve) => setTimeout(resolve, 100));'), host),
-        ),
-      );
+      // Three jobs held until all three run need three runners, however slowly runners start.
+      let arrived = 0;
+      let release = () => {};
+      const allArrived = new Promise<void>((resolve) => (release = resolve));
+      const { host, runners: pids } = recordingHost(() => {
+        if (++arrived === 3) release();
+        return allArrived;
+      });
+      await Promise.all([1, 2, 3].map(() => shrinking.run(job('await this.call("arrive");'), host)));
       expect(new Set(pids).size).toBe(3);
       await expect.poll(() => pids.filter(isAlive).length, { timeout: 10_000 }).toBe(1);
       expect(await shrinking.run(job('return "still serving";'), recordingHost().host)).toEqual({
