@@ -270,7 +270,10 @@ describe('the pool', () => {
       });
       await Promise.all([1, 2, 3].map(() => shrinking.run(job('await this.call("arrive");'), host)));
       expect(new Set(pids).size).toBe(3);
-      await expect.poll(() => pids.filter(isAlive).length, { timeout: 10_000 }).toBe(1);
+      // Idle beyond minIdle, the pool shrinks to its one warm runner (which may be a spare it started
+      // while all three were busy).
+      await expect.poll(() => shrinking.stats().runners, { timeout: 10_000 }).toBe(1);
+      expect(pids.filter(isAlive).length).toBeLessThanOrEqual(1);
       expect(await shrinking.run(job('return "still serving";'), recordingHost().host)).toEqual({
         ok: true,
         value: 'still serving',

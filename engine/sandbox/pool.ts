@@ -203,6 +203,10 @@ class RunnerPool implements SandboxPool {
     );
   }
 
+  stats(): { runners: number; idle: number } {
+    return { runners: this.runners.size, idle: this.idle.length };
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.memoryWatch);

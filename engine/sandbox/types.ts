@@ -63,5 +63,7 @@ export type SandboxOutcome =
 
 export interface SandboxPool {
   run(job: SandboxJob, host: SandboxHost, options?: { signal?: AbortSignal }): Promise<SandboxOutcome>;
+  /** How many runner processes the pool holds right now, and how many of them are idle. */
+  stats(): { runners: number; idle: number };
   close(): Promise<void>;
 }
