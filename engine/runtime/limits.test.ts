@@ -3,9 +3,9 @@
  * line, outputs and inputs. The worker's own cap holds whatever the runner sends, and across replays.
  */
 import { describe, expect, it } from 'vitest';
-import { RETURNS_INPUT, setUpEngineTestbed } from '../../test/engine-testbed';
+import { insertTestExecution, RETURNS_INPUT, setUpEngineTestbed } from '../../test/engine-testbed';
 import { ConfigError, readEngineConfig } from '../config';
-import { listLogs } from '../store/logs';
+import { appendRunLogs, listLogs } from '../store/logs';
 import { cutLogMessage, InputTooLargeError } from './limits';
 
 const { db, run, runToEnd } = await setUpEngineTestbed({
@@ -89,6 +89,29 @@ describe('log lines per execution', () => {
   }, 120_000);
 });
 
+describe('the database side of the cap (appendRunLogs)', () => {
+  it("gives the room left to new lines only: a replay's repeats in the same batch take none of it", async () => {
+    const { id } = await insertTestExecution(db, {
+      status: 'RUNNING',
+      attempts: 1,
+      worker_id: 'elsewhere',
+      lease_until: new Date(Date.now() + 60_000),
+    });
+    const fence = { executionId: id, attempt: 1 };
+    const lines = (from: number, to: number) =>
+      Array.from({ length: to - from + 1 }, (_, i) => ({
+        seq: 0,
+        line: from + i,
+        level: 'info' as const,
+        message: `line ${from + i}`,
+      }));
+    expect(await appendRunLogs(db, fence, lines(1, 8), { maxLines: 10 })).toEqual({ added: 8, present: 0 });
+    // Lines 5 to 8 again (a replay), then 9 to 12: room for two, and they are 9 and 10.
+    expect(await appendRunLogs(db, fence, lines(5, 12), { maxLines: 10 })).toEqual({ added: 2, present: 4 });
+    expect(await messagesOf(id)).toEqual(lines(1, 10).map((line) => line.message));
+  });
+});
+
 describe('bytes per log line', () => {
   it('cuts a 200 KiB line to 64 KiB, saying how much was cut', async () => {
     const ended = await runToEnd(
@@ -160,6 +183,24 @@ describe('outputs', () => {
       output: null,
       message: 'OutputTooLargeError: the output is 3 MiB, the most is 1 MiB (FLOWLINE_MAX_OUTPUT_BYTES)',
     });
+  });
+
+  it('fail the execution when save() is given an output over the limit', async () => {
+    const ended = await runToEnd(
+      'big-save',
+      `export default async function handler(this: any) {
+        await this.save({ output: { rows: 'r'.repeat(1024 * 1024) } });
+        return 'unreached';
+      }`,
+    );
+    expect(ended).toMatchObject({
+      status: 'ENDED_ERROR',
+      output: null,
+      error: { name: 'OutputTooLargeError' },
+    });
+    expect(ended.message).toMatch(
+      /^OutputTooLargeError: the output is 1048587 bytes, the most is 1048576 bytes/,
+    );
   });
 
   it('fail the execution when success() is given a message over the limit', async () => {
