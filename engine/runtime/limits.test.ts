@@ -171,17 +171,19 @@ describe('outputs', () => {
     expect(await db.selectFrom('settings').where('name', '=', `after-${ended.id}`).execute()).toEqual([]);
   });
 
-  it('fail the execution when a single setOutput value is over the limit', async () => {
+  it('fail the execution when a single setOutput value is over the limit, before the database sees it', async () => {
     const ended = await runToEnd(
       'huge-set-output',
       `export default async function handler(this: any) {
-        await this.setOutput('a', 'x'.repeat(3 * 1024 * 1024));
+        await this.setOutput('a', new Array(600000).fill(0));
       }`,
     );
+    // 1.1 MiB is the value's own JSON (1,200,001 bytes): the worker refused it. PostgreSQL, had it
+    // been sent the value, would have measured the output as it prints it, "[0, 0, ...]": 1.7 MiB.
     expect(ended).toMatchObject({
       status: 'ENDED_ERROR',
       output: null,
-      message: 'OutputTooLargeError: the output is 3 MiB, the most is 1 MiB (FLOWLINE_MAX_OUTPUT_BYTES)',
+      message: 'OutputTooLargeError: the output is 1.1 MiB, the most is 1 MiB (FLOWLINE_MAX_OUTPUT_BYTES)',
     });
   });
 
