@@ -89,15 +89,20 @@ describe('log lines per execution', () => {
   }, 120_000);
 });
 
+/** A RUNNING execution nobody runs, and the fence its (only) run would present. */
+async function runningExecution() {
+  const { id } = await insertTestExecution(db, {
+    status: 'RUNNING',
+    attempts: 1,
+    worker_id: 'elsewhere',
+    lease_until: new Date(Date.now() + 60_000),
+  });
+  return { id, fence: { executionId: id, attempt: 1 } };
+}
+
 describe('the database side of the cap (appendRunLogs)', () => {
   it("gives the room left to new lines only: a replay's repeats in the same batch take none of it", async () => {
-    const { id } = await insertTestExecution(db, {
-      status: 'RUNNING',
-      attempts: 1,
-      worker_id: 'elsewhere',
-      lease_until: new Date(Date.now() + 60_000),
-    });
-    const fence = { executionId: id, attempt: 1 };
+    const { id, fence } = await runningExecution();
     const lines = (from: number, to: number) =>
       Array.from({ length: to - from + 1 }, (_, i) => ({
         seq: 0,
@@ -109,6 +114,14 @@ describe('the database side of the cap (appendRunLogs)', () => {
     // Lines 5 to 8 again (a replay), then 9 to 12: room for two, and they are 9 and 10.
     expect(await appendRunLogs(db, fence, lines(5, 12), { maxLines: 10 })).toEqual({ added: 2, present: 4 });
     expect(await messagesOf(id)).toEqual(lines(1, 10).map((line) => line.message));
+  });
+
+  it('counts what is stored, not what the runner numbers: unnumbered lines are capped too', async () => {
+    const { id, fence } = await runningExecution();
+    const unnumbered = Array.from({ length: 7 }, (_, i) => ({ level: 'info' as const, message: `u${i}` }));
+    expect(await appendRunLogs(db, fence, unnumbered, { maxLines: 10 })).toEqual({ added: 7, present: 0 });
+    expect(await appendRunLogs(db, fence, unnumbered, { maxLines: 10 })).toEqual({ added: 3, present: 0 });
+    expect(await messagesOf(id)).toHaveLength(10);
   });
 });
 
