@@ -6,7 +6,36 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-const engineEnvSchema = z.object({
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/**
+ * The size limits that keep one execution from filling the database (docs/engine.md, "Limits"). The
+ * bounds keep every value below what PostgreSQL can store in one row (jsonb holds at most 255 MiB).
+ */
+const limitsEnvSchema = z.object({
+  FLOWLINE_MAX_LOG_LINES: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
+  FLOWLINE_MAX_LOG_LINE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(KiB)
+    .max(16 * MiB)
+    .default(64 * KiB),
+  FLOWLINE_MAX_OUTPUT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(KiB)
+    .max(100 * MiB)
+    .default(MiB),
+  FLOWLINE_MAX_INPUT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(KiB)
+    .max(100 * MiB)
+    .default(MiB),
+});
+
+const engineEnvSchema = limitsEnvSchema.extend({
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
@@ -22,6 +51,17 @@ const engineEnvSchema = z.object({
     .optional(),
 });
 
+export type Limits = {
+  /** Log lines stored per execution; later ones are dropped (and counted). */
+  maxLogLines: number;
+  /** Bytes (UTF-8) of one log line; a longer one is cut. */
+  maxLogLineBytes: number;
+  /** Bytes of an execution's output, message or error as JSON; more ends it ENDED_ERROR. */
+  maxOutputBytes: number;
+  /** Bytes of an execution's input as JSON; more is refused at start. */
+  maxInputBytes: number;
+};
+
 export type EngineConfig = {
   databaseUrl: string | undefined;
   dataDir: string;
@@ -33,6 +73,7 @@ export type EngineConfig = {
   /** CPU time one run of an execution may use, in seconds. */
   runCpuSeconds: number;
   secretKey: string | undefined;
+  limits: Limits;
 };
 
 /** Parses an environment with a zod schema and turns the first problem into a message naming the variable. */
@@ -56,5 +97,28 @@ export function readEngineConfig(env: NodeJS.ProcessEnv = process.env): EngineCo
     maxTreeDepth: parsed.FLOWLINE_MAX_TREE_DEPTH,
     runCpuSeconds: parsed.FLOWLINE_RUN_CPU_SECONDS,
     secretKey: parsed.FLOWLINE_SECRET_KEY,
+    limits: limitsOf(parsed),
   };
+}
+
+function limitsOf(parsed: z.infer<typeof limitsEnvSchema>): Limits {
+  return {
+    maxLogLines: parsed.FLOWLINE_MAX_LOG_LINES,
+    maxLogLineBytes: parsed.FLOWLINE_MAX_LOG_LINE_BYTES,
+    maxOutputBytes: parsed.FLOWLINE_MAX_OUTPUT_BYTES,
+    maxInputBytes: parsed.FLOWLINE_MAX_INPUT_BYTES,
+  };
+}
+
+let processLimits: Limits | undefined;
+
+/**
+ * This process's limits, read from its environment once. Read where they apply (every start, every
+ * worker), not handed down from the entry point: the web server's routes, its worker, `npm run worker`
+ * and the test workers all start executions, and each reads the same variables. A bad value stops
+ * Flowline at start, since readEngineConfig checks the same variables.
+ */
+export function engineLimits(): Limits {
+  processLimits ??= limitsOf(parseEnv(limitsEnvSchema, process.env));
+  return processLimits;
 }

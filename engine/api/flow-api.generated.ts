@@ -96,15 +96,24 @@ interface Execution<Input = any> {
   success(message?: string): Promise<never>;
   /** Ends this execution ENDED_ERROR with a message. Nothing after it runs. */
   error(message?: string): Promise<never>;
-  /** Writes this execution's own fields: output replaces the output, message and name replace theirs. */
+  /**
+   * Writes this execution's own fields: output replaces the output, message and name replace theirs.
+   * An output or message over the size limit (1 MiB of JSON by default) ends the execution ENDED_ERROR.
+   */
   save(fields: {
     output?: unknown;
     message?: string | null;
     name?: string;
   }): Promise<void>;
-  /** Sets one key of the output (the output becomes an object). */
+  /**
+   * Sets one key of the output (the output becomes an object). An output that grows over the size
+   * limit (1 MiB by default) ends the execution ENDED_ERROR.
+   */
   setOutput(key: string, value: unknown): Promise<void>;
-  /** A log line on this execution (console.log writes one too). */
+  /**
+   * A log line on this execution (console.log writes one too). By default an execution keeps 10,000
+   * lines (later ones are dropped and counted) of at most 64 KiB each (a longer one is cut).
+   */
   log(...values: unknown[]): Promise<void>;
   /** Sleeps; longer sleeps give up the worker and survive restarts (durable). */
   sleep(seconds: number): Promise<void>;
@@ -151,6 +160,7 @@ interface System {
  * - InvalidArgumentError: a call's arguments were wrong (the message names the argument).
  * - NondeterminismError: a replay took another way than the run it replays; the execution ends with it.
  * - LimitExceededError: a limit of the platform was reached (the depth of the execution tree, ...).
+ * - InputTooLargeError: a child's input is over the size limit (1 MiB of JSON by default); no child is started.
  */
 interface FlowApiError extends Error {
   /** DependencyFailedError only: the child that failed. */

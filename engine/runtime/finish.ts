@@ -1,4 +1,5 @@
 import type { PgBoss } from 'pg-boss';
+import { engineLimits } from '../config';
 import { announceAfterCommit, statusEvent } from '../events/events';
 import { sendExecutionJobs } from '../queue/boss';
 import type { Execution } from '../store/database';
@@ -11,6 +12,7 @@ import {
   type EndRequest,
 } from '../store/executions';
 import { withDbRetry } from './db-retry';
+import { endWithinLimit } from './limits';
 
 type Engine = { db: Db; boss: PgBoss };
 
@@ -51,10 +53,15 @@ export class EndGroup {
 
   constructor(private readonly engine: Engine) {}
 
-  /** Ends an execution if `attempt` still owns it and it has not ended: the ended row, or undefined. */
+  /**
+   * Ends an execution if `attempt` still owns it and it has not ended: the ended row, or undefined. An
+   * output, message or error over FLOWLINE_MAX_OUTPUT_BYTES ends it ENDED_ERROR instead (endWithinLimit),
+   * whatever ended it: a return value, success(message), a connector's answer.
+   */
   end(execution: Execution, attempt: number, fields: EndFields): Promise<Execution | undefined> {
+    const written = endWithinLimit(fields, engineLimits().maxOutputBytes);
     return new Promise((resolve, reject) => {
-      this.waiting.push({ request: { execution, attempt, fields }, resolve, reject });
+      this.waiting.push({ request: { execution, attempt, fields: written }, resolve, reject });
       if (!this.writing) void this.writeWaiting();
     });
   }

@@ -30,7 +30,8 @@ afterAll(async () => {
 
 describe('log floods (4 flows, 25,000 lines each) beside 50 running executions', () => {
   it('let no healthy execution be taken over by another worker', async () => {
-    const busy = spawnWorker(url, { WORKER_CONCURRENCY: '60' });
+    // Every line is kept (the default limit is 10,000 per execution): the load is the point here.
+    const busy = spawnWorker(url, { WORKER_CONCURRENCY: '60', FLOWLINE_MAX_LOG_LINES: '25000' });
     workers.push(busy);
     await busy.ready;
     const start = (flow: string) =>
@@ -38,7 +39,7 @@ describe('log floods (4 flows, 25,000 lines each) beside 50 running executions',
     const steady = await Promise.all(Array.from({ length: 50 }, () => start('steady')));
     const floods = await Promise.all(Array.from({ length: 4 }, () => start('flood')));
     // A second worker, whose sweep would take over any run whose lease ran out.
-    const watcher = spawnWorker(url, { WORKER_CONCURRENCY: '1' });
+    const watcher = spawnWorker(url, { WORKER_CONCURRENCY: '1', FLOWLINE_MAX_LOG_LINES: '25000' });
     workers.push(watcher);
     await watcher.ready;
 

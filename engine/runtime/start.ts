@@ -1,5 +1,6 @@
 import { sql, type InsertObject } from 'kysely';
 import type { PgBoss } from 'pg-boss';
+import { engineLimits } from '../config';
 import { announceAfterCommit, statusEvent } from '../events/events';
 import { sendExecutionJob, sendExecutionJobs } from '../queue/boss';
 import type { Db } from '../store/db';
@@ -16,6 +17,7 @@ import {
 import { findRunnableFlow, type RunnableFlow } from '../store/flow-versions';
 import { FlowNotFoundError } from '../store/flows';
 import { recordSteps, type NewStep } from '../store/steps';
+import { checkInputJson } from './limits';
 import { snapshotOf } from './snapshot';
 
 export type EngineHandles = { db: Db; boss: PgBoss };
@@ -67,7 +69,8 @@ export type StartExecutionRequest = {
 /**
  * Creates an execution: THE way every execution comes to be (UI, REST, webhooks, schedules, parents).
  * The row, the parent's journal step and the queue job are written in one transaction, and idle
- * workers are woken by a NOTIFY that PostgreSQL sends when it commits.
+ * workers are woken by a NOTIFY that PostgreSQL sends when it commits. An input over
+ * FLOWLINE_MAX_INPUT_BYTES is refused (InputTooLargeError) before anything is written.
  */
 export async function startExecution(
   engine: EngineHandles,
@@ -76,11 +79,11 @@ export async function startExecution(
   const flow = await flowFor(engine, request);
   const mode = request.mode ?? { kind: 'queue' };
   const parent = request.parent;
+  const newRow = rowFor(request, flow, crypto.randomUUID());
 
   if (mode.kind === 'inline' && parent?.step?.status === 'STARTED') {
     // A synchronous child: no job to queue, so one statement does it all.
-    const id = crypto.randomUUID();
-    const execution = await insertChildWithStep(engine.db, rowFor(request, flow, id), {
+    const execution = await insertChildWithStep(engine.db, newRow, {
       fence: parent.fence,
       seq: parent.step.seq,
       kind: parent.step.kind,
@@ -93,11 +96,10 @@ export async function startExecution(
 
   const execution = await mapFenceErrors(() =>
     engine.db.transaction().execute(async (trx) => {
-      const id = crypto.randomUUID();
       if (parent) await holdFence(trx, parent.fence);
-      const row = await insertExecution(trx, rowFor(request, flow, id));
+      const row = await insertExecution(trx, newRow);
       if (parent?.step) await recordSteps(trx, parent.fence, [parentStep(parent.step, row)]);
-      if (mode.kind === 'queue') await sendExecutionJob(engine.boss, trx, id);
+      if (mode.kind === 'queue') await sendExecutionJob(engine.boss, trx, row.id);
       return row;
     }),
   );
@@ -194,6 +196,8 @@ function rowFor(
   const mode = request.mode ?? { kind: 'queue' };
   const parent = request.parent;
   const inline = mode.kind === 'inline';
+  const input = JSON.stringify(request.input ?? null);
+  checkInputJson(input, engineLimits().maxInputBytes);
   return {
     id,
     type,
@@ -206,7 +210,7 @@ function rowFor(
     node_id: request.nodeId ?? null,
     status: inline ? 'RUNNING' : 'PENDING',
     is_productive: parent ? parent.isProductive : (request.isProductive ?? true),
-    input: JSON.stringify(request.input ?? null),
+    input,
     code: request.code === undefined ? null : JSON.stringify(request.code),
     timeout_seconds: request.timeoutSeconds ?? flow?.timeout_seconds ?? 3600,
     started_by: parent ? { kind: 'parent', id: parent.id } : request.startedBy,

@@ -499,14 +499,35 @@ export async function saveOwnFields(
   return result.numUpdatedRows > 0n;
 }
 
-/** Sets one key of the output object (the output becomes an object if it was not one); false: refused. */
-export async function setOutputKey(conn: Conn, fence: Fence, key: string, value: unknown): Promise<boolean> {
-  const result = await sql`
-    update executions
-    set output = (case when jsonb_typeof(output) = 'object' then output else '{}'::jsonb end)
-                 || jsonb_build_object(${key}::text, ${JSON.stringify(value ?? null)}::jsonb)
-    where id = ${fence.executionId} and attempts = ${fence.attempt} and status = 'RUNNING'`.execute(conn);
-  return (result.numAffectedRows ?? 0n) > 0n;
+/**
+ * Sets one key of the output object (the output becomes an object if it was not one), if the output
+ * that makes is at most `maxBytes` of JSON text (as PostgreSQL prints it). Returns the size of that
+ * output, whether written or not; undefined: refused (the attempt no longer owns the execution).
+ */
+export async function setOutputKey(
+  conn: Conn,
+  fence: Fence,
+  key: string,
+  value: unknown,
+  maxBytes: number,
+): Promise<number | undefined> {
+  // FOR UPDATE: a concurrent setOutput of the same run waits, then merges into what this one wrote.
+  const result = await sql<{ bytes: number }>`
+    with merged as (
+      select (case when jsonb_typeof(output) = 'object' then output else '{}'::jsonb end)
+               || jsonb_build_object(${key}::text, ${JSON.stringify(value ?? null)}::jsonb) as output
+      from executions
+      where id = ${fence.executionId} and attempts = ${fence.attempt} and status = 'RUNNING'
+      for update
+    ), sized as (
+      select output, octet_length(output::text) as bytes from merged
+    ), written as (
+      update executions e set output = sized.output from sized
+      where e.id = ${fence.executionId} and sized.bytes <= ${maxBytes}
+      returning 1
+    )
+    select bytes from sized`.execute(conn);
+  return result.rows[0]?.bytes;
 }
 
 export type { Db };

@@ -1,5 +1,6 @@
 import { callPayloads, type CallMethod, type CallPayload } from '../../api/calls';
 import { JOURNALED_CALLS, LOG_LINES_PER_STEP } from '../../api/runner-api';
+import { engineLimits } from '../../config';
 import { UserError } from '../../errors';
 import { announceAfterCommit, statusEvent } from '../../events/events';
 import { SandboxSuspend } from '../../sandbox/suspend';
@@ -18,6 +19,7 @@ import { FlowNotFoundError } from '../../store/flows';
 import { getSetting, saveSetting } from '../../store/settings';
 import { recordStep } from '../../store/steps';
 import { withDbRetry } from '../db-retry';
+import { checkInputJson, jsonBytes, outputTooLarge } from '../limits';
 import type { Run } from '../run';
 import { snapshotOf } from '../snapshot';
 import { ApiError, fail, halt, ok, type Answer } from './answers';
@@ -53,8 +55,9 @@ export function createHost(
 ): RunHost {
   const { db } = services;
   const self = run.execution;
+  const limits = engineLimits();
   const journal = new Journal(run, db, recorded);
-  const logs = new LogWriter(db, run, () =>
+  const logs = new LogWriter(db, run, limits, () =>
     announceAfterCommit(db, { ...statusEvent(self), status: 'RUNNING', kind: 'log' }),
   );
   const waits = new Waits(run, services, () => logs.flush());
@@ -189,12 +192,20 @@ export function createHost(
         });
         return ok(null);
       }
-      case 'save':
-        if (!(await saveOwnFields(db, run.fence, request as CallPayload<'save'>))) refused();
+      case 'save': {
+        const fields = request as CallPayload<'save'>;
+        if (fields.output !== undefined) endIfTooLarge('output', jsonBytes(fields.output));
+        if (typeof fields.message === 'string') endIfTooLarge('message', Buffer.byteLength(fields.message));
+        if (!(await saveOwnFields(db, run.fence, fields))) refused();
         return ok(null);
+      }
       case 'setOutput': {
         const { key, value } = request as CallPayload<'setOutput'>;
-        if (!(await setOutputKey(db, run.fence, key, value))) refused();
+        // A value over the limit alone is refused here, before PostgreSQL is sent it.
+        endIfTooLarge('output', jsonBytes(value));
+        const bytes = await setOutputKey(db, run.fence, key, value, limits.maxOutputBytes);
+        if (bytes === undefined) refused();
+        endIfTooLarge('output', bytes);
         return ok(null);
       }
       case 'end': {
@@ -233,6 +244,11 @@ export function createHost(
         name: 'InvalidArgumentError',
         message: `${method}: ${issue?.message ?? 'invalid arguments'}${where}`,
       });
+    }
+    // Refused at the call, not when a batch of children is written (startExecution checks it too).
+    if (method === 'child.start') {
+      const { input } = parsed.data as CallPayload<'child.start'>;
+      checkInputJson(JSON.stringify(input ?? null), limits.maxInputBytes);
     }
     // Nothing outside this run may see an answer before the children it started exist.
     if (method !== 'child.start') await children.flush();
@@ -279,6 +295,16 @@ export function createHost(
     }
   }
 
+  /**
+   * An output (or message) over FLOWLINE_MAX_OUTPUT_BYTES ends the execution ENDED_ERROR, saying so:
+   * the value is not written, and no user code runs past it.
+   */
+  function endIfTooLarge(what: 'output' | 'message', bytes: number): void {
+    if (bytes <= limits.maxOutputBytes) return;
+    run.endIntent ??= outputTooLarge(what, bytes, limits.maxOutputBytes);
+    halt();
+  }
+
   /** A fenced update changed nothing: this run no longer owns its execution. */
   function refused(): never {
     throw new StaleRunError(`attempt ${run.attempt} no longer owns execution ${self.id}`);
@@ -286,17 +312,19 @@ export function createHost(
 
   const inFlight = new Set<Promise<unknown>>();
 
+  /** Whether this run is still this worker's to end (not lost, cancelled, suspended or handed back). */
+  const ending = () => !run.lost && !run.cancelled && !run.suspended && !run.handBack;
+
   return {
     journal,
     async flush() {
       // Only for a run that is still this worker's to end: a lost, cancelled or handed-back run writes
       // nothing more, and must not wait on calls that may be retrying through a database outage.
-      if (!run.lost && !run.cancelled && !run.suspended && !run.handBack) {
-        await Promise.allSettled([...inFlight]);
-      }
+      if (ending()) await Promise.allSettled([...inFlight]);
       try {
         await children.flush();
         await logs.flush();
+        if (ending()) await logs.recordDropped();
       } catch (error) {
         if (error instanceof StaleRunError) run.lost = true;
         else if (error instanceof StepAlreadyRecordedError) run.handBack = true;
