@@ -27,7 +27,8 @@ export function validateStoredConfig(definition: ConnectorDefinition, config: un
   const result: ConnectorConfig = {};
   for (const [field, value] of Object.entries(config)) {
     if (value === undefined) continue;
-    const fieldSchema = shape[field];
+    // Own fields only: `constructor` or `toString` must not find Object.prototype's.
+    const fieldSchema = Object.hasOwn(shape, field) ? shape[field] : undefined;
     if (fieldSchema === undefined) {
       throw new ExtraInputError(field, `${field}: not an input of connector ${definition.type}`);
     }
@@ -87,13 +88,14 @@ export function redactSecretFields(
  * connection's own.
  */
 export function mergeInput(stored: ConnectorConfig, input: ConnectorConfig): ConnectorConfig {
-  const merged: ConnectorConfig = { ...stored };
+  // A Map, then Object.fromEntries: a field named `__proto__` stays a field, never the prototype.
+  const merged = new Map(Object.entries(stored));
   for (const [field, value] of Object.entries(input)) {
     if (value === undefined) continue;
-    const before = merged[field];
-    merged[field] = isPlainObject(before) && isPlainObject(value) ? { ...before, ...value } : value;
+    const before = merged.get(field);
+    merged.set(field, isPlainObject(before) && isPlainObject(value) ? { ...before, ...value } : value);
   }
-  return merged;
+  return Object.fromEntries(merged);
 }
 
 /** Validates a call's merged input with the connector's schema (defaults filled in) and its own rules. */

@@ -117,6 +117,27 @@ describe('stored connections', () => {
     await expect(getConnection(db, 'x')).rejects.toBeInstanceOf(ConnectionNotFoundError);
   });
 
+  it('answers a field named like an Object.prototype member as an input error naming it, not a crash', async () => {
+    for (const field of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) {
+      const config = JSON.parse(`{"${field}": "x"}`) as unknown;
+      await expect(
+        createConnection(db, secretKey, { name: 'proto', connector_type: 'REST', config, userId: null }),
+      ).rejects.toMatchObject({ name: 'ExtraInputError', kind: 'invalid', field });
+    }
+    await createConnection(db, secretKey, {
+      name: 'proto',
+      connector_type: 'SQLPG',
+      config: {},
+      userId: null,
+    });
+    await expect(
+      updateConnection(db, secretKey, 'proto', { config: { toString: 1 }, userId: null }),
+    ).rejects.toMatchObject({ name: 'ExtraInputError', field: 'toString' });
+    await expect(
+      resolveConnectorCall({ db, secretKey, target: 'proto', input: { constructor: 'x' } }),
+    ).rejects.toMatchObject({ name: 'ExtraInputError', field: 'constructor' });
+  });
+
   it('deletes a connection', async () => {
     await createConnection(db, secretKey, {
       name: 'gone',

@@ -376,6 +376,14 @@ describe('REST API', () => {
     const read = await call(connectionByNameRoute.GET, { params: { name: 'secret-api' } });
     expect(read.json.config.password).toEqual({ set: true });
     expect(JSON.stringify(read.json)).not.toContain('hunter2');
+    for (const field of ['constructor', 'toString']) {
+      const named = await call(connectionRoute.POST, {
+        method: 'POST',
+        body: { name: `proto-${field}`, connector_type: 'REST', config: { [field]: 'x' } },
+      });
+      expect(named.status).toBe(400);
+      expect(JSON.stringify(named.json)).toContain(`${field}: not an input of connector REST`);
+    }
 
     const renamed = await call(flowByNameRoute.PATCH, {
       method: 'PATCH',

@@ -72,7 +72,18 @@ describe('connections router', () => {
         signedIn.connections.create({ name: 'api', connector_type: 'REST', config: { colour: 1 } }),
       ),
     ).toEqual({ code: 'BAD_REQUEST', message: 'colour: not an input of connector REST' });
+    for (const field of ['constructor', 'toString']) {
+      expect(
+        await codeOf(
+          signedIn.connections.create({ name: 'api', connector_type: 'REST', config: { [field]: 1 } }),
+        ),
+      ).toEqual({ code: 'BAD_REQUEST', message: `${field}: not an input of connector REST` });
+    }
     await signedIn.connections.create({ name: 'api', connector_type: 'REST', config: {} });
+    expect(await codeOf(signedIn.connections.update({ name: 'api', config: { toString: 1 } }))).toEqual({
+      code: 'BAD_REQUEST',
+      message: 'toString: not an input of connector REST',
+    });
     expect(
       await codeOf(signedIn.connections.create({ name: 'api', connector_type: 'REST', config: {} })),
     ).toEqual({
