@@ -1,5 +1,11 @@
 import path from 'node:path';
 import { z } from 'zod';
+import {
+  DENIABLE_RANGES,
+  parseAllowList,
+  type AllowEntry,
+  type DeniableRange,
+} from './connectors/destinations';
 
 /** Thrown when an environment variable is malformed; names the variable and the rule it broke. */
 export class ConfigError extends Error {
@@ -17,13 +23,43 @@ const engineEnvSchema = z.object({
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hexadecimal characters (a 256-bit key)')
     .optional(),
+  // Destination policy of connectors (engine/connectors/destinations.ts, docs/connectors.md).
+  FLOWLINE_CONNECT_DENY: z
+    .string()
+    .default('')
+    .transform(commaList)
+    .pipe(
+      z.array(z.enum(DENIABLE_RANGES, `must be a comma-separated list of ${DENIABLE_RANGES.join(', ')}`)),
+    ),
+  FLOWLINE_CONNECT_ALLOW: z
+    .string()
+    .default('')
+    .transform((text, context) => {
+      try {
+        return parseAllowList(text);
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
 });
+
+function commaList(text: string): string[] {
+  return text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
 
 export type EngineConfig = {
   databaseUrl: string | undefined;
   dataDir: string;
   workerConcurrency: number;
   secretKey: string | undefined;
+  /** Address ranges connectors may not reach (FLOWLINE_CONNECT_DENY). */
+  connectDeny: DeniableRange[];
+  /** Exceptions: hosts, addresses, CIDR ranges, socket directories (FLOWLINE_CONNECT_ALLOW). */
+  connectAllow: AllowEntry[];
 };
 
 /** Parses an environment with a zod schema and turns the first problem into a message naming the variable. */
@@ -44,5 +80,7 @@ export function readEngineConfig(env: NodeJS.ProcessEnv = process.env): EngineCo
     dataDir: path.resolve(/*turbopackIgnore: true*/ parsed.FLOWLINE_DATA_DIR ?? '.flowline'),
     workerConcurrency: parsed.WORKER_CONCURRENCY,
     secretKey: parsed.FLOWLINE_SECRET_KEY,
+    connectDeny: parsed.FLOWLINE_CONNECT_DENY,
+    connectAllow: parsed.FLOWLINE_CONNECT_ALLOW,
   };
 }
