@@ -138,6 +138,60 @@ describe('stored connections', () => {
     ).rejects.toMatchObject({ name: 'ExtraInputError', field: 'constructor' });
   });
 
+  it("encrypts credential headers, query and form entries, and moves a url's user info and api_key out of it", async () => {
+    const view = await createConnection(db, secretKey, {
+      name: 'keyed',
+      connector_type: 'REST',
+      config: {
+        url: 'https://svc:url-Pa55word@keyed.example.com/v1?api_key=url-api-key&lang=en',
+        headers: { 'X-Api-Key': 'header-api-key', Authorization: 'Token header-auth', Accept: 'text/csv' },
+        params: { access_token: 'param-token', page: 1 },
+      },
+      userId: null,
+    });
+    expect(view.config).toEqual({
+      url: 'https://keyed.example.com/v1?lang=en',
+      username: 'svc',
+      password: { set: true },
+      bearer_token: { set: false },
+      headers: { 'X-Api-Key': { set: true }, Authorization: { set: true }, Accept: 'text/csv' },
+      params: { access_token: { set: true }, page: 1, api_key: { set: true } },
+    });
+    const raw = JSON.stringify(await rawConfig('keyed'));
+    for (const secret of ['url-Pa55word', 'url-api-key', 'header-api-key', 'header-auth', 'param-token']) {
+      expect(raw).not.toContain(secret);
+    }
+    expect(raw).toContain('text/csv');
+
+    const call = await resolveConnectorCall({ db, secretKey, target: 'keyed', input: { path: '/x' } });
+    expect(call.input.headers).toEqual({
+      'X-Api-Key': 'header-api-key',
+      Authorization: 'Token header-auth',
+      Accept: 'text/csv',
+    });
+    expect(call.redactedInput.headers).toEqual(view.config.headers);
+    expect(call.secretValues).toEqual(
+      expect.arrayContaining([
+        'url-Pa55word',
+        'header-api-key',
+        'Token header-auth',
+        'param-token',
+        'url-api-key',
+        Buffer.from('svc:url-Pa55word').toString('base64'),
+      ]),
+    );
+
+    // The form sends back what it was shown: shown secret entries keep their value, others change.
+    await updateConnection(db, secretKey, 'keyed', {
+      config: { ...view.config, headers: { 'X-Api-Key': { set: true }, Accept: 'application/json' } },
+      userId: null,
+    });
+    const updated = await resolveConnectorCall({ db, secretKey, target: 'keyed', input: { path: '/x' } });
+    expect(updated.input.headers).toEqual({ 'X-Api-Key': 'header-api-key', Accept: 'application/json' });
+    expect(updated.input.password).toBe('url-Pa55word');
+    expect(updated.input.params).toEqual({ access_token: 'param-token', page: 1, api_key: 'url-api-key' });
+  });
+
   it('deletes a connection', async () => {
     await createConnection(db, secretKey, {
       name: 'gone',
@@ -176,6 +230,14 @@ describe('redactSecrets', () => {
     });
     expect(redactSecrets('REST', { url: 'https://x', bearer_token: '' })).toEqual({
       url: 'https://x',
+      password: { set: false },
+      bearer_token: { set: false },
+    });
+    expect(
+      redactSecrets('REST', { headers: { 'x-auth-token': 't', author: 'me' }, form: { pwd: 'p' } }),
+    ).toEqual({
+      headers: { 'x-auth-token': { set: true }, author: 'me' },
+      form: { pwd: { set: true } },
       password: { set: false },
       bearer_token: { set: false },
     });

@@ -1,4 +1,5 @@
-import type { Db } from '../store/db';
+import { readEngineConfig } from '../config';
+import { databaseUrlOf, type Db } from '../store/db';
 import { getConnectionByName } from '../store/connections';
 import type { SecretKey } from '../secrets/secrets';
 import {
@@ -8,8 +9,11 @@ import {
   parseCallInput,
   redactSecretFields,
   scrubSecrets,
+  scrubValue,
+  secretStrings,
   type ConnectorConfig,
 } from './config';
+import { destinationPolicy, type DestinationPolicy } from './destinations';
 import { UserError } from '../errors';
 import { ConnectorCallError, InvalidInputError, UnknownConnectorTypeError } from './errors';
 import { restConnector } from './rest';
@@ -85,10 +89,12 @@ export async function resolveConnectorCall(options: {
     definition = getConnector(type);
     stored = config;
   }
-  const parsed = parseCallInput(definition, mergeInput(stored, callInput), options.checkInput ?? true);
-  const secretValues = definition.secretFields
-    .map((field) => parsed[field])
-    .filter((value): value is string => typeof value === 'string');
+  const parsed = parseCallInput(definition, mergeInput(stored, callInput));
+  if (connectionName !== null && definition.keepDestination) {
+    definition.keepDestination(parseCallInput(definition, stored), parsed, connectionName);
+  }
+  if (options.checkInput ?? true) definition.checkInput?.(parsed);
+  const secretValues = [...secretStrings(definition, parsed), ...(definition.secretForms?.(parsed) ?? [])];
   return {
     definition,
     connectionName,
@@ -109,11 +115,27 @@ export async function callConnector(options: {
   input?: unknown;
   signal?: AbortSignal;
   log?: ConnectorContext['log'];
+  /** Where the call may connect; by default this process's policy (see processDestinationPolicy). */
+  destinations?: DestinationPolicy;
 }): Promise<unknown> {
   const call = await resolveConnectorCall(options);
   return runResolvedCall(call, {
     signal: options.signal ?? new AbortController().signal,
     log: options.log ?? (() => {}),
+    destinations: options.destinations ?? processDestinationPolicy(options.db),
+  });
+}
+
+/**
+ * The destination policy of this process: FLOWLINE_CONNECT_DENY and FLOWLINE_CONNECT_ALLOW (checked at
+ * start, see engine/config.ts), and the database `db` talks to as Flowline's own.
+ */
+export function processDestinationPolicy(db: Db, env: NodeJS.ProcessEnv = process.env): DestinationPolicy {
+  const config = readEngineConfig(env);
+  return destinationPolicy({
+    deny: config.connectDeny,
+    allow: config.connectAllow,
+    databaseUrl: databaseUrlOf(db) ?? config.databaseUrl,
   });
 }
 
@@ -121,7 +143,7 @@ export async function runResolvedCall(
   call: ResolvedConnectorCall,
   context: ConnectorContext,
 ): Promise<unknown> {
-  return guardSecrets(call, () => call.definition.run(call.input, context));
+  return guardSecrets(call, () => call.definition.run(call.input, scrubbingLogs(call, context)));
 }
 
 /** Runs the connector's test() (or, lacking one, only validates), for the "Test connection" button. */
@@ -130,7 +152,19 @@ export async function testResolvedCall(
   context: ConnectorContext,
 ): Promise<void> {
   const test = call.definition.test;
-  if (test) await guardSecrets(call, () => test(call.input, context));
+  if (test) await guardSecrets(call, () => test(call.input, scrubbingLogs(call, context)));
+}
+
+/** The context with a log that replaces any secret of the call in its lines and data by ***. */
+function scrubbingLogs(call: ResolvedConnectorCall, context: ConnectorContext): ConnectorContext {
+  return {
+    ...context,
+    log: (message, data) =>
+      context.log(
+        scrubSecrets(message, call.secretValues),
+        data === undefined ? undefined : scrubValue(data, call.secretValues),
+      ),
+  };
 }
 
 async function guardSecrets<T>(call: ResolvedConnectorCall, action: () => Promise<T>): Promise<T> {
@@ -140,6 +174,11 @@ async function guardSecrets<T>(call: ResolvedConnectorCall, action: () => Promis
     if (error instanceof UserError || error instanceof ConnectorCallError) {
       error.message = scrubSecrets(error.message, call.secretValues);
       if (error.stack) error.stack = scrubSecrets(error.stack, call.secretValues);
+      // And the error's own text fields (RestStatusError's body excerpt may quote the credentials).
+      const fields = error as unknown as Record<string, unknown>;
+      for (const [field, value] of Object.entries(fields)) {
+        if (typeof value === 'string') fields[field] = scrubSecrets(value, call.secretValues);
+      }
       throw error;
     }
     const message = error instanceof Error ? error.message : String(error);
@@ -153,4 +192,5 @@ export function redactSecrets(type: string, config: ConnectorConfig): Record<str
 }
 
 export type { ConnectorContext, ConnectorDefinition } from './types';
+export { DestinationRefusedError, type DestinationPolicy } from './destinations';
 export * from './errors';

@@ -20,6 +20,10 @@ import { MAX_BODY_BYTES } from './body';
 const { db, url } = await createTestDatabase();
 process.env.DATABASE_URL = url;
 process.env.FLOWLINE_SECRET_KEY = TEST_SECRET_KEY;
+// The seed example queries the server the test database lives on, Flowline's own: an explicit exception
+// (for the workers in this process, and the spawned one below).
+const allowOwnServer = { FLOWLINE_CONNECT_ALLOW: new URL(url).host };
+Object.assign(process.env, allowOwnServer);
 
 // The route modules exactly as Next.js serves them.
 const executionRoute = await import('../../app/api/latest/execution/route');
@@ -81,7 +85,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   serverUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  worker = spawnWorker(url);
+  worker = spawnWorker(url, allowOwnServer);
   await worker.ready;
 });
 
