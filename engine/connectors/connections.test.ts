@@ -12,11 +12,14 @@ import {
   testConnection,
   updateConnection,
 } from './connections';
+import { requestHash } from '../runtime/host/journal';
 import {
   ConnectionNameTakenError,
   ConnectionNotFoundError,
+  macCallSecrets,
   redactSecrets,
   resolveConnectorCall,
+  sealCallSecrets,
 } from './index';
 
 const { db } = await createTestDatabase();
@@ -241,5 +244,50 @@ describe('redactSecrets', () => {
       password: { set: false },
       bearer_token: { set: false },
     });
+  });
+});
+
+describe('a connection call as the journal keeps it', () => {
+  const call = (token: string) => ({
+    kind: 'connect',
+    connection: { connector_type: 'REST', url: 'https://ann:url-pw@api.example.com/v1', bearer_token: token },
+    input: { path: '/orders', headers: { Authorization: 'Token header-secret', Accept: 'text/csv' } },
+    options: {},
+  });
+
+  it('seals every value that may hold a secret, and leaves the rest readable', () => {
+    const sealed = sealCallSecrets(secretKey, call('tok-1'));
+    expect(sealed).toMatchObject({
+      kind: 'connect',
+      connection: { connector_type: 'REST', url: expect.stringMatching(/^enc:v1:/) },
+      input: {
+        path: '/orders',
+        headers: { Accept: 'text/csv', Authorization: expect.stringMatching(/^enc:v1:/) },
+      },
+    });
+    expect(decryptSecret(secretKey, sealed.connection.bearer_token)).toBe('tok-1');
+    expect(JSON.stringify(sealed)).not.toMatch(/url-pw|header-secret|tok-1/);
+    // Named connections: their type is not known yet, so any connector's secret fields are sealed.
+    const named = sealCallSecrets(secretKey, {
+      connection: 'crm',
+      input: { password: 'pw', url: 'postgres://a:b@h/d' },
+    });
+    expect(named.input).toEqual({
+      password: expect.stringMatching(/^enc:v1:/),
+      url: expect.stringMatching(/^enc:v1:/),
+    });
+  });
+
+  it('hashes the same call the same on replay, another secret differently, and without the secret in clear', () => {
+    const hash = (token: string) => requestHash('child.start', macCallSecrets(secretKey, call(token)));
+    expect(hash('tok-1')).toBe(hash('tok-1'));
+    expect(hash('tok-2')).not.toBe(hash('tok-1'));
+    expect(JSON.stringify(macCallSecrets(secretKey, call('tok-1')))).not.toMatch(
+      /url-pw|header-secret|tok-1/,
+    );
+    // Sealing is not deterministic (a fresh IV each time): it could not be what the hash covers.
+    expect(JSON.stringify(sealCallSecrets(secretKey, call('tok-1')))).not.toBe(
+      JSON.stringify(sealCallSecrets(secretKey, call('tok-1'))),
+    );
   });
 });

@@ -1,10 +1,11 @@
 import { readEngineConfig } from '../config';
 import { databaseUrlOf, type Db } from '../store/db';
 import { getConnectionByName } from '../store/connections';
-import type { SecretKey } from '../secrets/secrets';
+import { encryptSecret, secretMac, type SecretKey } from '../secrets/secrets';
 import {
   decryptSecretFields,
   isPlainObject,
+  mapSecrets,
   mergeInput,
   parseCallInput,
   redactSecretFields,
@@ -12,6 +13,7 @@ import {
   scrubValue,
   secretStrings,
   type ConnectorConfig,
+  type SecretRules,
 } from './config';
 import { destinationPolicy, type DestinationPolicy } from './destinations';
 import { UserError } from '../errors';
@@ -189,6 +191,43 @@ async function guardSecrets<T>(call: ResolvedConnectorCall, action: () => Promis
 /** A config (stored or plain) of connector `type` with its secret fields replaced by `{ set: boolean }`. */
 export function redactSecrets(type: string, config: ConnectorConfig): Record<string, unknown> {
   return redactSecretFields(getConnector(type), config);
+}
+
+/**
+ * Any connector's secrets, for a `this.connect(...)` call before its type is known (a stored
+ * connection's name says nothing of it): a field secret for one connector is sealed for all.
+ */
+const anyConnectorSecrets: SecretRules = {
+  secretFields: [...new Set(connectors.flatMap((c) => c.secretFields))],
+  secretEntryFields: [...new Set(connectors.flatMap((c) => c.secretEntryFields ?? []))],
+};
+
+export type ConnectCall = { connection: unknown; input: unknown };
+
+/**
+ * The call with `protect` applied to its secrets. Any connector's rules, also for an ad-hoc config that
+ * names its type: the call is recorded as written, before a REST url's user info is moved to password
+ * (see normalizeConfig), and SQLPG's rules seal every `url`.
+ */
+function protectCall<T extends ConnectCall>(call: T, protect: (value: unknown) => unknown): T {
+  const protectConfig = (config: unknown) =>
+    isPlainObject(config) ? mapSecrets(anyConnectorSecrets, config, protect) : config;
+  // Only secret values change, each into a string: the call keeps its shape.
+  return { ...call, connection: protectConfig(call.connection), input: protectConfig(call.input) } as T;
+}
+
+/** A `this.connect(...)` call as the journal records it: every value that may hold a secret encrypted. */
+export function sealCallSecrets<T extends ConnectCall>(key: SecretKey, call: T): T {
+  return protectCall(call, (value) => encryptSecret(key, value));
+}
+
+/**
+ * The same call as its journal hash covers it: every such value as a keyed MAC, so a replay with the
+ * same secrets hashes the same (the sealed form does not: each encryption has a fresh IV), and the hash
+ * cannot be used to guess a secret without the key (a plain hash of a weak password could).
+ */
+export function macCallSecrets<T extends ConnectCall>(key: SecretKey, call: T): T {
+  return protectCall(call, (value) => secretMac(key, value));
 }
 
 export type { ConnectorContext, ConnectorDefinition } from './types';

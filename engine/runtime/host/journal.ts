@@ -32,6 +32,8 @@ export type StepEffect = {
    */
   run(hash: string): Promise<Answer>;
   recordsItself?: boolean;
+  /** What the hash covers, when not the request itself (a connection call's secrets as keyed MACs). */
+  hashed?: unknown;
   /** A step an earlier run recorded as STARTED (a child still running, a sleep not over): carry on. */
   resume?(recorded: ExecutionStep): Promise<Answer>;
 };
@@ -58,7 +60,7 @@ export class Journal {
 
   async step(seq: number, kind: JournaledCall, request: unknown, effect: StepEffect): Promise<Answer> {
     this.reached = Math.max(this.reached, seq);
-    const hash = requestHash(kind, request);
+    const hash = requestHash(kind, effect.hashed ?? request);
     const recorded = this.recorded.get(seq);
     if (recorded) {
       const differs =
