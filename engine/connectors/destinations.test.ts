@@ -39,6 +39,7 @@ function policy(deny = '', allow = ''): DestinationPolicy {
     deny: config.connectDeny,
     allow: config.connectAllow,
     databaseUrl: OWN_DATABASE,
+    resolve: dns,
   });
 }
 
@@ -69,84 +70,81 @@ describe('destination policy', () => {
   });
 
   it('allows loopback and private addresses by default, and answers the checked addresses', async () => {
-    expect(await checkDestination(policy(), 'localhost', 8080, dns)).toEqual([
+    expect(await checkDestination(policy(), 'localhost', 8080)).toEqual([
       { address: '127.0.0.1', family: 4 },
       { address: '::1', family: 6 },
     ]);
-    expect(await checkDestination(policy(), 'db.internal', 5432, dns)).toEqual([
+    expect(await checkDestination(policy(), 'db.internal', 5432)).toEqual([
       { address: '10.1.2.3', family: 4 },
     ]);
-    expect(await checkDestination(policy(), 'api.example.com', 443, dns)).toHaveLength(1);
+    expect(await checkDestination(policy(), 'api.example.com', 443)).toHaveLength(1);
   });
 
   it('denies loopback with FLOWLINE_CONNECT_DENY=loopback, and allows one host again with FLOWLINE_CONNECT_ALLOW', async () => {
-    const denied = await refusal(checkDestination(policy('loopback'), 'localhost', 8080, dns));
+    const denied = await refusal(checkDestination(policy('loopback'), 'localhost', 8080));
     expect(denied.rule).toBe('loopback');
     expect(denied.message).toBe(
       'localhost:8080 (127.0.0.1) is refused: loopback addresses are denied by FLOWLINE_CONNECT_DENY ' +
         '(rule loopback); allow this host with FLOWLINE_CONNECT_ALLOW',
     );
-    expect((await refusal(checkDestination(policy('loopback'), '::ffff:127.0.0.1', 80, dns))).rule).toBe(
+    expect((await refusal(checkDestination(policy('loopback'), '::ffff:127.0.0.1', 80))).rule).toBe(
       'loopback',
     );
     // Private ranges stay allowed: only what is listed is denied.
-    expect(await checkDestination(policy('loopback'), 'db.internal', 5432, dns)).toHaveLength(1);
+    expect(await checkDestination(policy('loopback'), 'db.internal', 5432)).toHaveLength(1);
 
-    expect(await checkDestination(policy('loopback', 'localhost'), 'localhost', 8080, dns)).toHaveLength(2);
-    expect(await checkDestination(policy('loopback', '127.0.0.1, ::1'), 'localhost', 8080, dns)).toHaveLength(
-      2,
-    );
+    expect(await checkDestination(policy('loopback', 'localhost'), 'localhost', 8080)).toHaveLength(2);
+    expect(await checkDestination(policy('loopback', '127.0.0.1, ::1'), 'localhost', 8080)).toHaveLength(2);
     // An exception with a port is only for that port.
-    expect(await checkDestination(policy('loopback', 'localhost:8080'), 'localhost', 8080, dns)).toHaveLength(
-      2,
-    );
-    await refusal(checkDestination(policy('loopback', 'localhost:8080'), 'localhost', 9090, dns));
+    expect(await checkDestination(policy('loopback', 'localhost:8080'), 'localhost', 8080)).toHaveLength(2);
+    await refusal(checkDestination(policy('loopback', 'localhost:8080'), 'localhost', 9090));
   });
 
   it('denies private ranges with FLOWLINE_CONNECT_DENY=private; a CIDR range of FLOWLINE_CONNECT_ALLOW is an exception', async () => {
-    expect((await refusal(checkDestination(policy('loopback,private'), 'db.internal', 5432, dns))).rule).toBe(
+    expect((await refusal(checkDestination(policy('loopback,private'), 'db.internal', 5432))).rule).toBe(
       'private',
     );
     expect(
-      await checkDestination(policy('loopback,private', '10.1.0.0/16'), 'db.internal', 5432, dns),
+      await checkDestination(policy('loopback,private', '10.1.0.0/16'), 'db.internal', 5432),
     ).toHaveLength(1);
     // One private address among public ones refuses the name: it must not smuggle one in.
-    expect((await refusal(checkDestination(policy('private'), 'mixed.example.com', 443, dns))).rule).toBe(
+    expect((await refusal(checkDestination(policy('private'), 'mixed.example.com', 443))).rule).toBe(
       'private',
     );
   });
 
   it('refuses link-local addresses (cloud metadata) by default, unless allowed', async () => {
-    const direct = await refusal(checkDestination(policy(), '169.254.169.254', 80, dns));
+    const direct = await refusal(checkDestination(policy(), '169.254.169.254', 80));
     expect(direct.rule).toBe('link-local');
     expect(direct.message).toContain('link-local addresses (cloud metadata services) are refused by default');
-    expect((await refusal(checkDestination(policy(), 'metadata.example.com', 80, dns))).rule).toBe(
-      'link-local',
-    );
-    expect((await refusal(checkDestination(policy(), 'fe80::1', 80, dns))).rule).toBe('link-local');
-    expect(await checkDestination(policy('', '169.254.169.254'), '169.254.169.254', 80, dns)).toHaveLength(1);
+    expect((await refusal(checkDestination(policy(), 'metadata.example.com', 80))).rule).toBe('link-local');
+    expect((await refusal(checkDestination(policy(), 'fe80::1', 80))).rule).toBe('link-local');
+    expect(await checkDestination(policy('', '169.254.169.254'), '169.254.169.254', 80)).toHaveLength(1);
   });
 
   it("refuses Flowline's own database on every local address, unless an entry names it with its port", async () => {
     for (const host of ['127.0.0.1', 'localhost', '::1', '0.0.0.0', '::ffff:127.0.0.1']) {
-      const own = await refusal(checkDestination(policy(), host, 5432, dns));
+      const own = await refusal(checkDestination(policy(), host, 5432));
       expect(own.rule).toBe('own-database');
     }
-    const own = await refusal(checkDestination(policy(), 'localhost', 5432, dns));
+    const own = await refusal(checkDestination(policy(), 'localhost', 5432));
     expect(own.message).toBe(
       "localhost:5432 (127.0.0.1) is refused: it is Flowline's own database (rule own-database). Connect " +
         'to another server, or, where Flowline and your data deliberately share one, allow it with ' +
         'FLOWLINE_CONNECT_ALLOW=localhost:5432',
     );
     // Another port of the same machine is another server.
-    expect(await checkDestination(policy(), '127.0.0.1', 5433, dns)).toHaveLength(1);
+    expect(await checkDestination(policy(), '127.0.0.1', 5433)).toHaveLength(1);
     // A broad exception does not open the own database; only one naming its port does.
-    await refusal(checkDestination(policy('', '127.0.0.0/8,localhost'), 'localhost', 5432, dns));
-    expect(await checkDestination(policy('', '127.0.0.1:5432'), '127.0.0.1', 5432, dns)).toHaveLength(1);
+    await refusal(checkDestination(policy('', '127.0.0.0/8,localhost'), 'localhost', 5432));
+    expect(await checkDestination(policy('', '127.0.0.1:5432'), '127.0.0.1', 5432)).toHaveLength(1);
 
-    const remote = destinationPolicy({ databaseUrl: 'postgres://flowline@db.internal:6432/flowline' });
-    expect((await refusal(checkDestination(remote, '10.1.2.3', 6432, dns))).rule).toBe('own-database');
-    expect(await checkDestination(remote, '127.0.0.1', 6432, dns)).toHaveLength(1);
+    const remote = destinationPolicy({
+      databaseUrl: 'postgres://flowline@db.internal:6432/flowline',
+      resolve: dns,
+    });
+    expect((await refusal(checkDestination(remote, '10.1.2.3', 6432))).rule).toBe('own-database');
+    expect(await checkDestination(remote, '127.0.0.1', 6432)).toHaveLength(1);
   });
 
   it('refuses Unix sockets unless their directory is allowed, and the own database socket always', () => {

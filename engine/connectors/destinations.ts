@@ -35,7 +35,11 @@ export type DestinationPolicy = {
   allow: readonly AllowEntry[];
   /** Flowline's own database, as its DATABASE_URL names it; undefined when not known (never in the engine). */
   ownDatabase: { host: string; port: number } | undefined;
+  /** How host names become addresses: the system's resolver (dns.lookup), or a test's. */
+  resolve: Resolver;
 };
+
+export type Resolver = (host: string) => Promise<CheckedAddress[]>;
 
 /** A destination the policy refused; `rule` names the rule (`own-database`, `link-local`, `loopback`, ...). */
 export class DestinationRefusedError extends ConnectorCallError {
@@ -144,15 +148,15 @@ export function destinationPolicy(options: {
   deny?: readonly DeniableRange[];
   allow?: readonly AllowEntry[];
   databaseUrl: string | undefined;
+  resolve?: Resolver;
 }): DestinationPolicy {
   return {
     deny: new Set(options.deny ?? []),
     allow: options.allow ?? [],
     ownDatabase: ownDatabaseOf(options.databaseUrl),
+    resolve: options.resolve ?? resolveHost,
   };
 }
-
-type Resolver = (host: string) => Promise<CheckedAddress[]>;
 
 async function resolveHost(host: string): Promise<CheckedAddress[]> {
   const answers = await dns.lookup(host, { all: true, verbatim: true });
@@ -168,11 +172,10 @@ export async function checkDestination(
   policy: DestinationPolicy,
   host: string,
   port: number,
-  resolve: Resolver = resolveHost,
 ): Promise<CheckedAddress[]> {
   const name = host.replace(/^\[(.*)\]$/, '$1');
-  const addresses = await resolveOrFail(name, resolve);
-  const own = await ownDatabaseAddresses(policy, resolve);
+  const addresses = await resolveOrFail(name, policy.resolve);
+  const own = await ownDatabaseAddresses(policy);
   for (const { address } of addresses) {
     const where = name === address ? `${address}:${port}` : `${name}:${port} (${address})`;
     if (own?.port === port && own.matches(address) && !allowedWithPort(policy, name, address, port)) {
@@ -239,12 +242,13 @@ async function resolveOrFail(host: string, resolve: Resolver): Promise<CheckedAd
  */
 async function ownDatabaseAddresses(
   policy: DestinationPolicy,
-  resolve: Resolver,
 ): Promise<{ port: number; matches(address: string): boolean } | undefined> {
   const own = policy.ownDatabase;
   if (!own || own.host.startsWith('/')) return undefined;
   // An own host that does not resolve cannot be reached by a connector either.
-  const resolved = net.isIP(own.host) ? [{ address: own.host }] : await resolve(own.host).catch(() => []);
+  const resolved = net.isIP(own.host)
+    ? [{ address: own.host }]
+    : await policy.resolve(own.host).catch(() => []);
   const addresses = resolved.map((a) => unmapped(a.address));
   const local = isLocalName(own.host) || addresses.some(isLocalAddress);
   return {

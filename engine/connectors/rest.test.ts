@@ -478,6 +478,20 @@ describe('REST: destination policy', () => {
     expect(seen).toHaveLength(2);
   });
 
+  it('connects to the addresses it checked: the connection does not look the name up again', async () => {
+    // A name only the policy's resolver knows: a second lookup by the HTTP client would not find it.
+    const checkedOnly = destinationPolicy({
+      databaseUrl: undefined,
+      resolve: async () => [{ address: '127.0.0.1', family: 4 }],
+    });
+    const url = `http://checked-only.invalid:${new URL(base).port}/echo`;
+    const output = (await callWith(checkedOnly, { url })) as RestOutput;
+    expect(output.status_code).toBe(200);
+    expect(echoed(output).headers.host).toBe(`checked-only.invalid:${new URL(base).port}`);
+    const refused = await callWith({ ...checkedOnly, deny: new Set(['loopback'] as const) }, { url });
+    expect(refused).toMatchObject({ rule: 'loopback' });
+  });
+
   it('refuses link-local (metadata) addresses by default, before connecting', async () => {
     const refused = await rest({
       url: 'http://169.254.169.254/latest/meta-data/',

@@ -361,6 +361,29 @@ describe('SQLPG: destination policy', () => {
     } finally {
       await collector.close();
     }
+    // pg is given the checked address: a name only the policy's resolver knows still connects.
+    const pinned = await startPasswordCollector();
+    try {
+      const failure = await callConnector({
+        db,
+        secretKey,
+        destinations: destinationPolicy({
+          databaseUrl: url,
+          resolve: async () => [{ address: '127.0.0.1', family: 4 }],
+        }),
+        target: {
+          connector_type: 'SQLPG',
+          host: 'checked-only.invalid',
+          port: pinned.port,
+          password: 'Pinned-Pa55',
+        },
+        input: { fetchval: 'select 1' },
+      }).catch((error: unknown) => error);
+      expect((failure as Error).message).toMatch(/password authentication failed/);
+      expect(pinned.collected.passwords).toEqual(['Pinned-Pa55']);
+    } finally {
+      await pinned.close();
+    }
     const socket = (port: number) =>
       callConnector({
         db,
