@@ -6,8 +6,10 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setUpEngineTestbed } from '../../test/engine-testbed';
 import { createConnection } from '../connectors/connections';
-import { decryptSecret, secretKeyFromHex } from '../secrets/secrets';
-import { defineFlow, TEST_SECRET_KEY, treeOf, waitForEnd } from './testing';
+import { decryptSecret, isEncryptedSecret, secretKeyFromHex } from '../secrets/secrets';
+import { getExecution } from '../store/executions';
+import { requestHash } from './host/journal';
+import { defineFlow, TEST_SECRET_KEY, treeOf, waitForEnd, waitUntil } from './testing';
 
 const { db, url, run } = await setUpEngineTestbed();
 const secretKey = secretKeyFromHex(TEST_SECRET_KEY);
@@ -130,6 +132,41 @@ describe('connection secrets at rest', () => {
     expect(everything).not.toContain(Buffer.from(`ann:${SECRETS.urlPassword}`).toString('base64'));
   });
 });
+
+describe('a journal recorded before connection calls were sealed', () => {
+  it('replays a connection step hashed from the request itself, as it would have before', async () => {
+    await defineFlow(
+      db,
+      'sleepy-connect',
+      `export default async function handler(this: any) {
+        await this.connect({ connector_type: 'REST', url: this.input.base + '/ok', bearer_token: 'old-' + 'token' });
+        await this.sleep(3);
+        return this.success('replayed');
+      }`,
+    );
+    const execution = await run('sleepy-connect', { base });
+    await waitUntil(async () => (await getExecution(db, execution.id))?.status === 'WAITING', 20_000);
+    // Make step 1 look as an earlier version wrote it: the hash of the request in clear.
+    const { rows } = await sql<{ request: unknown }>`
+      select request from execution_steps where execution_id = ${execution.id} and seq = 1`.execute(db);
+    const inClear = unsealed(rows[0]!.request);
+    await sql`update execution_steps set request_hash = ${requestHash('child.start', inClear)}
+      where execution_id = ${execution.id} and seq = 1`.execute(db);
+    const ended = await waitForEnd(db, execution.id, 30_000);
+    expect(ended.error).toBeNull();
+    expect(ended).toMatchObject({ status: 'ENDED_SUCCESS', message: 'replayed' });
+  });
+});
+
+/** A sealed journal request with every sealed value decrypted: the request as user code sent it. */
+function unsealed(value: unknown): unknown {
+  if (isEncryptedSecret(value)) return decryptSecret(secretKey, value);
+  if (Array.isArray(value)) return value.map(unsealed);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, unsealed(item)]));
+  }
+  return value;
+}
 
 /** The whole test database as text: every row of every table. */
 async function dumpDatabase(databaseUrl: string): Promise<string> {
