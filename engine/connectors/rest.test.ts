@@ -492,6 +492,25 @@ describe('REST: destination policy', () => {
     expect(refused).toMatchObject({ rule: 'loopback' });
   });
 
+  it('does not retry a refused destination', async () => {
+    let lookups = 0;
+    const counting = destinationPolicy({
+      deny: ['loopback'],
+      databaseUrl: undefined,
+      resolve: async () => {
+        lookups += 1;
+        return [{ address: '127.0.0.1', family: 4 }];
+      },
+    });
+    const refused = await callWith(counting, {
+      url: 'http://counted.invalid/',
+      retries: 3,
+      retry_initial_delay: 0.01,
+    });
+    expect(refused).toMatchObject({ rule: 'loopback' });
+    expect(lookups).toBe(1);
+  });
+
   it('refuses link-local (metadata) addresses by default, before connecting', async () => {
     const refused = await rest({
       url: 'http://169.254.169.254/latest/meta-data/',

@@ -3,7 +3,7 @@ import type net from 'node:net';
 import { Agent, fetch, Headers, type Response } from 'undici';
 import { z } from 'zod';
 import { holdsSecrets, isCredentialName, isPlainObject, type ConnectorConfig } from './config';
-import { checkDestination, type CheckedAddress } from './destinations';
+import { checkDestination, DestinationRefusedError, type CheckedAddress } from './destinations';
 import {
   ConnectorCallError,
   ConnectorCancelledError,
@@ -242,7 +242,7 @@ async function runRest(input: RestInput, context: ConnectorContext): Promise<Res
     const retryable =
       failure instanceof ConnectorTimeoutError ||
       (failure instanceof RestStatusError && RETRYABLE_STATUS.has(failure.status)) ||
-      (failure instanceof ConnectorCallError && !(failure instanceof RestStatusError) && !isCancel(failure));
+      (failure instanceof ConnectorCallError && !(failure instanceof RestStatusError) && !isFinal(failure));
     const waitMs = Math.min(delay, input.retry_max_delay) * 1000;
     const pastDeadline = Date.now() + waitMs - started > input.retry_deadline * 1000;
     if (!retryable || attempt > input.retries || pastDeadline) throw failure;
@@ -257,8 +257,9 @@ async function runRest(input: RestInput, context: ConnectorContext): Promise<Res
   }
 }
 
-function isCancel(error: unknown): boolean {
-  return error instanceof ConnectorCancelledError;
+/** Failures another try cannot change: a cancelled call, a refused destination. */
+function isFinal(error: unknown): boolean {
+  return error instanceof ConnectorCancelledError || error instanceof DestinationRefusedError;
 }
 
 async function callOnce(input: RestInput, url: URL, context: ConnectorContext): Promise<RestOutput> {
