@@ -77,6 +77,9 @@ beforeAll(async () => {
       } else if (path === '/loop') {
         response.writeHead(302, { location: '/loop' });
         response.end();
+      } else if (path === '/busy-echo-auth') {
+        response.writeHead(503, { 'content-type': 'text/plain' });
+        response.end(`busy, ${request.headers.authorization ?? ''}`);
       } else if (path === '/echo-auth') {
         // A server that quotes the credentials it was sent in its error page.
         response.writeHead(401, { 'content-type': 'text/plain' });
@@ -437,6 +440,25 @@ describe('REST: a stored connection keeps its destination', () => {
     }).catch((error: unknown) => error)) as Error;
     expect(adHoc.message).toContain('bad credentials: Bearer *** ***');
     expect(adHoc.message).not.toContain('ad-hoc');
+  });
+
+  it('keeps secrets out of the log lines a call writes (a retry quoting the failure)', async () => {
+    const lines: Array<{ message: string; data: unknown }> = [];
+    const failure = await callConnector({
+      db,
+      secretKey,
+      target: { connector_type: 'REST', url: `${base}/busy-echo-auth`, bearer_token: 'logged-token' },
+      input: { retries: 1, retry_initial_delay: 0.01 },
+      log: (message, data) => lines.push({ message, data }),
+    }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(RestStatusError);
+    expect(lines).toEqual([
+      {
+        message: expect.stringMatching(/busy-echo-auth failed \(try 1\), retrying in 0.01 s$/),
+        data: { error: expect.stringMatching(/answered 503 .*: busy, Bearer \*\*\*$/) },
+      },
+    ]);
+    expect(JSON.stringify(lines)).not.toContain('logged-token');
   });
 
   it("moves a url's user info to basic auth and its api_key to the query params", async () => {
