@@ -1,5 +1,11 @@
 import path from 'node:path';
 import { z } from 'zod';
+import {
+  DENIABLE_RANGES,
+  parseAllowList,
+  type AllowEntry,
+  type DeniableRange,
+} from './connectors/destinations';
 
 /** Thrown when an environment variable is malformed; names the variable and the rule it broke. */
 export class ConfigError extends Error {
@@ -49,6 +55,25 @@ const engineEnvSchema = limitsEnvSchema.extend({
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hexadecimal characters (a 256-bit key)')
     .optional(),
+  // Destination policy of connectors (engine/connectors/destinations.ts, docs/connectors.md).
+  FLOWLINE_CONNECT_DENY: z
+    .string()
+    .default('')
+    .transform(commaList)
+    .pipe(
+      z.array(z.enum(DENIABLE_RANGES, `must be a comma-separated list of ${DENIABLE_RANGES.join(', ')}`)),
+    ),
+  FLOWLINE_CONNECT_ALLOW: z
+    .string()
+    .default('')
+    .transform((text, context) => {
+      try {
+        return parseAllowList(text);
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
 });
 
 export type Limits = {
@@ -62,6 +87,13 @@ export type Limits = {
   maxInputBytes: number;
 };
 
+function commaList(text: string): string[] {
+  return text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
 export type EngineConfig = {
   databaseUrl: string | undefined;
   dataDir: string;
@@ -74,6 +106,10 @@ export type EngineConfig = {
   runCpuSeconds: number;
   secretKey: string | undefined;
   limits: Limits;
+  /** Address ranges connectors may not reach (FLOWLINE_CONNECT_DENY). */
+  connectDeny: DeniableRange[];
+  /** Exceptions: hosts, addresses, CIDR ranges, socket directories (FLOWLINE_CONNECT_ALLOW). */
+  connectAllow: AllowEntry[];
 };
 
 /** Parses an environment with a zod schema and turns the first problem into a message naming the variable. */
@@ -98,6 +134,8 @@ export function readEngineConfig(env: NodeJS.ProcessEnv = process.env): EngineCo
     runCpuSeconds: parsed.FLOWLINE_RUN_CPU_SECONDS,
     secretKey: parsed.FLOWLINE_SECRET_KEY,
     limits: limitsOf(parsed),
+    connectDeny: parsed.FLOWLINE_CONNECT_DENY,
+    connectAllow: parsed.FLOWLINE_CONNECT_ALLOW,
   };
 }
 

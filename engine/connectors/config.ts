@@ -25,9 +25,10 @@ export function validateStoredConfig(definition: ConnectorDefinition, config: un
   if (!isPlainObject(config)) throw new InvalidInputError('config', 'config: must be an object');
   const shape = definition.inputSchema.shape;
   const result: ConnectorConfig = {};
-  for (const [field, value] of Object.entries(config)) {
+  for (const [field, value] of Object.entries(definition.normalizeConfig?.(config) ?? config)) {
     if (value === undefined) continue;
-    const fieldSchema = shape[field];
+    // Own fields only: `constructor` or `toString` must not find Object.prototype's.
+    const fieldSchema = Object.hasOwn(shape, field) ? shape[field] : undefined;
     if (fieldSchema === undefined) {
       throw new ExtraInputError(field, `${field}: not an input of connector ${definition.type}`);
     }
@@ -42,17 +43,65 @@ export function validateStoredConfig(definition: ConnectorDefinition, config: un
   return result;
 }
 
+/**
+ * Names of headers, query parameters and form fields that carry credentials: `Authorization`,
+ * `X-Api-Key`, `api_key`, `access_token`, `Cookie`, `client_secret`, `password`, `key`, `sig`, ...
+ * Generous on purpose: a name taken for a secret wrongly is only hidden; a secret taken for a name is leaked.
+ */
+const CREDENTIAL_NAME =
+  /auth(?!ors?$)|token|secret|passw|pwd|api[-_]?key|apikey|access[-_]?key|private[-_]?key|session|cookie|signature|credential|^key$|^sig$/i;
+
+export function isCredentialName(name: string): boolean {
+  return CREDENTIAL_NAME.test(name);
+}
+
+/** Which fields of a config hold secrets: whole fields, and credential-named entries of record fields. */
+export type SecretRules = Pick<ConnectorDefinition, 'secretFields' | 'secretEntryFields'>;
+
+/**
+ * The config with every secret value present (a secret field, or a credential-named entry of a record
+ * field such as `headers.X-Api-Key`) replaced by `protect(value)`; everything else as it was.
+ */
+export function mapSecrets(
+  rules: SecretRules,
+  config: ConnectorConfig,
+  protect: (value: unknown) => unknown,
+): ConnectorConfig {
+  const result: ConnectorConfig = { ...config };
+  for (const field of rules.secretFields) {
+    if (Object.hasOwn(config, field) && config[field] !== undefined) result[field] = protect(config[field]);
+  }
+  for (const field of rules.secretEntryFields ?? []) {
+    const entries = config[field];
+    if (!Object.hasOwn(config, field) || !isPlainObject(entries)) continue;
+    result[field] = Object.fromEntries(
+      Object.entries(entries).map(([name, value]) => [
+        name,
+        isCredentialName(name) && value !== undefined ? protect(value) : value,
+      ]),
+    );
+  }
+  return result;
+}
+
+/** Every plain-text secret string of a config (to scrub from messages). */
+export function secretStrings(rules: SecretRules, config: ConnectorConfig): string[] {
+  const found: string[] = [];
+  mapSecrets(rules, config, (value) => {
+    if (typeof value === 'string') found.push(value);
+    return value;
+  });
+  return found;
+}
+
 export function encryptSecretFields(
   definition: ConnectorDefinition,
   key: SecretKey,
   config: ConnectorConfig,
 ): ConnectorConfig {
-  const result = { ...config };
-  for (const field of definition.secretFields) {
-    const value = result[field];
-    if (value !== undefined && !isEncryptedSecret(value)) result[field] = encryptSecret(key, value);
-  }
-  return result;
+  return mapSecrets(definition, config, (value) =>
+    isEncryptedSecret(value) ? value : encryptSecret(key, value),
+  );
 }
 
 export function decryptSecretFields(
@@ -60,25 +109,38 @@ export function decryptSecretFields(
   key: SecretKey,
   config: ConnectorConfig,
 ): ConnectorConfig {
-  const result = { ...config };
-  for (const field of definition.secretFields) {
-    const value = result[field];
-    if (isEncryptedSecret(value)) result[field] = decryptSecret(key, value);
-  }
-  return result;
+  return mapSecrets(definition, config, (value) =>
+    isEncryptedSecret(value) ? decryptSecret(key, value) : value,
+  );
 }
 
-/** The config with every secret field of the type (present or not) replaced by `{ set }`. */
+/** Whether a value is a secret as the browser is shown it (`{ set: true }`): sent back, it means "unchanged". */
+export function isRedactedSecret(value: unknown): value is RedactedSecret {
+  return isPlainObject(value) && typeof value.set === 'boolean' && Object.keys(value).length === 1;
+}
+
+/** The config with every secret replaced by `{ set }`; each secret field of the type is there, set or not. */
 export function redactSecretFields(
   definition: ConnectorDefinition,
   config: ConnectorConfig,
 ): Record<string, unknown> {
-  const result: Record<string, unknown> = { ...config };
+  const result = mapSecrets(definition, config, (value) => ({
+    set: value !== null && value !== '',
+  }));
   for (const field of definition.secretFields) {
-    const value = config[field];
-    result[field] = { set: value !== undefined && value !== null && value !== '' } satisfies RedactedSecret;
+    if (!isRedactedSecret(result[field])) result[field] = { set: false } satisfies RedactedSecret;
   }
   return result;
+}
+
+/** Whether a config holds any secret (a stored connection with secrets must keep its destination). */
+export function holdsSecrets(rules: SecretRules, config: ConnectorConfig): boolean {
+  let found = false;
+  mapSecrets(rules, config, (value) => {
+    if (value !== null && value !== '') found = true;
+    return value;
+  });
+  return found;
 }
 
 /**
@@ -87,24 +149,24 @@ export function redactSecretFields(
  * connection's own.
  */
 export function mergeInput(stored: ConnectorConfig, input: ConnectorConfig): ConnectorConfig {
-  const merged: ConnectorConfig = { ...stored };
+  // A Map, then Object.fromEntries: a field named `__proto__` stays a field, never the prototype.
+  const merged = new Map(Object.entries(stored));
   for (const [field, value] of Object.entries(input)) {
     if (value === undefined) continue;
-    const before = merged[field];
-    merged[field] = isPlainObject(before) && isPlainObject(value) ? { ...before, ...value } : value;
+    const before = merged.get(field);
+    merged.set(field, isPlainObject(before) && isPlainObject(value) ? { ...before, ...value } : value);
   }
-  return merged;
+  return Object.fromEntries(merged);
 }
 
-/** Validates a call's merged input with the connector's schema (defaults filled in) and its own rules. */
+/** Validates a call's merged input with the connector's schema (secrets moved, defaults filled in). */
 export function parseCallInput(
   definition: ConnectorDefinition,
   merged: ConnectorConfig,
-  checkInput = true,
 ): Record<string, unknown> {
-  const parsed = definition.inputSchema.safeParse(merged);
-  if (!parsed.success) throw inputErrorFromZod(definition.type, parsed.error, merged);
-  if (checkInput) definition.checkInput?.(parsed.data);
+  const normalised = definition.normalizeConfig?.(merged) ?? merged;
+  const parsed = definition.inputSchema.safeParse(normalised);
+  if (!parsed.success) throw inputErrorFromZod(definition.type, parsed.error, normalised);
   return parsed.data;
 }
 
@@ -117,4 +179,14 @@ export function scrubSecrets(text: string, secrets: readonly string[]): string {
     if (encoded !== secret && encoded.length >= 4) scrubbed = scrubbed.split(encoded).join('***');
   }
   return scrubbed;
+}
+
+/** A log line's data with every secret in its strings replaced by *** (see scrubSecrets). */
+export function scrubValue(value: unknown, secrets: readonly string[]): unknown {
+  if (typeof value === 'string') return scrubSecrets(value, secrets);
+  if (Array.isArray(value)) return value.map((item) => scrubValue(item, secrets));
+  if (isPlainObject(value)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubValue(v, secrets)]));
+  }
+  return value;
 }

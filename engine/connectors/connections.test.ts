@@ -12,11 +12,14 @@ import {
   testConnection,
   updateConnection,
 } from './connections';
+import { requestHash } from '../runtime/host/journal';
 import {
   ConnectionNameTakenError,
   ConnectionNotFoundError,
+  macCallSecrets,
   redactSecrets,
   resolveConnectorCall,
+  sealCallSecrets,
 } from './index';
 
 const { db } = await createTestDatabase();
@@ -117,6 +120,81 @@ describe('stored connections', () => {
     await expect(getConnection(db, 'x')).rejects.toBeInstanceOf(ConnectionNotFoundError);
   });
 
+  it('answers a field named like an Object.prototype member as an input error naming it, not a crash', async () => {
+    for (const field of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) {
+      const config = JSON.parse(`{"${field}": "x"}`) as unknown;
+      await expect(
+        createConnection(db, secretKey, { name: 'proto', connector_type: 'REST', config, userId: null }),
+      ).rejects.toMatchObject({ name: 'ExtraInputError', kind: 'invalid', field });
+    }
+    await createConnection(db, secretKey, {
+      name: 'proto',
+      connector_type: 'SQLPG',
+      config: {},
+      userId: null,
+    });
+    await expect(
+      updateConnection(db, secretKey, 'proto', { config: { toString: 1 }, userId: null }),
+    ).rejects.toMatchObject({ name: 'ExtraInputError', field: 'toString' });
+    await expect(
+      resolveConnectorCall({ db, secretKey, target: 'proto', input: { constructor: 'x' } }),
+    ).rejects.toMatchObject({ name: 'ExtraInputError', field: 'constructor' });
+  });
+
+  it("encrypts credential headers, query and form entries, and moves a url's user info and api_key out of it", async () => {
+    const view = await createConnection(db, secretKey, {
+      name: 'keyed',
+      connector_type: 'REST',
+      config: {
+        url: 'https://svc:url-Pa55word@keyed.example.com/v1?api_key=url-api-key&lang=en',
+        headers: { 'X-Api-Key': 'header-api-key', Authorization: 'Token header-auth', Accept: 'text/csv' },
+        params: { access_token: 'param-token', page: 1 },
+      },
+      userId: null,
+    });
+    expect(view.config).toEqual({
+      url: 'https://keyed.example.com/v1?lang=en',
+      username: 'svc',
+      password: { set: true },
+      bearer_token: { set: false },
+      headers: { 'X-Api-Key': { set: true }, Authorization: { set: true }, Accept: 'text/csv' },
+      params: { access_token: { set: true }, page: 1, api_key: { set: true } },
+    });
+    const raw = JSON.stringify(await rawConfig('keyed'));
+    for (const secret of ['url-Pa55word', 'url-api-key', 'header-api-key', 'header-auth', 'param-token']) {
+      expect(raw).not.toContain(secret);
+    }
+    expect(raw).toContain('text/csv');
+
+    const call = await resolveConnectorCall({ db, secretKey, target: 'keyed', input: { path: '/x' } });
+    expect(call.input.headers).toEqual({
+      'X-Api-Key': 'header-api-key',
+      Authorization: 'Token header-auth',
+      Accept: 'text/csv',
+    });
+    expect(call.redactedInput.headers).toEqual(view.config.headers);
+    expect(call.secretValues).toEqual(
+      expect.arrayContaining([
+        'url-Pa55word',
+        'header-api-key',
+        'Token header-auth',
+        'param-token',
+        'url-api-key',
+        Buffer.from('svc:url-Pa55word').toString('base64'),
+      ]),
+    );
+
+    // The form sends back what it was shown: shown secret entries keep their value, others change.
+    await updateConnection(db, secretKey, 'keyed', {
+      config: { ...view.config, headers: { 'X-Api-Key': { set: true }, Accept: 'application/json' } },
+      userId: null,
+    });
+    const updated = await resolveConnectorCall({ db, secretKey, target: 'keyed', input: { path: '/x' } });
+    expect(updated.input.headers).toEqual({ 'X-Api-Key': 'header-api-key', Accept: 'application/json' });
+    expect(updated.input.password).toBe('url-Pa55word');
+    expect(updated.input.params).toEqual({ access_token: 'param-token', page: 1, api_key: 'url-api-key' });
+  });
+
   it('deletes a connection', async () => {
     await createConnection(db, secretKey, {
       name: 'gone',
@@ -158,5 +236,58 @@ describe('redactSecrets', () => {
       password: { set: false },
       bearer_token: { set: false },
     });
+    expect(
+      redactSecrets('REST', { headers: { 'x-auth-token': 't', author: 'me' }, form: { pwd: 'p' } }),
+    ).toEqual({
+      headers: { 'x-auth-token': { set: true }, author: 'me' },
+      form: { pwd: { set: true } },
+      password: { set: false },
+      bearer_token: { set: false },
+    });
+  });
+});
+
+describe('a connection call as the journal keeps it', () => {
+  const call = (token: string) => ({
+    kind: 'connect',
+    connection: { connector_type: 'REST', url: 'https://ann:url-pw@api.example.com/v1', bearer_token: token },
+    input: { path: '/orders', headers: { Authorization: 'Token header-secret', Accept: 'text/csv' } },
+    options: {},
+  });
+
+  it('seals every value that may hold a secret, and leaves the rest readable', () => {
+    const sealed = sealCallSecrets(secretKey, call('tok-1'));
+    expect(sealed).toMatchObject({
+      kind: 'connect',
+      connection: { connector_type: 'REST', url: expect.stringMatching(/^enc:v1:/) },
+      input: {
+        path: '/orders',
+        headers: { Accept: 'text/csv', Authorization: expect.stringMatching(/^enc:v1:/) },
+      },
+    });
+    expect(decryptSecret(secretKey, sealed.connection.bearer_token)).toBe('tok-1');
+    expect(JSON.stringify(sealed)).not.toMatch(/url-pw|header-secret|tok-1/);
+    // Named connections: their type is not known yet, so any connector's secret fields are sealed.
+    const named = sealCallSecrets(secretKey, {
+      connection: 'crm',
+      input: { password: 'pw', url: 'postgres://a:b@h/d' },
+    });
+    expect(named.input).toEqual({
+      password: expect.stringMatching(/^enc:v1:/),
+      url: expect.stringMatching(/^enc:v1:/),
+    });
+  });
+
+  it('hashes the same call the same on replay, another secret differently, and without the secret in clear', () => {
+    const hash = (token: string) => requestHash('child.start', macCallSecrets(secretKey, call(token)));
+    expect(hash('tok-1')).toBe(hash('tok-1'));
+    expect(hash('tok-2')).not.toBe(hash('tok-1'));
+    expect(JSON.stringify(macCallSecrets(secretKey, call('tok-1')))).not.toMatch(
+      /url-pw|header-secret|tok-1/,
+    );
+    // Sealing is not deterministic (a fresh IV each time): it could not be what the hash covers.
+    expect(JSON.stringify(sealCallSecrets(secretKey, call('tok-1')))).not.toBe(
+      JSON.stringify(sealCallSecrets(secretKey, call('tok-1'))),
+    );
   });
 });

@@ -10,10 +10,26 @@ import {
   updateConnectionRow,
   type ConnectionSummary,
 } from '../store/connections';
-import { encryptSecretFields, isPlainObject, redactSecretFields, validateStoredConfig } from './config';
+import {
+  encryptSecretFields,
+  isCredentialName,
+  isPlainObject,
+  isRedactedSecret,
+  redactSecretFields,
+  validateStoredConfig,
+  type ConnectorConfig,
+} from './config';
+import type { DestinationPolicy } from './destinations';
 import { UserError } from '../errors';
 import { ConnectorCallError, InvalidInputError } from './errors';
-import { getConnector, resolveConnectorCall, testResolvedCall, type ConnectorTarget } from './index';
+import {
+  getConnector,
+  processDestinationPolicy,
+  resolveConnectorCall,
+  testResolvedCall,
+  type ConnectorTarget,
+} from './index';
+import type { ConnectorDefinition } from './types';
 
 /** Stored connections as the UI and the REST API handle them: secrets go in, never come out. */
 export type ConnectionView = {
@@ -69,8 +85,10 @@ export async function createConnection(
 }
 
 /**
- * Replaces a connection's config (and name, when given). Secret fields are write-only: absent or empty
- * keeps the stored value, null removes it, anything else replaces it.
+ * Replaces a connection's config (and name, when given). Secret fields are write-only: absent, empty or
+ * as shown (`{ set: true }`) keeps the stored value, null removes it, anything else replaces it. A
+ * secret entry of a record field (`headers.X-Api-Key`) sent back as shown keeps its stored value too;
+ * left out, it is removed with the rest of the record's entries that are left out.
  */
 export async function updateConnection(
   db: Db,
@@ -85,7 +103,10 @@ export async function updateConnection(
   const requested = input.config;
   if (!isPlainObject(requested)) throw new InvalidInputError('config', 'config: must be an object');
   const cleared = definition.secretFields.filter((field) => requested[field] === null);
-  const given = withoutEmptySecrets(definition.secretFields, requested);
+  const given = withoutEmptySecrets(
+    definition.secretFields,
+    keepShownSecretEntries(definition, requested, current.config),
+  );
   const config = encryptSecretFields(definition, secretKey, validateStoredConfig(definition, given));
   for (const field of definition.secretFields) {
     if (config[field] === undefined && !cleared.includes(field) && current.config[field] !== undefined) {
@@ -106,11 +127,15 @@ export async function testConnection(
   db: Db,
   secretKey: SecretKey,
   target: ConnectorTarget,
-  options: { signal?: AbortSignal } = {},
+  options: { signal?: AbortSignal; destinations?: DestinationPolicy } = {},
 ): Promise<ConnectionTestResult> {
   try {
     const call = await resolveConnectorCall({ db, secretKey, target, checkInput: false });
-    await testResolvedCall(call, { signal: options.signal ?? new AbortController().signal, log: () => {} });
+    await testResolvedCall(call, {
+      signal: options.signal ?? new AbortController().signal,
+      log: () => {},
+      destinations: options.destinations ?? processDestinationPolicy(db),
+    });
     return { ok: true };
   } catch (error) {
     if (
@@ -128,7 +153,28 @@ function withoutEmptySecrets(secretFields: readonly string[], config: unknown): 
   if (!isPlainObject(config)) return config;
   const result = { ...config };
   for (const field of secretFields) {
-    if (result[field] === '' || result[field] === null) delete result[field];
+    if (result[field] === '' || result[field] === null || isRedactedSecret(result[field]))
+      delete result[field];
+  }
+  return result;
+}
+
+/** Secret entries sent back as shown (`{ set: true }`) take the stored (encrypted) value again. */
+function keepShownSecretEntries(
+  definition: ConnectorDefinition,
+  requested: ConnectorConfig,
+  stored: ConnectorConfig,
+): ConnectorConfig {
+  const result = { ...requested };
+  for (const field of definition.secretEntryFields ?? []) {
+    const entries = requested[field];
+    if (!Object.hasOwn(requested, field) || !isPlainObject(entries)) continue;
+    const before = isPlainObject(stored[field]) ? stored[field] : {};
+    const kept = Object.entries(entries).flatMap(([name, value]): Array<[string, unknown]> => {
+      if (!isCredentialName(name) || !isRedactedSecret(value)) return [[name, value]];
+      return Object.hasOwn(before, name) ? [[name, before[name]]] : [];
+    });
+    result[field] = Object.fromEntries(kept);
   }
   return result;
 }

@@ -9,7 +9,14 @@ import { createTestDatabase } from '../../test/database';
 import { secretKeyFromHex } from '../secrets/secrets';
 import { createConnection } from './connections';
 import {
+  destinationPolicy,
+  parseAllowList,
+  type DeniableRange,
+  type DestinationPolicy,
+} from './destinations';
+import {
   callConnector,
+  DestinationRefusedError,
   ConnectionNotFoundError,
   ConnectorCancelledError,
   ConnectorTimeoutError,
@@ -63,6 +70,22 @@ beforeAll(async () => {
           response.writeHead(200, { 'content-type': 'application/json' });
           response.end('{"finally":true}');
         }
+      } else if (path === '/redirect') {
+        const to = new URL(entry.url, 'http://x').searchParams;
+        response.writeHead(Number(to.get('status') ?? 302), { location: to.get('to') ?? '/echo' });
+        response.end();
+      } else if (path === '/loop') {
+        response.writeHead(302, { location: '/loop' });
+        response.end();
+      } else if (path === '/busy-echo-auth') {
+        response.writeHead(503, { 'content-type': 'text/plain' });
+        response.end(`busy, ${request.headers.authorization ?? ''}`);
+      } else if (path === '/echo-auth') {
+        // A server that quotes the credentials it was sent in its error page.
+        response.writeHead(401, { 'content-type': 'text/plain' });
+        response.end(
+          `bad credentials: ${request.headers.authorization ?? ''} ${request.headers['x-api-key'] ?? ''}`,
+        );
       } else if (path === '/hang') {
         // Never answers: only the client's read timeout ends this.
       } else {
@@ -75,13 +98,40 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 
+/** Another server (the attacker's): it records everything it is sent, and answers 200. */
+let stolen: Seen[] = [];
+let attacker: http.Server;
+let attackerBase: string;
+
+beforeAll(async () => {
+  attacker = http.createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      stolen.push({
+        method: request.method ?? '',
+        url: request.url ?? '',
+        headers: request.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end('{"stolen":true}');
+    });
+  });
+  await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
+  attackerBase = `http://127.0.0.1:${(attacker.address() as AddressInfo).port}`;
+});
+
 afterAll(async () => {
   server.closeAllConnections();
+  attacker.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
+  await new Promise((resolve) => attacker.close(resolve));
 });
 
 beforeEach(() => {
   seen = [];
+  stolen = [];
 });
 
 function rest(input: Record<string, unknown>): Promise<RestOutput> {
@@ -286,5 +336,266 @@ describe('REST connector', () => {
     await expect(callConnector({ db, secretKey, target: 'no such connection' })).rejects.toThrow(
       new ConnectionNotFoundError('no such connection'),
     );
+  });
+});
+
+describe('REST: a stored connection keeps its destination', () => {
+  beforeAll(async () => {
+    await createConnection(db, secretKey, {
+      name: 'crm',
+      connector_type: 'REST',
+      config: { url: `${base}/api`, bearer_token: 'crm-token', headers: { 'X-Api-Key': 'crm-api-key' } },
+      userId: null,
+    });
+    await createConnection(db, secretKey, {
+      name: 'basic crm',
+      connector_type: 'REST',
+      config: {
+        scheme: 'http',
+        hostname: '127.0.0.1',
+        port: Number(new URL(base).port),
+        username: 'svc',
+        password: 'basic-pw',
+      },
+      userId: null,
+    });
+    await createConnection(db, secretKey, {
+      name: 'token only',
+      connector_type: 'REST',
+      config: { bearer_token: 'floating-token' },
+      userId: null,
+    });
+  });
+
+  const callCrm = (name: string, input: Record<string, unknown>) =>
+    callConnector({ db, secretKey, target: name, input }).catch((error: unknown) => error);
+
+  it('refuses a call that changes url, hostname or port, and sends nothing anywhere', async () => {
+    const url = await callCrm('crm', { url: `${attackerBase}/attacker` });
+    expect(url).toBeInstanceOf(InvalidInputError);
+    expect(url).toMatchObject({ field: 'url' });
+    expect((url as Error).message).toBe(
+      `url: connection 'crm' sends to ${base}/api; a call may give a path below it and params, not another url`,
+    );
+    const { port: attackerPort } = new URL(attackerBase);
+    const port = await callCrm('basic crm', { port: Number(attackerPort) });
+    expect(port).toMatchObject({ name: 'InvalidInputError', field: 'port' });
+    const host = await callCrm('basic crm', { hostname: 'localhost', port: Number(attackerPort) });
+    expect(host).toMatchObject({ name: 'InvalidInputError', field: 'hostname' });
+    const scheme = await callCrm('basic crm', { scheme: 'https' });
+    expect(scheme).toMatchObject({ name: 'InvalidInputError', field: 'scheme' });
+    const floating = await callCrm('token only', { url: `${attackerBase}/attacker` });
+    expect((floating as Error).message).toBe(
+      "url: connection 'token only' holds credentials but no url: store its url, so that no call can send them elsewhere",
+    );
+    expect(stolen).toEqual([]);
+    expect(seen).toEqual([]);
+  });
+
+  it('lets the path vary below the stored url, but not leave it', async () => {
+    const output = (await callConnector({
+      db,
+      secretKey,
+      target: 'crm',
+      input: { path: '/orders', params: { page: 2 }, expected_status_code: 500 },
+    })) as RestOutput;
+    expect(output.status_code).toBe(500); // the test server knows no /api/orders: it was reached
+    expect(seen).toMatchObject([
+      { url: '/api/orders?page=2', headers: { authorization: 'Bearer crm-token' } },
+    ]);
+    seen = [];
+    for (const path of ['../echo', '/%2e%2e/echo', '/..']) {
+      const escaped = await callCrm('crm', { path });
+      expect(escaped).toMatchObject({ name: 'InvalidInputError', field: 'path' });
+      expect((escaped as Error).message).toMatch(
+        /^path: http:\/\/127\.0\.0\.1:\d+\/(echo)? is not below http:\/\/127\.0\.0\.1:\d+\/api, the url of connection 'crm'$/,
+      );
+    }
+    const basic = (await callConnector({
+      db,
+      secretKey,
+      target: 'basic crm',
+      input: { path: '/echo' },
+    })) as RestOutput;
+    expect(echoed(basic).headers.authorization).toBe(
+      `Basic ${Buffer.from('svc:basic-pw').toString('base64')}`,
+    );
+    expect(stolen).toEqual([]);
+  });
+
+  it('keeps basic-auth credentials and secret headers out of error messages, also in their base64 form', async () => {
+    const failure = await callCrm('basic crm', { path: '/echo-auth' });
+    expect(failure).toBeInstanceOf(RestStatusError);
+    const message = (failure as Error).message;
+    expect(message).toMatch(
+      /answered 401 Unauthorized, expected 200, 201, 202, 204: bad credentials: Basic \*\*\*/,
+    );
+    expect(message).not.toContain(Buffer.from('svc:basic-pw').toString('base64'));
+    expect(message).not.toContain('basic-pw');
+    expect((failure as RestStatusError).bodyExcerpt).toBe('bad credentials: Basic *** ');
+    const adHoc = (await rest({
+      url: `${base}/echo-auth`,
+      headers: { 'X-Api-Key': 'ad-hoc-api-key' },
+      bearer_token: 'ad-hoc-token',
+    }).catch((error: unknown) => error)) as Error;
+    expect(adHoc.message).toContain('bad credentials: Bearer *** ***');
+    expect(adHoc.message).not.toContain('ad-hoc');
+  });
+
+  it('keeps secrets out of the log lines a call writes (a retry quoting the failure)', async () => {
+    const lines: Array<{ message: string; data: unknown }> = [];
+    const failure = await callConnector({
+      db,
+      secretKey,
+      target: { connector_type: 'REST', url: `${base}/busy-echo-auth`, bearer_token: 'logged-token' },
+      input: { retries: 1, retry_initial_delay: 0.01 },
+      log: (message, data) => lines.push({ message, data }),
+    }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(RestStatusError);
+    expect(lines).toEqual([
+      {
+        message: expect.stringMatching(/busy-echo-auth failed \(try 1\), retrying in 0.01 s$/),
+        data: { error: expect.stringMatching(/answered 503 .*: busy, Bearer \*\*\*$/) },
+      },
+    ]);
+    expect(JSON.stringify(lines)).not.toContain('logged-token');
+  });
+
+  it("moves a url's user info to basic auth and its api_key to the query params", async () => {
+    const output = await rest({
+      url: `http://ann:pa%3Ass@${base.slice('http://'.length)}/echo?api_key=k1&x=2`,
+    });
+    const request = echoed(output);
+    expect(request.headers.authorization).toBe(`Basic ${Buffer.from('ann:pa:ss').toString('base64')}`);
+    expect(request.url).toBe('/echo?x=2&api_key=k1');
+  });
+});
+
+describe('REST: destination policy', () => {
+  const policy = (deny: DeniableRange[], allow = '') =>
+    destinationPolicy({ deny, allow: parseAllowList(allow), databaseUrl: undefined });
+  const callWith = (destinations: DestinationPolicy, input: Record<string, unknown>) =>
+    callConnector({ db, secretKey, target: { connector_type: 'REST', ...input }, destinations }).catch(
+      (error: unknown) => error,
+    );
+
+  it('reaches loopback by default, refuses it with deny loopback, reaches it again through an allowed host', async () => {
+    expect(((await rest({ url: `${base}/echo` })) as RestOutput).status_code).toBe(200);
+    const refused = await callWith(policy(['loopback']), { url: `${base}/echo` });
+    expect(refused).toBeInstanceOf(DestinationRefusedError);
+    expect(refused).toMatchObject({ rule: 'loopback' });
+    expect((refused as Error).message).toBe(
+      `GET ${base}/echo: 127.0.0.1:${new URL(base).port} is refused: loopback addresses are denied by ` +
+        'FLOWLINE_CONNECT_DENY (rule loopback); allow this host with FLOWLINE_CONNECT_ALLOW',
+    );
+    const viaName = await callWith(policy(['loopback']), {
+      url: `${base.replace('127.0.0.1', 'localhost')}/echo`,
+    });
+    expect(viaName).toMatchObject({ rule: 'loopback' });
+    expect(seen).toHaveLength(1);
+    const allowed = (await callWith(policy(['loopback'], '127.0.0.1'), {
+      url: `${base}/echo`,
+    })) as RestOutput;
+    expect(allowed.status_code).toBe(200);
+    expect(seen).toHaveLength(2);
+  });
+
+  it('connects to the addresses it checked: the connection does not look the name up again', async () => {
+    // A name only the policy's resolver knows: a second lookup by the HTTP client would not find it.
+    const checkedOnly = destinationPolicy({
+      databaseUrl: undefined,
+      resolve: async () => [{ address: '127.0.0.1', family: 4 }],
+    });
+    const url = `http://checked-only.invalid:${new URL(base).port}/echo`;
+    const output = (await callWith(checkedOnly, { url })) as RestOutput;
+    expect(output.status_code).toBe(200);
+    expect(echoed(output).headers.host).toBe(`checked-only.invalid:${new URL(base).port}`);
+    const refused = await callWith({ ...checkedOnly, deny: new Set(['loopback'] as const) }, { url });
+    expect(refused).toMatchObject({ rule: 'loopback' });
+  });
+
+  it('does not retry a refused destination', async () => {
+    let lookups = 0;
+    const counting = destinationPolicy({
+      deny: ['loopback'],
+      databaseUrl: undefined,
+      resolve: async () => {
+        lookups += 1;
+        return [{ address: '127.0.0.1', family: 4 }];
+      },
+    });
+    const refused = await callWith(counting, {
+      url: 'http://counted.invalid/',
+      retries: 3,
+      retry_initial_delay: 0.01,
+    });
+    expect(refused).toMatchObject({ rule: 'loopback' });
+    expect(lookups).toBe(1);
+  });
+
+  it('refuses link-local (metadata) addresses by default, before connecting', async () => {
+    const refused = await rest({
+      url: 'http://169.254.169.254/latest/meta-data/',
+      connect_timeout: 30,
+    }).catch((error: unknown) => error);
+    expect(refused).toMatchObject({ name: 'DestinationRefusedError', rule: 'link-local' });
+    expect((refused as Error).message).toBe(
+      'GET http://169.254.169.254/latest/meta-data/: 169.254.169.254:80 is refused: link-local addresses ' +
+        '(cloud metadata services) are refused by default (rule link-local); allow this host with FLOWLINE_CONNECT_ALLOW',
+    );
+  });
+
+  it("refuses Flowline's own database as an HTTP destination too", async () => {
+    const own = await rest({ url: 'http://127.0.0.1:5432/' }).catch((error: unknown) => error);
+    expect(own).toMatchObject({ rule: 'own-database' });
+  });
+
+  it('checks every redirect, and sends no credentials to another origin', async () => {
+    const toAttacker = encodeURIComponent(`${attackerBase}/landing`);
+    const output = (await rest({
+      url: `${base}/redirect?to=${toAttacker}`,
+      bearer_token: 'redirect-token',
+      headers: { 'X-Api-Key': 'redirect-key', 'X-Plain': 'kept' },
+    })) as RestOutput;
+    expect(output.json).toEqual({ stolen: true });
+    expect(stolen).toHaveLength(1);
+    expect(stolen[0]!.headers.authorization).toBeUndefined();
+    expect(stolen[0]!.headers['x-api-key']).toBeUndefined();
+    expect(stolen[0]!.headers['x-plain']).toBe('kept');
+
+    // Same origin: the credentials go along.
+    const same = echoed(
+      (await rest({
+        url: `${base}/redirect?to=/echo&status=307`,
+        method: 'POST',
+        text: 'again',
+        bearer_token: 't',
+      })) as RestOutput,
+    );
+    expect(same).toMatchObject({ method: 'POST', body: 'again', headers: { authorization: 'Bearer t' } });
+    // 303 turns into a GET without a body.
+    const seeOther = echoed(
+      (await rest({ url: `${base}/redirect?to=/echo&status=303`, method: 'POST', text: 'x' })) as RestOutput,
+    );
+    expect(seeOther).toMatchObject({ method: 'GET', body: '' });
+
+    const metadata = await rest({
+      url: `${base}/redirect?to=${encodeURIComponent('http://169.254.169.254/')}`,
+    }).catch((error: unknown) => error);
+    expect(metadata).toMatchObject({ rule: 'link-local' });
+    expect((metadata as Error).message).toMatch(
+      /^GET http:\/\/127\.0\.0\.1:\d+\/redirect: redirected to http:\/\/169\.254\.169\.254\/: 169\.254\.169\.254:80 is refused/,
+    );
+
+    // Only the first host is allowed: the redirect to the other loopback host is refused at its hop.
+    stolen = [];
+    const onlyFirst = await callWith(policy(['loopback'], `127.0.0.1:${new URL(base).port}`), {
+      url: `${base}/redirect?to=${toAttacker}`,
+    });
+    expect(onlyFirst).toMatchObject({ rule: 'loopback' });
+    expect(stolen).toEqual([]);
+
+    const loop = await rest({ url: `${base}/loop` }).catch((error: unknown) => error);
+    expect((loop as Error).message).toMatch(/\/loop: more than 10 redirects$/);
   });
 });

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,8 +8,10 @@ import { createTestDatabase } from '../../test/database';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../postgres/embedded';
 import { secretKeyFromHex } from '../secrets/secrets';
 import { createConnection, testConnection } from './connections';
+import { destinationPolicy, parseAllowList } from './destinations';
 import {
   callConnector,
+  DestinationRefusedError,
   ConnectorCallError,
   ConnectorCancelledError,
   InvalidInputError,
@@ -17,9 +20,11 @@ import {
 
 const { db, url } = await createTestDatabase();
 const secretKey = secretKeyFromHex(crypto.randomBytes(32).toString('hex'));
+// These tests query the server Flowline's own test database lives on: allowed as an explicit exception.
+const destinations = destinationPolicy({ allow: parseAllowList(new URL(url).host), databaseUrl: url });
 
 function sql(input: Record<string, unknown>): Promise<unknown> {
-  return callConnector({ db, secretKey, target: { connector_type: 'SQLPG', url, ...input } });
+  return callConnector({ db, secretKey, destinations, target: { connector_type: 'SQLPG', url, ...input } });
 }
 
 describe('SQLPG connector', () => {
@@ -66,6 +71,7 @@ describe('SQLPG connector', () => {
     const output = await callConnector({
       db,
       secretKey,
+      destinations,
       target: {
         connector_type: 'SQLPG',
         host: parsed.hostname,
@@ -110,6 +116,7 @@ describe('SQLPG connector', () => {
     const running = callConnector({
       db,
       secretKey,
+      destinations,
       target: { connector_type: 'SQLPG', url },
       input: { fetchval: `select pg_sleep(60), '${marker}'` },
       signal: controller.signal,
@@ -132,9 +139,15 @@ describe('SQLPG connector', () => {
       config: { url },
       userId: null,
     });
-    expect(await testConnection(db, secretKey, 'test db')).toEqual({ ok: true });
+    expect(await testConnection(db, secretKey, 'test db', { destinations })).toEqual({ ok: true });
     expect(
-      await callConnector({ db, secretKey, target: 'test db', input: { fetchval: 'select 40 + 2' } }),
+      await callConnector({
+        db,
+        secretKey,
+        destinations,
+        target: 'test db',
+        input: { fetchval: 'select 40 + 2' },
+      }),
     ).toEqual({
       result: 42,
     });
@@ -174,6 +187,7 @@ describe('SQLPG with a wrong password', () => {
     const failure = await callConnector({
       db,
       secretKey,
+      destinations,
       target: { connector_type: 'SQLPG', ...config },
       input: { fetchval: 'select 1' },
     }).catch((error: unknown) => error);
@@ -187,15 +201,197 @@ describe('SQLPG with a wrong password', () => {
     const urlFailure = (await callConnector({
       db,
       secretKey,
+      destinations,
       target: { connector_type: 'SQLPG', url: withUrl.toString() },
       input: { fetchval: 'select 1' },
     }).catch((caught: unknown) => caught)) as Error;
     expect(urlFailure.message).toMatch(/password authentication failed/);
     expect(`${urlFailure.message}\n${urlFailure.stack}`).not.toContain(wrongPassword);
 
-    const answer = await testConnection(db, secretKey, { connector_type: 'SQLPG', ...config });
+    const answer = await testConnection(
+      db,
+      secretKey,
+      { connector_type: 'SQLPG', ...config },
+      { destinations },
+    );
     expect(answer.ok).toBe(false);
     expect(JSON.stringify(answer)).toMatch(/password authentication failed/);
     expect(JSON.stringify(answer)).not.toContain(wrongPassword);
+  });
+});
+
+/**
+ * A fake PostgreSQL server that asks for a cleartext password, records it, and refuses the login: what
+ * an attacker would set up to collect a stored connection's password.
+ */
+async function startPasswordCollector() {
+  const collected = { passwords: [] as string[], connections: 0 };
+  const server = net.createServer((socket) => {
+    collected.connections += 1;
+    let buffer = Buffer.alloc(0);
+    let started = false;
+    let answered = false;
+    socket.on('error', () => {});
+    socket.on('data', (chunk: Buffer) => {
+      if (answered) return;
+      buffer = Buffer.concat([buffer, chunk]);
+      if (!started) {
+        if (buffer.length < 4 || buffer.length < buffer.readInt32BE(0)) return;
+        buffer = buffer.subarray(buffer.readInt32BE(0));
+        started = true;
+        socket.write(Buffer.from([0x52, 0, 0, 0, 8, 0, 0, 0, 3])); // AuthenticationCleartextPassword
+      }
+      if (buffer.length < 5 || buffer[0] !== 0x70 || buffer.length < 1 + buffer.readInt32BE(1)) return;
+      collected.passwords.push(buffer.subarray(5, buffer.readInt32BE(1)).toString('utf8'));
+      answered = true;
+      const fields = Buffer.from('SFATAL\0C28P01\0Mpassword authentication failed for user "app"\0\0');
+      const header = Buffer.alloc(5);
+      header[0] = 0x45; // ErrorResponse
+      header.writeInt32BE(4 + fields.length, 1);
+      socket.end(Buffer.concat([header, fields]));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  return { collected, port, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+describe('SQLPG: a stored connection keeps its server', () => {
+  let collector: Awaited<ReturnType<typeof startPasswordCollector>>;
+  beforeAll(async () => {
+    collector = await startPasswordCollector();
+    await createConnection(db, secretKey, {
+      name: 'warehouse',
+      connector_type: 'SQLPG',
+      config: { host: '127.0.0.1', port: 5432, database: 'app', user: 'app', password: 'Warehouse-Pa55' },
+      userId: null,
+    });
+    await createConnection(db, secretKey, {
+      name: 'warehouse url',
+      connector_type: 'SQLPG',
+      config: { url: 'postgres://app:Url-Pa55@127.0.0.1:5432/app' },
+      userId: null,
+    });
+  });
+  afterAll(() => collector.close());
+
+  const failureOf = (target: Parameters<typeof callConnector>[0]['target'], input: Record<string, unknown>) =>
+    callConnector({ db, secretKey, destinations, target, input: { fetchval: 'select 1', ...input } }).catch(
+      (error: unknown) => error,
+    );
+
+  it('refuses another host, port or database, and the password goes nowhere', async () => {
+    const port = await failureOf('warehouse', { port: collector.port });
+    expect(port).toBeInstanceOf(InvalidInputError);
+    expect((port as Error).message).toBe(
+      "port: connection 'warehouse' connects to 127.0.0.1:5432/app; a call may not change its port",
+    );
+    expect(await failureOf('warehouse', { host: 'localhost', port: collector.port })).toMatchObject({
+      field: 'host',
+    });
+    expect(await failureOf('warehouse', { database: 'postgres' })).toMatchObject({ field: 'database' });
+    expect(await failureOf('warehouse', { ssl: 'require' })).toMatchObject({ field: 'ssl' });
+    const viaUrl = await failureOf('warehouse url', {
+      url: `postgres://app@127.0.0.1:${collector.port}/app`,
+    });
+    expect(viaUrl).toMatchObject({ name: 'InvalidInputError', field: 'url' });
+    expect((viaUrl as Error).message).not.toContain('Url-Pa55');
+    expect(collector.collected).toEqual({ passwords: [], connections: 0 });
+  });
+
+  it('(the collector does collect: an ad-hoc call with its own password reaches it, the message hides it)', async () => {
+    const failure = await failureOf(
+      {
+        connector_type: 'SQLPG',
+        host: '127.0.0.1',
+        port: collector.port,
+        user: 'app',
+        password: 'Ad-hoc-Pa55',
+      },
+      {},
+    );
+    expect(collector.collected.passwords).toEqual(['Ad-hoc-Pa55']);
+    expect((failure as Error).message).toMatch(
+      /cannot connect to app@127\.0\.0\.1:\d+\/: password authentication failed/,
+    );
+    expect((failure as Error).message).not.toContain('Ad-hoc-Pa55');
+    collector.collected.passwords = [];
+    collector.collected.connections = 0;
+  });
+});
+
+describe('SQLPG: destination policy', () => {
+  it("refuses Flowline's own database by default", async () => {
+    const own = await callConnector({
+      db,
+      secretKey,
+      target: { connector_type: 'SQLPG', url },
+      input: { fetchval: 'select 1' },
+    }).catch((error: unknown) => error);
+    expect(own).toBeInstanceOf(DestinationRefusedError);
+    expect(own).toMatchObject({ rule: 'own-database' });
+    expect((own as Error).message).toMatch(
+      /^SQLPG: cannot connect to .*@127\.0\.0\.1:5432\/.*: 127\.0\.0\.1:5432 is refused: it is Flowline's own database \(rule own-database\)/,
+    );
+    const viaLocalhost = await callConnector({
+      db,
+      secretKey,
+      target: { connector_type: 'SQLPG', host: 'localhost', user: 'postgres' },
+      input: { fetchval: 'select 1' },
+    }).catch((error: unknown) => error);
+    expect(viaLocalhost).toMatchObject({ rule: 'own-database' });
+    expect(await testConnection(db, secretKey, 'test db')).toEqual({
+      ok: false,
+      message: expect.stringMatching(/rule own-database/),
+    });
+  });
+
+  it('refuses loopback with deny loopback before connecting, and Unix sockets unless allowed', async () => {
+    const collector = await startPasswordCollector();
+    try {
+      const denied = await callConnector({
+        db,
+        secretKey,
+        destinations: destinationPolicy({ deny: ['loopback'], databaseUrl: url }),
+        target: { connector_type: 'SQLPG', host: '127.0.0.1', port: collector.port, password: 'Denied-Pa55' },
+        input: { fetchval: 'select 1' },
+      }).catch((error: unknown) => error);
+      expect(denied).toMatchObject({ name: 'DestinationRefusedError', rule: 'loopback' });
+      expect(collector.collected).toEqual({ passwords: [], connections: 0 });
+    } finally {
+      await collector.close();
+    }
+    // pg is given the checked address: a name only the policy's resolver knows still connects.
+    const pinned = await startPasswordCollector();
+    try {
+      const failure = await callConnector({
+        db,
+        secretKey,
+        destinations: destinationPolicy({
+          databaseUrl: url,
+          resolve: async () => [{ address: '127.0.0.1', family: 4 }],
+        }),
+        target: {
+          connector_type: 'SQLPG',
+          host: 'checked-only.invalid',
+          port: pinned.port,
+          password: 'Pinned-Pa55',
+        },
+        input: { fetchval: 'select 1' },
+      }).catch((error: unknown) => error);
+      expect((failure as Error).message).toMatch(/password authentication failed/);
+      expect(pinned.collected.passwords).toEqual(['Pinned-Pa55']);
+    } finally {
+      await pinned.close();
+    }
+    const socket = (port: number) =>
+      callConnector({
+        db,
+        secretKey,
+        target: { connector_type: 'SQLPG', host: '/var/run/postgresql', port, user: 'postgres' },
+        input: { fetchval: 'select 1' },
+      }).catch((error: unknown) => error);
+    expect(await socket(5433)).toMatchObject({ rule: 'unix-socket' });
+    expect(await socket(5432)).toMatchObject({ rule: 'own-database' });
   });
 });

@@ -1,5 +1,8 @@
+import net from 'node:net';
 import pg from 'pg';
 import { z } from 'zod';
+import { holdsSecrets } from './config';
+import { checkDestination, checkSocketDestination, type DestinationPolicy } from './destinations';
 import { ConnectorCallError, ConnectorCancelledError, InvalidInputError, MissingInputError } from './errors';
 import type { ConnectorContext, ConnectorDefinition } from './types';
 
@@ -49,6 +52,7 @@ export const sqlpgConnector: ConnectorDefinition<typeof sqlpgInputSchema> = {
   description: 'Runs SQL on a PostgreSQL database: fetchval, fetchrow, fetch or execute, with $1..$n params.',
   inputSchema: sqlpgInputSchema,
   secretFields: ['password', 'url'],
+  keepDestination: keepServer,
   checkInput(input) {
     checkTarget(input);
     const modes = QUERY_MODES.filter((mode) => input[mode] !== undefined);
@@ -88,6 +92,48 @@ function checkTarget(input: SqlpgInput): void {
   }
 }
 
+/**
+ * A stored connection's server is fixed: a call may not change its host, port, database or ssl (its
+ * password would go to another server, or in clear), and a connection holding a password but no host
+ * lets no call choose one.
+ */
+function keepServer(stored: SqlpgInput, input: SqlpgInput, connection: string): void {
+  const before = serverOf(stored);
+  const after = serverOf(input);
+  if (before.host === undefined) {
+    if (holdsSecrets(sqlpgConnector, stored) && after.host !== undefined) {
+      throw new InvalidInputError(
+        'host',
+        `host: connection '${connection}' holds a password but no host: store its host, so that no call can send the password elsewhere`,
+      );
+    }
+    return;
+  }
+  for (const field of ['host', 'port', 'database', 'ssl'] as const) {
+    if (before[field] !== after[field]) {
+      throw new InvalidInputError(
+        input.url !== undefined && field !== 'ssl' ? 'url' : field,
+        `${field}: connection '${connection}' connects to ${before.host}:${before.port}/${before.database ?? ''}; ` +
+          `a call may not change its ${field}`,
+      );
+    }
+  }
+}
+
+/** The server and database an input connects to, from its url or its fields. */
+function serverOf(input: SqlpgInput): { host?: string; port: number; database?: string; ssl: string } {
+  if (input.url === undefined) {
+    return { host: input.host, port: input.port, database: input.database, ssl: input.ssl };
+  }
+  const url = new URL(input.url);
+  return {
+    host: url.hostname.replace(/^\[(.*)\]$/, '$1') || undefined,
+    port: url.port ? Number(url.port) : input.port,
+    database: decodeURIComponent(url.pathname.slice(1)) || undefined,
+    ssl: input.ssl,
+  };
+}
+
 async function runQuery(client: pg.Client, mode: QueryMode, input: SqlpgInput): Promise<unknown> {
   const text = input[mode]!;
   switch (mode) {
@@ -116,6 +162,29 @@ function describeTarget(input: SqlpgInput): string {
     }
   }
   return `${input.user ?? '(default user)'}@${input.host}:${input.port}/${input.database ?? ''}`;
+}
+
+/**
+ * The client config to connect with, its destination checked: a host name is resolved here and pg is
+ * given the checked address (a second lookup by pg could answer another one); TLS still verifies the
+ * name. A host that is a path (a Unix socket directory) must be allowed as such.
+ */
+async function checkedClientConfig(
+  input: SqlpgInput,
+  destinations: DestinationPolicy,
+): Promise<pg.ClientConfig> {
+  const config = clientConfig(input);
+  // pg's default host; never left to PGHOST of the worker, which the policy has not seen.
+  const host = config.host ?? 'localhost';
+  const port = config.port ?? 5432;
+  if (host.startsWith('/')) {
+    checkSocketDestination(destinations, host, port);
+    return { ...config, host, port };
+  }
+  const [first] = await checkDestination(destinations, host, port);
+  const ssl =
+    typeof config.ssl === 'object' && net.isIP(host) === 0 ? { ...config.ssl, servername: host } : config.ssl;
+  return { ...config, host: first!.address, port, ssl };
 }
 
 function clientConfig(input: SqlpgInput): pg.ClientConfig {
@@ -162,9 +231,17 @@ async function withClient<T>(
 ): Promise<T> {
   const where = describeTarget(input);
   if (context.signal.aborted) throw new ConnectorCancelledError(`SQLPG ${where}: cancelled`);
-  const client = new pg.Client(clientConfig(input));
+  let config: pg.ClientConfig;
+  try {
+    config = await checkedClientConfig(input, context.destinations);
+  } catch (error) {
+    if (error instanceof ConnectorCallError)
+      error.message = `SQLPG: cannot connect to ${where}: ${error.message}`;
+    throw error;
+  }
+  const client = new pg.Client(config);
   client.on('error', () => {}); // a server going away mid-call surfaces through the pending query
-  const onAbort = () => void cancelBackend(input, client).finally(() => client.end().catch(() => {}));
+  const onAbort = () => void cancelBackend(config, client).finally(() => client.end().catch(() => {}));
   context.signal.addEventListener('abort', onAbort, { once: true });
   try {
     try {
@@ -198,10 +275,10 @@ function failure(prefix: string, error: unknown, signal: AbortSignal): Connector
  * Stops the running query on the server: closing our socket alone would leave a long query running
  * until it next writes to the client. The cancel goes over a second, short-lived connection.
  */
-async function cancelBackend(input: SqlpgInput, client: pg.Client): Promise<void> {
+async function cancelBackend(config: pg.ClientConfig, client: pg.Client): Promise<void> {
   const pid = (client as pg.Client & { processID?: number | null }).processID;
   if (typeof pid !== 'number') return;
-  const canceller = new pg.Client(clientConfig(input));
+  const canceller = new pg.Client(config);
   canceller.on('error', () => {});
   try {
     await canceller.connect();

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { DestinationPolicy } from './destinations';
 
 /*
  * Changes to the first contract (connectors helper):
@@ -24,6 +25,23 @@ export type ConnectorDefinition<Schema extends ConnectorInputSchema = ConnectorI
   inputSchema: Schema;
   /** Top-level fields of the input schema that hold secrets. */
   secretFields: readonly string[];
+  /**
+   * Record fields (`headers`, `params`) whose entries are secrets when their name says so
+   * (`Authorization`, `X-Api-Key`, `api_key`: see isCredentialName in config.ts).
+   */
+  secretEntryFields?: readonly string[];
+  /**
+   * Moves secrets out of fields that are not secret into fields that are (REST: a url's user info into
+   * username / password, its credential query parameters into params), before validation.
+   */
+  normalizeConfig?(config: Record<string, unknown>): Record<string, unknown>;
+  /** The forms a secret takes on the wire (REST: the base64 of basic auth), scrubbed from messages too. */
+  secretForms?(input: z.infer<Schema>): string[];
+  /**
+   * A call to a stored connection must not send its credentials elsewhere: throws InvalidInputError when
+   * the merged `input` goes to another destination than the `stored` config (both parsed, defaults filled).
+   */
+  keepDestination?(stored: z.infer<Schema>, input: z.infer<Schema>, connection: string): void;
   checkInput?(input: z.infer<Schema>): void;
   run(input: z.infer<Schema>, context: ConnectorContext): Promise<unknown>;
   /** Optional cheap check for the UI's "Test connection" button. */
@@ -33,4 +51,6 @@ export type ConnectorDefinition<Schema extends ConnectorInputSchema = ConnectorI
 export type ConnectorContext = {
   signal: AbortSignal;
   log(message: string, data?: unknown): void;
+  /** Where the connector may connect: check every host (and redirect) with checkDestination. */
+  destinations: DestinationPolicy;
 };

@@ -108,6 +108,17 @@ export function decryptSecret(key: SecretKey, stored: string): unknown {
   }
 }
 
+/**
+ * A keyed MAC of a secret value, `mac:v1:<key id>:<mac>`: equal for equal values under one key, and of
+ * no use for guessing the value without the key. HMAC-SHA-256 under a key derived from the secret key
+ * (never the encryption key itself: one key, one purpose).
+ */
+export function secretMac(key: SecretKey, value: unknown): string {
+  const macKey = crypto.createHmac('sha256', key.bytes).update('flowline secret mac v1').digest();
+  const mac = crypto.createHmac('sha256', macKey).update(JSON.stringify(value)).digest('base64url');
+  return `mac:v1:${key.id}:${mac}`;
+}
+
 const processKey = globalThis as typeof globalThis & { flowlineSecretKey?: Promise<SecretKey> };
 
 /**

@@ -7,9 +7,18 @@ pg.types.setTypeParser(20, (value) => Number.parseInt(value, 10));
 
 export type Db = Kysely<Database>;
 
+const databaseUrls = new WeakMap<Db, string>();
+
 export function createDb(databaseUrl: string, options: { max?: number } = {}): Db {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: options.max ?? 10 });
   // An idle client losing its server (a PostgreSQL restart) must not crash the process.
   pool.on('error', () => {});
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  databaseUrls.set(db, databaseUrl);
+  return db;
+}
+
+/** The URL a Db made by createDb talks to: connectors must not reach Flowline's own database. */
+export function databaseUrlOf(db: Db): string | undefined {
+  return databaseUrls.get(db);
 }

@@ -20,6 +20,10 @@ import { MAX_BODY_BYTES } from './body';
 const { db, url } = await createTestDatabase();
 process.env.DATABASE_URL = url;
 process.env.FLOWLINE_SECRET_KEY = TEST_SECRET_KEY;
+// The seed example queries the server the test database lives on, Flowline's own: an explicit exception
+// (for the workers in this process, and the spawned one below).
+const allowOwnServer = { FLOWLINE_CONNECT_ALLOW: new URL(url).host };
+Object.assign(process.env, allowOwnServer);
 
 // The route modules exactly as Next.js serves them.
 const executionRoute = await import('../../app/api/latest/execution/route');
@@ -81,7 +85,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   serverUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  worker = spawnWorker(url);
+  worker = spawnWorker(url, allowOwnServer);
   await worker.ready;
 });
 
@@ -376,6 +380,14 @@ describe('REST API', () => {
     const read = await call(connectionByNameRoute.GET, { params: { name: 'secret-api' } });
     expect(read.json.config.password).toEqual({ set: true });
     expect(JSON.stringify(read.json)).not.toContain('hunter2');
+    for (const field of ['constructor', 'toString']) {
+      const named = await call(connectionRoute.POST, {
+        method: 'POST',
+        body: { name: `proto-${field}`, connector_type: 'REST', config: { [field]: 'x' } },
+      });
+      expect(named.status).toBe(400);
+      expect(JSON.stringify(named.json)).toContain(`${field}: not an input of connector REST`);
+    }
 
     const renamed = await call(flowByNameRoute.PATCH, {
       method: 'PATCH',

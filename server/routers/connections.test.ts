@@ -9,6 +9,8 @@ process.env.FLOWLINE_SECRET_KEY = crypto.randomBytes(32).toString('hex');
 
 const { db, url } = await createTestDatabase();
 const { signedIn, anonymous } = await routerCallers(db, 'connections@example.com');
+// "Test connection" below reaches the server Flowline's own test database lives on: an explicit exception.
+process.env.FLOWLINE_CONNECT_ALLOW = new URL(url).host;
 
 describe('connections router', () => {
   it('needs a signed-in user', async () => {
@@ -72,7 +74,18 @@ describe('connections router', () => {
         signedIn.connections.create({ name: 'api', connector_type: 'REST', config: { colour: 1 } }),
       ),
     ).toEqual({ code: 'BAD_REQUEST', message: 'colour: not an input of connector REST' });
+    for (const field of ['constructor', 'toString']) {
+      expect(
+        await codeOf(
+          signedIn.connections.create({ name: 'api', connector_type: 'REST', config: { [field]: 1 } }),
+        ),
+      ).toEqual({ code: 'BAD_REQUEST', message: `${field}: not an input of connector REST` });
+    }
     await signedIn.connections.create({ name: 'api', connector_type: 'REST', config: {} });
+    expect(await codeOf(signedIn.connections.update({ name: 'api', config: { toString: 1 } }))).toEqual({
+      code: 'BAD_REQUEST',
+      message: 'toString: not an input of connector REST',
+    });
     expect(
       await codeOf(signedIn.connections.create({ name: 'api', connector_type: 'REST', config: {} })),
     ).toEqual({

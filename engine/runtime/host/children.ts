@@ -1,7 +1,12 @@
 import type { PgBoss } from 'pg-boss';
 import type { CallPayload } from '../../api/calls';
 import type { ExecutionSnapshot, WireError } from '../../api/protocol';
-import { resolveConnectorCall, type ConnectorTarget } from '../../connectors/index';
+import {
+  macCallSecrets,
+  resolveConnectorCall,
+  sealCallSecrets,
+  type ConnectorTarget,
+} from '../../connectors/index';
 import { announceAfterCommit, statusEvent } from '../../events/events';
 import { FlowSyntaxError, compileFlowCode, packCompiled } from '../../flows/compile';
 import { sendExecutionJob } from '../../queue/boss';
@@ -115,8 +120,11 @@ export class Children {
 
   /** `this.flow()`, `this.connect()`, `this.script()`. */
   startEffect(seq: number, request: CallPayload<'child.start'>): StepEffect {
+    const secretKey = this.services.secretKey;
     return {
       recordsItself: true,
+      // A connection call's secrets are sealed in the journal; its hash covers them as keyed MACs.
+      hashed: request.kind === 'connect' && secretKey ? macCallSecrets(secretKey, request) : undefined,
       run: (hash) => this.start(seq, request, hash),
       resume: (recorded) => this.awaitChild(recorded.child_id as string),
     };
@@ -203,7 +211,7 @@ export class Children {
       step: {
         seq,
         kind: 'child.start',
-        request,
+        request: request.kind === 'connect' ? this.sealed(request) : request,
         requestHash: hash,
         status: waited ? 'STARTED' : 'SUCCEEDED',
       },
@@ -286,6 +294,13 @@ export class Children {
       // The call as written (it may hold ad-hoc secrets) is kept sealed, for a re-run after a crash.
       code: { sealed: encryptSecret(secretKey, { target, input }) },
     };
+  }
+
+  /** A connection call as the journal keeps it (describeChild has refused it without a secret key). */
+  private sealed(request: CallPayload<'child.start'> & { kind: 'connect' }): unknown {
+    const secretKey = this.services.secretKey;
+    if (!secretKey) throw new ApiError('ConnectorError', 'connections are not available on this worker');
+    return sealCallSecrets(secretKey, request);
   }
 
   private async runCreated(seq: number, request: CallPayload<'child.run'>, hash: string): Promise<Answer> {

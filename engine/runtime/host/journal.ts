@@ -32,6 +32,8 @@ export type StepEffect = {
    */
   run(hash: string): Promise<Answer>;
   recordsItself?: boolean;
+  /** What the hash covers, when not the request itself (a connection call's secrets as keyed MACs). */
+  hashed?: unknown;
   /** A step an earlier run recorded as STARTED (a child still running, a sleep not over): carry on. */
   resume?(recorded: ExecutionStep): Promise<Answer>;
 };
@@ -58,11 +60,14 @@ export class Journal {
 
   async step(seq: number, kind: JournaledCall, request: unknown, effect: StepEffect): Promise<Answer> {
     this.reached = Math.max(this.reached, seq);
-    const hash = requestHash(kind, request);
+    const hash = requestHash(kind, effect.hashed ?? request);
     const recorded = this.recorded.get(seq);
     if (recorded) {
       const differs =
-        recorded.kind !== kind || (recorded.request_hash !== null && recorded.request_hash !== hash);
+        recorded.kind !== kind ||
+        (recorded.request_hash !== null &&
+          recorded.request_hash !== hash &&
+          !hashedBeforeSealing(recorded, kind, request, effect));
       if (differs) return this.diverged(seq, recorded, kind, request);
       // As the first run was answered: an asynchronous child's start at once, without a time.
       const at = answeredAtOnce(recorded) ? null : recorded.ended_at;
@@ -112,6 +117,19 @@ export class Journal {
     };
     return { ok: false, error: { name: 'NondeterminismError', message }, fatal: true };
   }
+}
+
+/**
+ * A step recorded before connection calls were sealed has the hash of the request itself: it is the
+ * same call (executions in flight across the upgrade replay as they would have).
+ */
+function hashedBeforeSealing(
+  recorded: ExecutionStep,
+  kind: string,
+  request: unknown,
+  effect: StepEffect,
+): boolean {
+  return effect.hashed !== undefined && recorded.request_hash === requestHash(kind, request);
 }
 
 /**
