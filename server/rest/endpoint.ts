@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { readJsonBody } from './body';
 import { ApiError, errorResponse } from './errors';
 
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+export const HTTP_METHODS = ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
 
 /** Who is calling: resolved from the request before the handler runs. */
 export type ApiPrincipal = { userId: string; email: string; tokenId?: string };
@@ -85,6 +86,21 @@ function parseWith(schema: z.ZodType | undefined, value: unknown, where: 'path' 
   const parsed = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
   if (parsed.success) return parsed.data;
   throw validationError(parsed.error, where);
+}
+
+/** The answer to a method the path does not have: 405 with the methods it has, as JSON like every error. */
+export function methodNotAllowed(allowed: readonly HttpMethod[]) {
+  return async (request: Request): Promise<Response> => {
+    const response = errorResponse(
+      new ApiError(
+        405,
+        'method_not_allowed',
+        `${request.method} is not allowed here; use ${allowed.join(', ')}`,
+      ),
+    );
+    response.headers.set('allow', allowed.join(', '));
+    return response;
+  };
 }
 
 /** A 400 that names where the request is wrong, e.g. `body.input_value: expected object, received string`. */

@@ -30,6 +30,7 @@ const flowByNameRoute = await import('../../app/api/latest/flow/[name]/route');
 const connectionRoute = await import('../../app/api/latest/connection/route');
 const connectionByNameRoute = await import('../../app/api/latest/connection/[name]/route');
 const openApiRoute = await import('../../app/api/latest/openapi.json/route');
+const unknownRoute = await import('../../app/api/latest/[...path]/route');
 
 const user = await createUser(
   db,
@@ -49,9 +50,10 @@ async function call(
     body?: unknown;
     raw?: string;
     auth?: string | null;
+    headers?: Record<string, string>;
   } = {},
 ) {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
   const auth = options.auth === undefined ? `Bearer ${token}` : options.auth;
   if (auth) headers.authorization = auth;
   const request = new Request(`http://localhost/api/latest${options.path ?? '/'}`, {
@@ -61,7 +63,7 @@ async function call(
   });
   const response = await handler(request, { params: Promise.resolve(options.params ?? {}) });
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test reads loosely typed JSON answers
-  return { status: response.status, json: (await response.json()) as any };
+  return { status: response.status, headers: response.headers, json: (await response.json()) as any };
 }
 
 let worker: WorkerProcess;
@@ -448,5 +450,93 @@ describe('REST API', () => {
     );
     expect(document.json.paths['/execution/{id}/cancel'].post).toBeDefined();
     expect(document.json.paths['/connection/{name}'].patch).toBeDefined();
+  });
+});
+
+describe('REST API: hostile input is a 4xx naming the field, never a 500', () => {
+  it('refuses input_value that jsonb cannot store or that nests too deep', async () => {
+    for (const input_value of [
+      'nul \u0000 inside',
+      { key: ['\ud800 lone high'] },
+      '\udc00',
+      { ['k\u0000']: 1 },
+    ]) {
+      const answer = await call(executionRoute.POST, {
+        method: 'POST',
+        body: { flow: 'seed-child', input_value },
+      });
+      expect(answer.status).toBe(400);
+      expect(answer.json.error.path).toBe('body.input_value');
+    }
+    const deep = `{"flow":"seed-child","input_value":${'['.repeat(5000)}${']'.repeat(5000)}}`;
+    const nested = await call(executionRoute.POST, { method: 'POST', raw: deep });
+    expect(nested.status).toBe(400);
+    expect(nested.json.error).toMatchObject({ path: 'body.input_value' });
+    expect(nested.json.error.message).toMatch(/nested deeper than 64 levels/);
+    const deepest = `{"flow":"seed-child","input_value":${'['.repeat(63)}${']'.repeat(63)}}`;
+    expect((await call(executionRoute.POST, { method: 'POST', raw: deepest })).status).toBe(202);
+  });
+
+  it('refuses U+0000 in flow and connection names, code and filters', async () => {
+    const cases = [
+      await call(flowByNameRoute.GET, { params: { name: 'a\u0000b' } }),
+      await call(flowByNameRoute.DELETE, { method: 'DELETE', params: { name: '\u0000' } }),
+      await call(connectionByNameRoute.GET, { params: { name: '\u0000' } }),
+      await call(flowRoute.POST, { method: 'POST', body: { name: 'nul-code', code: '// \u0000' } }),
+      await call(executionRoute.GET, { path: '/execution?flow=%00' }),
+      await call(executionRoute.POST, { method: 'POST', body: { flow: '\u0000' } }),
+    ];
+    expect(cases.map((answer) => [answer.status, answer.json.error.path])).toEqual([
+      [400, 'path.name'],
+      [400, 'path.name'],
+      [400, 'path.name'],
+      [400, 'body.code'],
+      [400, 'query.flow'],
+      [400, 'body.flow'],
+    ]);
+  });
+
+  it('refuses cursors that Date.parse takes but PostgreSQL does not', async () => {
+    const id = crypto.randomUUID();
+    for (const time of [
+      '1',
+      '+275760-09-13T00:00:00.000Z',
+      '0000-01-01T00:00:00.000000Z',
+      '2024-02-30T00:00:00.000000Z',
+    ]) {
+      const cursor = Buffer.from(`${time}|${id}`).toString('base64url');
+      const answer = await call(executionRoute.GET, { path: `/execution?cursor=${cursor}` });
+      expect(answer.status).toBe(400);
+      expect(answer.json.error.path).toBe('query.cursor');
+    }
+  });
+
+  it('refuses connection config keys that every object has', async () => {
+    for (const key of ['constructor', 'toString', 'hasOwnProperty']) {
+      const answer = await call(connectionRoute.POST, {
+        method: 'POST',
+        body: { name: `proto-${key}`, connector_type: 'REST', config: { [key]: 'x' } },
+      });
+      expect(answer.status).toBe(400);
+      expect(answer.json.error.path).toBe(`body.config.${key}`);
+    }
+  });
+
+  it('says a repeated limit is given twice, not "received NaN"', async () => {
+    const answer = await call(executionRoute.GET, { path: '/execution?limit=5&limit=6' });
+    expect(answer.status).toBe(400);
+    expect(answer.json.error.path).toBe('query.limit');
+    expect(answer.json.error.message).not.toContain('NaN');
+    expect(answer.json.error.message).toContain('give `limit` once');
+  });
+
+  it('answers JSON for a method a path does not have, and for a path the API does not have', async () => {
+    const put = await call(flowRoute.PUT, { method: 'PUT', body: {} });
+    expect(put.status).toBe(405);
+    expect(put.json.error.code).toBe('method_not_allowed');
+    expect(put.headers.get('allow')).toBe('GET, POST');
+    const unknown = await call(unknownRoute.GET, { path: '/no/such/thing' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.json.error.message).toContain('/api/latest/no/such/thing');
   });
 });

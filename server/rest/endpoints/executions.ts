@@ -7,10 +7,11 @@ import {
   type EngineHandles,
   type StartExecutionRequest,
 } from '../../../engine/runtime/start';
-import { listExecutionPage, type ExecutionCursor } from '../../../engine/store/execution-list';
+import { cursorTime, listExecutionPage, type ExecutionCursor } from '../../../engine/store/execution-list';
 import { findRunnableFlow } from '../../../engine/store/flow-versions';
 import { getChildren, isEnded } from '../../../engine/store/executions';
 import { EXECUTION_STATUSES, EXECUTION_TYPES, type Execution } from '../../../engine/store/database';
+import { JSON_MAX_DEPTH, pgJson, pgText } from '../../../engine/store/pg-values';
 import { getDb } from '../../db';
 import { getEngine, getExecutionWatcher } from '../../engine';
 import { defineEndpoint } from '../endpoint';
@@ -48,9 +49,13 @@ const idParams = z.object({ id: z.uuid('must be an execution id (a UUID)') });
 
 const startBody = z
   .strictObject({
-    flow: z.string().min(1).max(128).optional().describe('The name of the flow to run'),
+    flow: pgText().min(1).max(128).optional().describe('The name of the flow to run'),
     flow_id: z.uuid().optional().describe('The id of the flow to run (instead of `flow`)'),
-    input_value: z.unknown().optional().describe('Any JSON value; the flow reads it as `this.input`'),
+    input_value: pgJson()
+      .optional()
+      .describe(
+        `Any JSON value, nested at most ${JSON_MAX_DEPTH} levels, without U+0000 or lone surrogates in its strings; the flow reads it as \`this.input\``,
+      ),
     is_productive: z.boolean().default(true).describe('false starts a dev-mode execution'),
     wait: z
       .number()
@@ -157,7 +162,7 @@ function listOf<T extends z.ZodType>(item: T) {
 }
 
 const listQuery = z.strictObject({
-  flow: z.string().max(128).optional().describe('Only executions of the flow with this name'),
+  flow: pgText().max(128).optional().describe('Only executions of the flow with this name'),
   status: listOf(z.enum(EXECUTION_STATUSES)).describe('One or more statuses'),
   type: listOf(z.enum(EXECUTION_TYPES)).describe('One or more execution types'),
   parent: z.uuid().optional().describe('Only the children of this execution'),
@@ -169,7 +174,13 @@ const listQuery = z.strictObject({
     .enum(['true', 'false'])
     .transform((value) => value === 'true')
     .optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  // A string first: a repeated `limit` is an array, which z.coerce would turn into NaN.
+  limit: z
+    .string({ error: 'give `limit` once, as a whole number' })
+    .regex(/^\d{1,3}$/, 'must be a whole number from 1 to 500')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(500))
+    .default(50),
   cursor: z.string().max(200).optional().describe('`next_cursor` of the previous page'),
 });
 
@@ -179,8 +190,8 @@ function encodeCursor(cursor: ExecutionCursor): string {
 
 function decodeCursor(value: string): ExecutionCursor {
   const [createdAt, id] = Buffer.from(value, 'base64url').toString('utf8').split('|');
-  const valid = createdAt && id && !Number.isNaN(Date.parse(createdAt)) && z.uuid().safeParse(id).success;
-  if (!valid)
+  const valid = cursorTime.safeParse(createdAt).success && z.uuid().safeParse(id).success;
+  if (!valid || !createdAt || !id)
     throw new ApiError(
       400,
       'invalid_request',

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { createCodeFlow, updateCodeFlow } from '../../../engine/flows/records';
 import { deleteFlow, getFlowByName, listFlows } from '../../../engine/store/flows';
+import { pgText } from '../../../engine/store/pg-values';
 import { getDb } from '../../db';
+import { nameInput } from '../../inputs';
 import { defineEndpoint } from '../endpoint';
 
 const MAX_CODE_CHARS = 512 * 1024;
@@ -51,9 +53,8 @@ async function flowRecord(name: string) {
 }
 
 // Name rules (characters, length, uniqueness) are the engine's; here only the shape is checked.
-const nameParams = z.object({ name: z.string().min(1).max(1000) });
-const code = z
-  .string()
+const nameParams = z.object({ name: nameInput });
+const code = pgText()
   .max(MAX_CODE_CHARS)
   .describe('TypeScript module: `export default async function handler(this, system)`');
 
@@ -88,7 +89,7 @@ export const createFlowEndpoint = defineEndpoint({
   description:
     'Graph flows join this API with the canvas. A syntax error in `code` is refused with its line and column.',
   body: z.strictObject({
-    name: z.string().min(1).max(1000),
+    name: nameInput,
     kind: z.literal('code').default('code'),
     code: code.optional(),
   }),
@@ -110,7 +111,7 @@ export const updateFlowEndpoint = defineEndpoint({
   summary: 'Save new source (a new version) and/or rename a flow',
   params: nameParams,
   body: z
-    .strictObject({ code: code.optional(), name: z.string().min(1).max(1000).optional() })
+    .strictObject({ code: code.optional(), name: nameInput.optional() })
     .refine((body) => body.code !== undefined || body.name !== undefined, {
       message: 'give `code` (a new version), `name` (a new name), or both',
     }),
