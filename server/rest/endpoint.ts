@@ -66,7 +66,11 @@ export function routeHandler<
       const { principal } = auth;
       const params = parseWith(endpoint.params, await context.params, 'path');
       const query = parseWith(endpoint.query, searchParamsObject(new URL(request.url).searchParams), 'query');
-      const body = endpoint.body ? parseWith(endpoint.body, await readJsonBody(request), 'body') : undefined;
+      // Tokens are sent by their owner's scripts; a cookie by whatever page the browser shows.
+      const requireJsonType = principal.tokenId === undefined;
+      const body = endpoint.body
+        ? parseWith(endpoint.body, await readJsonBody(request, { requireJsonType }), 'body')
+        : undefined;
       const result = await endpoint.handler({
         params: params as Parsed<P>,
         query: query as Parsed<Q>,

@@ -453,6 +453,45 @@ describe('REST API', () => {
   });
 });
 
+describe('REST API: requests from other sites', () => {
+  const cookie = 'next-auth.session-token=any-value';
+
+  it('refuses a session cookie sent from another origin, or without an Origin on a change', async () => {
+    const forged = await call(flowRoute.POST, {
+      method: 'POST',
+      auth: null,
+      headers: { cookie, origin: 'http://localhost:8080', 'content-type': 'text/plain' },
+      raw: JSON.stringify({ name: 'forged' }),
+    });
+    expect(forged.status).toBe(403);
+    expect(forged.json.error).toMatchObject({ code: 'cross_site_request', path: 'header.origin' });
+    expect(forged.json.error.message).toContain('http://localhost:8080');
+
+    const noOrigin = await call(flowRoute.POST, {
+      method: 'POST',
+      auth: null,
+      headers: { cookie },
+      body: { name: 'forged' },
+    });
+    expect(noOrigin.status).toBe(403);
+    const crossSiteRead = await call(flowRoute.GET, {
+      auth: null,
+      headers: { cookie, 'sec-fetch-site': 'same-site' },
+    });
+    expect(crossSiteRead.status).toBe(403);
+    expect((await call(flowByNameRoute.GET, { params: { name: 'forged' } })).status).toBe(404);
+  });
+
+  it('takes a token from anywhere, in any content type', async () => {
+    const created = await call(flowRoute.POST, {
+      method: 'POST',
+      headers: { origin: 'http://elsewhere.example', 'content-type': 'text/plain' },
+      raw: JSON.stringify({ name: 'from-a-script' }),
+    });
+    expect(created.status).toBe(201);
+  });
+});
+
 describe('REST API: hostile input is a 4xx naming the field, never a 500', () => {
   it('refuses input_value that jsonb cannot store or that nests too deep', async () => {
     for (const input_value of [

@@ -72,4 +72,18 @@ describe('appRouter', () => {
     const fields = ['name', 'input', 'input', 'input', 'code', 'createdAt', 'name', 'constructor', 'name'];
     answers.forEach((answer, index) => expect(answer.message).toContain(`"${fields[index]}"`));
   });
+
+  it('refuses a request another site made with the session cookie', async () => {
+    const { createCallerFactory } = await import('../trpc');
+    const { appRouter } = await import('./_app');
+    const forged = createCallerFactory(appRouter)({
+      db,
+      user: null,
+      crossSite: 'Refused: this request carries the session cookie but comes from another site.',
+    });
+    expect(await codeOf(forged.flows.create({ name: 'forged' }))).toEqual({
+      code: 'FORBIDDEN',
+      message: 'Refused: this request carries the session cookie but comes from another site.',
+    });
+  });
 });
