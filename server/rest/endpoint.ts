@@ -23,6 +23,7 @@ export type Endpoint<
   P extends z.ZodType | undefined = z.ZodType | undefined,
   Q extends z.ZodType | undefined = z.ZodType | undefined,
   B extends z.ZodType | undefined = z.ZodType | undefined,
+  H extends z.ZodType | undefined = z.ZodType | undefined,
 > = {
   method: HttpMethod;
   /** OpenAPI-style path below /api/latest, e.g. `/execution/{id}`. */
@@ -33,11 +34,14 @@ export type Endpoint<
   params?: P;
   query?: Q;
   body?: B;
+  /** Request headers the operation reads, by lower-case name (others are ignored). */
+  headers?: H;
   responses: Record<number, { description: string; schema?: z.ZodType }>;
   handler(input: {
     params: Parsed<P>;
     query: Parsed<Q>;
     body: Parsed<B>;
+    headers: Parsed<H>;
     principal: ApiPrincipal;
     request: Request;
   }): Promise<EndpointResult>;
@@ -47,7 +51,8 @@ export function defineEndpoint<
   P extends z.ZodType | undefined = undefined,
   Q extends z.ZodType | undefined = undefined,
   B extends z.ZodType | undefined = undefined,
->(endpoint: Endpoint<P, Q, B>): Endpoint<P, Q, B> {
+  H extends z.ZodType | undefined = undefined,
+>(endpoint: Endpoint<P, Q, B, H>): Endpoint<P, Q, B, H> {
   return endpoint;
 }
 
@@ -58,7 +63,8 @@ export function routeHandler<
   P extends z.ZodType | undefined,
   Q extends z.ZodType | undefined,
   B extends z.ZodType | undefined,
->(endpoint: Endpoint<P, Q, B>, authenticate: Authenticate, mapError: (error: unknown) => ApiError) {
+  H extends z.ZodType | undefined,
+>(endpoint: Endpoint<P, Q, B, H>, authenticate: Authenticate, mapError: (error: unknown) => ApiError) {
   return async (request: Request, context: RouteContext): Promise<Response> => {
     try {
       const auth = await authenticate(request);
@@ -66,6 +72,7 @@ export function routeHandler<
       const { principal } = auth;
       const params = parseWith(endpoint.params, await context.params, 'path');
       const query = parseWith(endpoint.query, searchParamsObject(new URL(request.url).searchParams), 'query');
+      const headers = parseWith(endpoint.headers, Object.fromEntries(request.headers), 'header');
       // Tokens are sent by their owner's scripts; a cookie by whatever page the browser shows.
       const requireJsonType = principal.tokenId === undefined;
       const body = endpoint.body
@@ -75,6 +82,7 @@ export function routeHandler<
         params: params as Parsed<P>,
         query: query as Parsed<Q>,
         body: body as Parsed<B>,
+        headers: headers as Parsed<H>,
         principal,
         request,
       });
@@ -85,7 +93,9 @@ export function routeHandler<
   };
 }
 
-function parseWith(schema: z.ZodType | undefined, value: unknown, where: 'path' | 'query' | 'body'): unknown {
+type Where = 'path' | 'query' | 'body' | 'header';
+
+function parseWith(schema: z.ZodType | undefined, value: unknown, where: Where): unknown {
   if (!schema) return undefined;
   const parsed = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
   if (parsed.success) return parsed.data;

@@ -9,7 +9,8 @@ export function restRoute<
   P extends z.ZodType | undefined,
   Q extends z.ZodType | undefined,
   B extends z.ZodType | undefined,
->(endpoint: Endpoint<P, Q, B>) {
+  H extends z.ZodType | undefined,
+>(endpoint: Endpoint<P, Q, B, H>) {
   return routeHandler(endpoint, authenticateApiRequest, toApiError);
 }
 

@@ -7,6 +7,7 @@ const statusOf: Record<UserErrorKind, ApiError['status']> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  unprocessable: 422,
   too_many_requests: 429,
 };
 

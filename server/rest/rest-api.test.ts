@@ -450,6 +450,10 @@ describe('REST API', () => {
     );
     expect(document.json.paths['/execution/{id}/cancel'].post).toBeDefined();
     expect(document.json.paths['/connection/{name}'].patch).toBeDefined();
+    expect(start.parameters).toContainEqual(
+      expect.objectContaining({ name: 'idempotency-key', in: 'header', required: false }),
+    );
+    expect(start.responses).toHaveProperty('422');
   });
 });
 
@@ -489,6 +493,85 @@ describe('REST API: requests from other sites', () => {
       raw: JSON.stringify({ name: 'from-a-script' }),
     });
     expect(created.status).toBe(201);
+  });
+});
+
+describe('REST API: Idempotency-Key', () => {
+  const start = (key: string | undefined, body: Record<string, unknown>, auth?: string) =>
+    call(executionRoute.POST, {
+      method: 'POST',
+      auth,
+      headers: key === undefined ? {} : { 'idempotency-key': key },
+      body: { flow: 'once', ...body },
+    });
+  const executionsOf = async (flow: string) =>
+    (await db.selectFrom('executions').select('id').where('name', '=', flow).execute()).map((row) => row.id);
+
+  it('answers a retry with the first execution instead of starting another', async () => {
+    await call(flowRoute.POST, {
+      method: 'POST',
+      body: {
+        name: 'once',
+        code: `export default async function handler(this: any) { return this.success('once'); }`,
+      },
+    });
+    const key = crypto.randomUUID();
+    const first = await start(key, { input_value: { n: 1 } });
+    expect(first.status).toBe(202);
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    const retry = await start(key, { input_value: { n: 1 } });
+    expect([200, 202]).toContain(retry.status);
+    expect(retry.json.id).toBe(first.json.id);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    // `wait` is how the answer comes, not what is started: a waiting retry waits for the same one.
+    const waited = await start(key, { input_value: { n: 1 }, wait: 30 });
+    expect(waited).toMatchObject({ status: 200, json: { id: first.json.id, status: 'ENDED_SUCCESS' } });
+    expect(await executionsOf('once')).toEqual([first.json.id]);
+  });
+
+  it('starts one execution for concurrent requests with one key', async () => {
+    const key = crypto.randomUUID();
+    const before = (await executionsOf('once')).length;
+    const answers = await Promise.all(Array.from({ length: 8 }, () => start(key, { input_value: 'race' })));
+    expect(answers.map((answer) => answer.status).every((status) => status === 200 || status === 202)).toBe(
+      true,
+    );
+    expect(new Set(answers.map((answer) => answer.json.id)).size).toBe(1);
+    expect((await executionsOf('once')).length).toBe(before + 1);
+  });
+
+  it('refuses a key reused for another request with 422, and keeps keys apart per token', async () => {
+    const key = crypto.randomUUID();
+    const first = await start(key, { input_value: 1 });
+    const other = await start(key, { input_value: 2 });
+    expect(other.status).toBe(422);
+    expect(other.json.error.code).toBe('unprocessable');
+    expect(other.json.error.message).toMatch(/Idempotency-Key was already used for a different request/);
+
+    const { token: second } = await createApiToken(db, user.id, 'second');
+    const elsewhere = await start(key, { input_value: 1 }, `Bearer ${second}`);
+    expect(elsewhere.status).toBe(202);
+    expect(elsewhere.json.id).not.toBe(first.json.id);
+  });
+
+  it('forgets a key after 24 hours', async () => {
+    const key = crypto.randomUUID();
+    const first = await start(key, {});
+    await sql`update idempotency_keys set created_at = now() - interval '25 hours' where key = ${key}`.execute(
+      db,
+    );
+    const later = await start(key, { input_value: 'something else' });
+    expect(later.status).toBe(202);
+    expect(later.json.id).not.toBe(first.json.id);
+    expect(later.headers.get('idempotent-replayed')).toBeNull();
+  });
+
+  it('answers 400 naming the header for a key that is not printable ASCII or too long', async () => {
+    for (const key of ['has space', 'x'.repeat(256), 'caf\u00e9']) {
+      const answer = await start(key, {});
+      expect(answer.status).toBe(400);
+      expect(answer.json.error.path).toBe('header.idempotency-key');
+    }
   });
 });
 
