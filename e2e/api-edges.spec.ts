@@ -101,16 +101,21 @@ test.describe('requests with the session cookie', () => {
 
     // The forgery of the issue: a form-like text/plain body, sent with the cookie from another port.
     await page.goto(attackerUrl);
+    // tRPC itself refuses a text/plain body (415) before our Origin check (403) would.
     const forgeries = [
-      { url: `${baseURL}/api/latest/flow`, body: JSON.stringify({ name: 'forged-rest' }) },
-      { url: `${baseURL}/api/trpc/flows.create`, body: JSON.stringify({ json: { name: 'forged-trpc' } }) },
+      { url: `${baseURL}/api/latest/flow`, body: JSON.stringify({ name: 'forged-rest' }), refused: [403] },
+      {
+        url: `${baseURL}/api/trpc/flows.create`,
+        body: JSON.stringify({ json: { name: 'forged-trpc' } }),
+        refused: [403, 415],
+      },
     ];
     for (const forgery of forgeries) {
       const answered = page.waitForResponse(forgery.url);
       await page.evaluate(async ({ url, body }) => {
         await fetch(url, { method: 'POST', mode: 'no-cors', credentials: 'include', body });
       }, forgery);
-      expect((await answered).status(), forgery.url).toBe(403);
+      expect(forgery.refused, forgery.url).toContain((await answered).status());
     }
 
     const names = (await (await api.get('/api/latest/flow')).json()).items.map(
