@@ -27,7 +27,10 @@ test.beforeAll(async ({ browser, baseURL }) => {
   // A token made the way a user makes one: signed in, through the app's own tRPC procedure.
   const page = await browser.newPage();
   await signInAsAdmin(page);
+  // Outside the page, Playwright sends no Origin of its own: the app's procedures refuse a session
+  // request that changes something without one (server/auth/same-origin.ts).
   const created = await page.request.post('/api/trpc/apiTokens.create', {
+    headers: { origin: new URL(baseURL!).origin },
     data: { json: { name: 'rest e2e' } },
   });
   expect(created.ok()).toBe(true);

@@ -6,6 +6,7 @@ import * as m0004 from './0004_execution_waits';
 import * as m0005 from './0005_end_child_function';
 import * as m0006 from './0006_end_child_without_notify';
 import * as m0007 from './0007_one_wake_path';
+import * as m0008 from './0008_idempotency';
 import * as m0009 from './0009_execution_depth';
 
 /**
@@ -20,5 +21,6 @@ export const migrations: Record<string, Migration> = {
   '0005_end_child_function': m0005,
   '0006_end_child_without_notify': m0006,
   '0007_one_wake_path': m0007,
+  '0008_idempotency': m0008,
   '0009_execution_depth': m0009,
 };

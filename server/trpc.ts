@@ -3,14 +3,18 @@ import superjson from 'superjson';
 import { ZodError } from 'zod';
 import type { Db } from '../engine/store/db';
 import type { PublicUser } from '../engine/store/users';
+import { crossSiteProblem } from './auth/same-origin';
 import { getSessionUser } from './auth/session';
 import { getDb } from './db';
 import { toTRPCError } from './errors';
 
-export type Context = { db: Db; user: PublicUser | null };
+/** `crossSite`: why the HTTP request may be another site's (crossSiteProblem), or null. */
+export type Context = { db: Db; user: PublicUser | null; crossSite?: string | null };
 
-export async function createContext(): Promise<Context> {
-  return { db: getDb(), user: await getSessionUser() };
+/** Over HTTP, with the request; a server component's caller has none (it is the app itself). */
+export async function createContext(options?: { req: Request }): Promise<Context> {
+  const crossSite = options ? crossSiteProblem(options.req) : null;
+  return { db: getDb(), user: crossSite ? null : await getSessionUser(), crossSite };
 }
 
 const t = initTRPC.context<Context>().create({
@@ -37,7 +41,13 @@ const mapEngineErrors = t.middleware(async ({ next }) => {
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure.use(mapEngineErrors);
+/** Procedures run on the session cookie only: a request another site's page made with it is refused. */
+const refuseCrossSite = t.middleware(({ ctx, next }) => {
+  if (ctx.crossSite) throw new TRPCError({ code: 'FORBIDDEN', message: ctx.crossSite });
+  return next();
+});
+
+export const publicProcedure = t.procedure.use(mapEngineErrors).use(refuseCrossSite);
 export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in to continue.' });
   return next({ ctx: { ...ctx, user: ctx.user } });

@@ -10,7 +10,7 @@ import {
   SetupAlreadyDoneError,
   verifyCredentials,
 } from './accounts';
-import { FailureRateLimiter } from './rate-limit';
+import { FailureBackoff, FailureRateLimiter } from './rate-limit';
 import { signIn } from './sign-in';
 
 const { db } = await createTestDatabase();
@@ -73,41 +73,85 @@ describe('accounts', () => {
 });
 
 describe('signIn', () => {
+  const clock = { now: 1_000_000 };
   const limits = () => ({
-    perAccount: new FailureRateLimiter({ maxFailures: 3, windowMs: 60_000 }),
-    perAddress: new FailureRateLimiter({ maxFailures: 5, windowMs: 60_000 }),
+    perAccountAddress: new FailureBackoff({
+      freeFailures: 3,
+      baseMs: 1_000,
+      maxMs: 60_000,
+      forgetMs: 3_600_000,
+      now: () => clock.now,
+    }),
+    perAddress: new FailureRateLimiter({ maxFailures: 8, windowMs: 60_000, now: () => clock.now }),
+  });
+  const wrongFrom = (l: ReturnType<typeof limits>, email: string, clientAddress: string) =>
+    signIn(db, l, { email, password: 'wrong', clientAddress });
+
+  it('never refuses the right password from an address that has not failed, however the account is attacked', async () => {
+    await createUser(db, { email: 'target@example.com', password: 'right password' }, { isAdmin: true });
+    const l = limits();
+    // One attacker hammering from one address, and a few more from others.
+    for (let i = 0; i < 5; i++) await wrongFrom(l, 'target@example.com', '203.0.113.1');
+    for (let i = 0; i < 10; i++) await wrongFrom(l, 'Target@example.com', `203.0.113.${10 + i}`);
+    expect(
+      await signIn(db, l, {
+        email: 'target@example.com',
+        password: 'right password',
+        clientAddress: '203.0.113.1',
+      }),
+    ).toMatchObject({ ok: false, reason: 'rate_limited' });
+
+    const owner = await signIn(db, l, {
+      email: 'target@example.com',
+      password: 'right password',
+      clientAddress: '198.51.100.7',
+    });
+    expect(owner).toMatchObject({ ok: true, user: { email: 'target@example.com' } });
   });
 
-  it('locks an account after a few failures, even with the right password, and says how long to wait', async () => {
+  it('slows one account from one address down with waits that double, even for the right password', async () => {
     await createUser(db, { email: 'limited@example.com', password: 'right password' }, { isAdmin: false });
     const l = limits();
     for (let i = 0; i < 3; i++) {
-      const result = await signIn(db, l, {
-        email: 'limited@example.com',
-        password: 'wrong',
-        clientAddress: `10.0.0.${i}`,
-      });
-      expect(result).toMatchObject({
+      expect(await wrongFrom(l, 'limited@example.com', '10.0.0.1')).toMatchObject({
         ok: false,
         reason: 'invalid_credentials',
         message: 'Wrong email or password.',
       });
     }
-    const blocked = await signIn(db, l, {
-      email: 'Limited@example.com',
-      password: 'right password',
-      clientAddress: '10.0.0.9',
+    const right = { email: 'Limited@example.com', password: 'right password', clientAddress: '10.0.0.1' };
+    const blocked = await signIn(db, l, right);
+    expect(blocked).toMatchObject({
+      ok: false,
+      reason: 'rate_limited',
+      message: 'Too many failed sign-ins; try again in 1 second.',
     });
-    expect(blocked).toMatchObject({ ok: false, reason: 'rate_limited' });
-    expect(!blocked.ok && blocked.message).toMatch(/^Too many failed sign-ins; try again in \d+ seconds?\.$/);
-    expect(
-      (await signIn(db, l, { email: 'cred2@example.com', password: 'x', clientAddress: '10.0.0.9' })).ok,
-    ).toBe(false);
+    clock.now += 1_000;
+    expect(await wrongFrom(l, 'limited@example.com', '10.0.0.1')).toMatchObject({
+      reason: 'invalid_credentials',
+    });
+    expect(await signIn(db, l, right)).toMatchObject({
+      message: 'Too many failed sign-ins; try again in 2 seconds.',
+    });
+    clock.now += 2_000;
+    expect(await wrongFrom(l, 'limited@example.com', '10.0.0.1')).toMatchObject({
+      reason: 'invalid_credentials',
+    });
+    expect(await signIn(db, l, right)).toMatchObject({
+      message: 'Too many failed sign-ins; try again in 4 seconds.',
+    });
+    // Another account from the same address is not slowed down by this one's failures.
+    expect(await wrongFrom(l, 'someone-else@example.com', '10.0.0.1')).toMatchObject({
+      reason: 'invalid_credentials',
+    });
+    clock.now += 4_000;
+    expect(await signIn(db, l, right)).toMatchObject({ ok: true });
+    expect(l.perAccountAddress.retryAfterSeconds('limited@example.com\n10.0.0.1')).toBe(0);
   });
 
   it('limits one client address spraying many accounts', async () => {
     const l = limits();
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 8; i++) {
       await signIn(db, l, { email: `spray${i}@example.com`, password: 'guess', clientAddress: '192.0.2.1' });
     }
     const blocked = await signIn(db, l, {
@@ -124,17 +168,18 @@ describe('signIn', () => {
     expect(elsewhere).toMatchObject({ ok: false, reason: 'invalid_credentials' });
   });
 
-  it('signs in with the right password and clears the account count', async () => {
+  it('signs in with the right password and clears that address count for the account', async () => {
     await createUser(db, { email: 'ok@example.com', password: 'right password' }, { isAdmin: false });
     const l = limits();
-    await signIn(db, l, { email: 'ok@example.com', password: 'wrong', clientAddress: '198.51.100.1' });
-    await signIn(db, l, { email: 'ok@example.com', password: 'wrong', clientAddress: '198.51.100.1' });
-    const result = await signIn(db, l, {
-      email: 'ok@example.com',
-      password: 'right password',
-      clientAddress: '198.51.100.1',
-    });
-    expect(result).toMatchObject({ ok: true, user: { email: 'ok@example.com' } });
-    expect(l.perAccount.retryAfterSeconds('ok@example.com')).toBe(0);
+    for (let i = 0; i < 3; i++) await wrongFrom(l, 'ok@example.com', '198.51.100.1');
+    clock.now += 1_000;
+    const right = { email: 'ok@example.com', password: 'right password', clientAddress: '198.51.100.1' };
+    expect(await signIn(db, l, right)).toMatchObject({ ok: true, user: { email: 'ok@example.com' } });
+    // Counted from zero again: three more mistakes are free.
+    for (let i = 0; i < 3; i++) {
+      expect(await wrongFrom(l, 'ok@example.com', '198.51.100.1')).toMatchObject({
+        reason: 'invalid_credentials',
+      });
+    }
   });
 });

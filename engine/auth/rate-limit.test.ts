@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FailureRateLimiter } from './rate-limit';
+import { FailureBackoff, FailureRateLimiter } from './rate-limit';
 
 function limiterWithClock(maxFailures: number, windowMs: number) {
   const clock = { now: 1_000_000 };
@@ -42,5 +42,45 @@ describe('FailureRateLimiter', () => {
     expect(limiter.retryAfterSeconds('a')).toBe(60);
     limiter.reset('a');
     expect(limiter.retryAfterSeconds('a')).toBe(0);
+  });
+});
+
+describe('FailureBackoff', () => {
+  function backoffWithClock() {
+    const clock = { now: 1_000_000 };
+    const backoff = new FailureBackoff({
+      freeFailures: 2,
+      baseMs: 1_000,
+      maxMs: 8_000,
+      forgetMs: 60_000,
+      now: () => clock.now,
+    });
+    return { backoff, clock };
+  }
+
+  it('lets the first failures through, then doubles the wait up to its cap', () => {
+    const { backoff } = backoffWithClock();
+    backoff.recordFailure('a');
+    expect(backoff.retryAfterSeconds('a')).toBe(0);
+    const waits = [];
+    for (let i = 0; i < 6; i++) {
+      backoff.recordFailure('a');
+      waits.push(backoff.retryAfterSeconds('a'));
+    }
+    expect(waits).toEqual([1, 2, 4, 8, 8, 8]);
+    expect(backoff.retryAfterSeconds('b')).toBe(0);
+  });
+
+  it('counts the wait from the last failure, and forgets a key a while after it', () => {
+    const { backoff, clock } = backoffWithClock();
+    for (let i = 0; i < 4; i++) backoff.recordFailure('a');
+    expect(backoff.retryAfterSeconds('a')).toBe(4);
+    clock.now += 3_500;
+    expect(backoff.retryAfterSeconds('a')).toBe(1);
+    clock.now += 500;
+    expect(backoff.retryAfterSeconds('a')).toBe(0);
+    clock.now += 60_000;
+    backoff.recordFailure('a'); // the first failure of a fresh count
+    expect(backoff.retryAfterSeconds('a')).toBe(0);
   });
 });

@@ -47,3 +47,60 @@ export class FailureRateLimiter {
     return this.options.now?.() ?? Date.now();
   }
 }
+
+/**
+ * Slows one key down (an account tried from one client address) with exponential backoff: the first
+ * `freeFailures` failures cost nothing, then each failure doubles the wait before the next attempt
+ * (`baseMs`, twice that, four times, ... at most `maxMs`). A key is forgotten `forgetMs` after its last
+ * failure, or on reset (a successful sign-in). In memory, like FailureRateLimiter, and bounded the same way.
+ */
+export class FailureBackoff {
+  private readonly failures = new Map<string, { count: number; lastAt: number }>();
+
+  constructor(
+    private readonly options: {
+      freeFailures: number;
+      baseMs: number;
+      maxMs: number;
+      forgetMs: number;
+      now?: () => number;
+    },
+  ) {}
+
+  /** Seconds to wait before the key may try again, or 0 when it may try now. */
+  retryAfterSeconds(key: string): number {
+    const entry = this.current(key);
+    if (!entry || entry.count < this.options.freeFailures) return 0;
+    const { baseMs, maxMs, freeFailures } = this.options;
+    const waitMs = Math.min(maxMs, baseMs * 2 ** (entry.count - freeFailures));
+    const leftMs = entry.lastAt + waitMs - this.now();
+    return leftMs > 0 ? Math.ceil(leftMs / 1000) : 0;
+  }
+
+  recordFailure(key: string): void {
+    const count = (this.current(key)?.count ?? 0) + 1;
+    this.failures.set(key, { count, lastAt: this.now() });
+    if (this.failures.size > 10_000) this.sweep();
+  }
+
+  reset(key: string): void {
+    this.failures.delete(key);
+  }
+
+  private current(key: string): { count: number; lastAt: number } | undefined {
+    const entry = this.failures.get(key);
+    if (entry && entry.lastAt + this.options.forgetMs <= this.now()) {
+      this.failures.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  private sweep(): void {
+    for (const key of [...this.failures.keys()]) this.current(key);
+  }
+
+  private now(): number {
+    return this.options.now?.() ?? Date.now();
+  }
+}

@@ -1,25 +1,40 @@
 import type { Db } from '../store/db';
 import type { PublicUser } from '../store/users';
 import { verifyCredentials } from './accounts';
-import { FailureRateLimiter } from './rate-limit';
+import { FailureBackoff, FailureRateLimiter } from './rate-limit';
 
 export type SignInResult =
   | { ok: true; user: PublicUser }
   | { ok: false; reason: 'invalid_credentials' | 'rate_limited'; message: string };
 
-export type SignInLimits = { perAccount: FailureRateLimiter; perAddress: FailureRateLimiter };
+/**
+ * `perAccountAddress`: one account from one client address, slowed down with backoff. `perAddress`: one
+ * client address over all accounts (a spray). Nothing counts an account over all addresses: that would
+ * let anyone lock its owner out by failing on purpose (docs/auth.md).
+ */
+export type SignInLimits = { perAccountAddress: FailureBackoff; perAddress: FailureRateLimiter };
 
-/** A few failures per minute per account and per client address, as the sign-in page promises. */
+/**
+ * 5 free failures per account and address (typos), then a wait that doubles from 2 s to at most 15 min
+ * (guessing from one address: about 100 tries a day); 20 failures per minute per address.
+ */
 export function defaultSignInLimits(): SignInLimits {
   return {
-    perAccount: new FailureRateLimiter({ maxFailures: 5, windowMs: 60_000 }),
+    perAccountAddress: new FailureBackoff({
+      freeFailures: 5,
+      baseMs: 2_000,
+      maxMs: 15 * 60_000,
+      forgetMs: 60 * 60_000,
+    }),
     perAddress: new FailureRateLimiter({ maxFailures: 20, windowMs: 60_000 }),
   };
 }
 
 /**
  * Checks a sign-in attempt. Refused attempts while limited are not verified at all (no hashing
- * cost for the attacker to impose) and do not extend the wait.
+ * cost for the attacker to impose) and do not extend the wait. Only the attempting address's own
+ * failures can refuse it: an address that has not failed signs in with the right password whatever
+ * others do to the account.
  */
 export async function signIn(
   db: Db,
@@ -28,8 +43,9 @@ export async function signIn(
 ): Promise<SignInResult> {
   const accountKey = attempt.email.trim().toLowerCase();
   const addressKey = attempt.clientAddress ?? 'unknown';
+  const pairKey = `${accountKey}\n${addressKey}`;
   const wait = Math.max(
-    limits.perAccount.retryAfterSeconds(accountKey),
+    limits.perAccountAddress.retryAfterSeconds(pairKey),
     limits.perAddress.retryAfterSeconds(addressKey),
   );
   if (wait > 0) {
@@ -41,10 +57,10 @@ export async function signIn(
   }
   const user = await verifyCredentials(db, accountKey, attempt.password);
   if (!user) {
-    limits.perAccount.recordFailure(accountKey);
+    limits.perAccountAddress.recordFailure(pairKey);
     limits.perAddress.recordFailure(addressKey);
     return { ok: false, reason: 'invalid_credentials', message: 'Wrong email or password.' };
   }
-  limits.perAccount.reset(accountKey);
+  limits.perAccountAddress.reset(pairKey);
   return { ok: true, user };
 }

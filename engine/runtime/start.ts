@@ -6,6 +6,7 @@ import { sendExecutionJob, sendExecutionJobs } from '../queue/boss';
 import type { Db } from '../store/db';
 import type { Database, Execution, ExecutionType, StartedBy } from '../store/database';
 import {
+  getExecution,
   holdFence,
   insertChildWithStep,
   insertExecution,
@@ -15,6 +16,7 @@ import {
   type Fence,
 } from '../store/executions';
 import { findRunnableFlow, type RunnableFlow } from '../store/flow-versions';
+import { claimIdempotencyKey, type IdempotencyKey } from '../store/idempotency';
 import { FlowNotFoundError } from '../store/flows';
 import { recordSteps, type NewStep } from '../store/steps';
 import { checkInputJson } from './limits';
@@ -76,6 +78,30 @@ export async function startExecution(
   engine: EngineHandles,
   request: StartExecutionRequest,
 ): Promise<Execution> {
+  return (await start(engine, request)).execution;
+}
+
+/**
+ * startExecution for a request a client may send again (a retry after a timeout or a restart): the
+ * first request with the caller's key starts the execution, a later one with the same key and the same
+ * request gets that execution back (`replayed`), a later one with the same key and another request is
+ * refused (IdempotencyKeyReusedError). Top-level executions only: children are made once by their
+ * parent's journal.
+ */
+export async function startExecutionOnce(
+  engine: EngineHandles,
+  request: StartExecutionRequest,
+  idempotency: IdempotencyKey,
+): Promise<{ execution: Execution; replayed: boolean }> {
+  if (request.parent) throw new Error('startExecutionOnce: a child is started once by its parent');
+  return start(engine, request, idempotency);
+}
+
+async function start(
+  engine: EngineHandles,
+  request: StartExecutionRequest,
+  idempotency?: IdempotencyKey,
+): Promise<{ execution: Execution; replayed: boolean }> {
   const flow = await flowFor(engine, request);
   const mode = request.mode ?? { kind: 'queue' };
   const parent = request.parent;
@@ -91,21 +117,30 @@ export async function startExecution(
       requestHash: parent.step.requestHash,
     });
     announceAfterCommit(engine.db, statusEvent(execution));
-    return execution;
+    return { execution, replayed: false };
   }
 
-  const execution = await mapFenceErrors(() =>
+  const written = await mapFenceErrors(() =>
     engine.db.transaction().execute(async (trx) => {
+      // The key first: a concurrent request with the same key waits on it before writing anything.
+      const earlier = idempotency && (await claimIdempotencyKey(trx, idempotency, newRow.id));
+      if (earlier) {
+        const execution = await getExecution(trx, earlier.earlierExecutionId);
+        if (!execution)
+          throw new Error(`startExecution: the key's execution ${earlier.earlierExecutionId} is gone`);
+        return { execution, replayed: true };
+      }
       if (parent) await holdFence(trx, parent.fence);
       const row = await insertExecution(trx, newRow);
       if (parent?.step) await recordSteps(trx, parent.fence, [parentStep(parent.step, row)]);
       if (mode.kind === 'queue') await sendExecutionJob(engine.boss, trx, row.id);
-      return row;
+      return { execution: row, replayed: false };
     }),
   );
   // After the commit: idle workers wake up and fetch it (see announceAfterCommit for why not before).
-  announceAfterCommit(engine.db, statusEvent(execution), mode.kind === 'queue');
-  return execution;
+  if (!written.replayed)
+    announceAfterCommit(engine.db, statusEvent(written.execution), mode.kind === 'queue');
+  return written;
 }
 
 /**

@@ -11,6 +11,7 @@ export interface Database {
   execution_logs: ExecutionLogsTable;
   settings: SettingsTable;
   connections: ConnectionsTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -192,3 +193,12 @@ export interface ConnectionsTable {
 }
 
 export type Connection = Selectable<ConnectionsTable>;
+
+/** A principal's Idempotency-Key and the execution it started (migrations/0008). */
+export interface IdempotencyKeysTable {
+  principal: string;
+  key: string;
+  request_hash: string;
+  execution_id: string;
+  created_at: CreatedAt;
+}

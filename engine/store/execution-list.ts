@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { z } from 'zod';
 import type { Db } from './db';
 import type { Execution, ExecutionStatus, ExecutionType } from './database';
 
@@ -14,6 +15,26 @@ export type ExecutionPageFilter = {
 
 /** Where the previous page ended: the last row's exact creation time (microseconds, as text) and id. */
 export type ExecutionCursor = { createdAt: string; id: string };
+
+/**
+ * A cursor's time exactly as listExecutionPage writes it (UTC, microseconds) and as PostgreSQL reads it
+ * back. Looser checks are not enough: `Date.parse` accepts `1` or `+275760-09-13T00:00:00Z`, which
+ * `::timestamptz` refuses, and PostgreSQL has no year 0.
+ */
+export const cursorTime = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/, 'must be a cursor time this API gave out')
+  .refine(isRealUtcTime, 'must be a cursor time this API gave out');
+
+/** A calendar time that exists (no 2024-02-30, no hour 24), in a year PostgreSQL has (1 to 9999). */
+function isRealUtcTime(text: string): boolean {
+  const date = new Date(text);
+  return (
+    !Number.isNaN(date.getTime()) &&
+    date.getUTCFullYear() >= 1 &&
+    date.toISOString().slice(0, 19) === text.slice(0, 19)
+  );
+}
 
 export type ExecutionPage = { items: Execution[]; next: ExecutionCursor | null };
 

@@ -36,6 +36,7 @@ export async function serve(options: { dev: boolean; onStop?: () => Promise<void
   shutdown.add(() => app.close());
   const handle = app.getRequestHandler();
   const server = http.createServer((req, res) => {
+    if (refuseMalformedPath(req, res)) return;
     recordClientAddress(req);
     void handle(req, res);
   });
@@ -75,6 +76,28 @@ function buildApp(): void {
     stdio: 'inherit',
   });
   if (build.status !== 0) throw new Error('next build failed');
+}
+
+/**
+ * Next.js decodes the path before any of our code (proxy.ts included) runs, and answers a malformed
+ * percent escape (`%ff`, an overlong `%C0%AE`) with a plain-text 500. It is the client's mistake: 400,
+ * in JSON like every API answer. The query string is not checked: it is decoded leniently.
+ */
+function refuseMalformedPath(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+  const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
+  try {
+    decodeURIComponent(path);
+    return false;
+  } catch {
+    const error = {
+      code: 'invalid_request',
+      message: 'The request path has a malformed percent escape (each %XX must encode UTF-8)',
+      path: 'path',
+    };
+    res.writeHead(400, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error }));
+    return true;
+  }
 }
 
 /**

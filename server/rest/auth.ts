@@ -1,10 +1,13 @@
 import { authenticateBearer } from '../auth/bearer';
+import { crossSiteProblem } from '../auth/same-origin';
 import { getSessionUser } from '../auth/session';
 import type { Authenticate } from './endpoint';
+import { ApiError } from './errors';
 
 /**
  * REST callers are scripts with an API token; a signed-in browser (the app's own API page) may call
- * too with its session cookie, which NextAuth sets SameSite=Lax so other sites cannot ride on it.
+ * too with its session cookie, but only from Flowline's own pages (crossSiteProblem): a cookie rides
+ * along with any page's request, a token only with its owner's.
  */
 export const authenticateApiRequest: Authenticate = async (request) => {
   if (request.headers.has('authorization')) {
@@ -13,8 +16,12 @@ export const authenticateApiRequest: Authenticate = async (request) => {
       ? { ok: true, principal: { userId: bearer.user.id, email: bearer.user.email, tokenId: bearer.tokenId } }
       : { ok: false, message: bearer.message };
   }
-  const user = carriesSessionCookie(request) ? await getSessionUser() : null;
-  if (user) return { ok: true, principal: { userId: user.id, email: user.email } };
+  if (carriesSessionCookie(request)) {
+    const problem = crossSiteProblem(request);
+    if (problem) throw new ApiError(403, 'cross_site_request', problem, 'header.origin');
+    const user = await getSessionUser();
+    if (user) return { ok: true, principal: { userId: user.id, email: user.email } };
+  }
   return {
     ok: false,
     message:

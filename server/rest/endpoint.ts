@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { readJsonBody } from './body';
 import { ApiError, errorResponse } from './errors';
 
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+export const HTTP_METHODS = ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
 
 /** Who is calling: resolved from the request before the handler runs. */
 export type ApiPrincipal = { userId: string; email: string; tokenId?: string };
@@ -22,6 +23,7 @@ export type Endpoint<
   P extends z.ZodType | undefined = z.ZodType | undefined,
   Q extends z.ZodType | undefined = z.ZodType | undefined,
   B extends z.ZodType | undefined = z.ZodType | undefined,
+  H extends z.ZodType | undefined = z.ZodType | undefined,
 > = {
   method: HttpMethod;
   /** OpenAPI-style path below /api/latest, e.g. `/execution/{id}`. */
@@ -32,11 +34,14 @@ export type Endpoint<
   params?: P;
   query?: Q;
   body?: B;
+  /** Request headers the operation reads, by lower-case name (others are ignored). */
+  headers?: H;
   responses: Record<number, { description: string; schema?: z.ZodType }>;
   handler(input: {
     params: Parsed<P>;
     query: Parsed<Q>;
     body: Parsed<B>;
+    headers: Parsed<H>;
     principal: ApiPrincipal;
     request: Request;
   }): Promise<EndpointResult>;
@@ -46,7 +51,8 @@ export function defineEndpoint<
   P extends z.ZodType | undefined = undefined,
   Q extends z.ZodType | undefined = undefined,
   B extends z.ZodType | undefined = undefined,
->(endpoint: Endpoint<P, Q, B>): Endpoint<P, Q, B> {
+  H extends z.ZodType | undefined = undefined,
+>(endpoint: Endpoint<P, Q, B, H>): Endpoint<P, Q, B, H> {
   return endpoint;
 }
 
@@ -57,7 +63,8 @@ export function routeHandler<
   P extends z.ZodType | undefined,
   Q extends z.ZodType | undefined,
   B extends z.ZodType | undefined,
->(endpoint: Endpoint<P, Q, B>, authenticate: Authenticate, mapError: (error: unknown) => ApiError) {
+  H extends z.ZodType | undefined,
+>(endpoint: Endpoint<P, Q, B, H>, authenticate: Authenticate, mapError: (error: unknown) => ApiError) {
   return async (request: Request, context: RouteContext): Promise<Response> => {
     try {
       const auth = await authenticate(request);
@@ -65,11 +72,17 @@ export function routeHandler<
       const { principal } = auth;
       const params = parseWith(endpoint.params, await context.params, 'path');
       const query = parseWith(endpoint.query, searchParamsObject(new URL(request.url).searchParams), 'query');
-      const body = endpoint.body ? parseWith(endpoint.body, await readJsonBody(request), 'body') : undefined;
+      const headers = parseWith(endpoint.headers, Object.fromEntries(request.headers), 'header');
+      // Tokens are sent by their owner's scripts; a cookie by whatever page the browser shows.
+      const requireJsonType = principal.tokenId === undefined;
+      const body = endpoint.body
+        ? parseWith(endpoint.body, await readJsonBody(request, { requireJsonType }), 'body')
+        : undefined;
       const result = await endpoint.handler({
         params: params as Parsed<P>,
         query: query as Parsed<Q>,
         body: body as Parsed<B>,
+        headers: headers as Parsed<H>,
         principal,
         request,
       });
@@ -80,11 +93,28 @@ export function routeHandler<
   };
 }
 
-function parseWith(schema: z.ZodType | undefined, value: unknown, where: 'path' | 'query' | 'body'): unknown {
+type Where = 'path' | 'query' | 'body' | 'header';
+
+function parseWith(schema: z.ZodType | undefined, value: unknown, where: Where): unknown {
   if (!schema) return undefined;
   const parsed = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
   if (parsed.success) return parsed.data;
   throw validationError(parsed.error, where);
+}
+
+/** The answer to a method the path does not have: 405 with the methods it has, as JSON like every error. */
+export function methodNotAllowed(allowed: readonly HttpMethod[]) {
+  return async (request: Request): Promise<Response> => {
+    const response = errorResponse(
+      new ApiError(
+        405,
+        'method_not_allowed',
+        `${request.method} is not allowed here; use ${allowed.join(', ')}`,
+      ),
+    );
+    response.headers.set('allow', allowed.join(', '));
+    return response;
+  };
 }
 
 /** A 400 that names where the request is wrong, e.g. `body.input_value: expected object, received string`. */

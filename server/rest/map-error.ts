@@ -8,6 +8,7 @@ const statusOf: Record<UserErrorKind, ApiError['status']> = {
   not_found: 404,
   conflict: 409,
   too_large: 413,
+  unprocessable: 422,
   too_many_requests: 429,
 };
 

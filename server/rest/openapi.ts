@@ -19,6 +19,7 @@ function parameters(endpoint: Endpoint) {
   for (const [location, schema] of [
     ['path', endpoint.params],
     ['query', endpoint.query],
+    ['header', endpoint.headers],
   ] as const) {
     if (!schema) continue;
     const described = jsonSchema(schema, 'input') as {
@@ -52,7 +53,8 @@ export function buildOpenApiDocument(endpoints: readonly Endpoint[], serverUrl: 
     }
     responses.default = {
       description:
-        'An error: 400 invalid request, 401 no valid token, 404 not found, 409 conflict, 413 body too large',
+        'An error: 400 invalid request, 401 no valid token, 403 a session request from another site, ' +
+        '404 not found, 405 method not allowed, 409 conflict, 413 body too large',
       content: { 'application/json': { schema: jsonSchema(errorSchema, 'output') } },
     };
     (paths[endpoint.path] ??= {})[endpoint.method.toLowerCase()] = {

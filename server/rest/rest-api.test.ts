@@ -34,6 +34,7 @@ const flowByNameRoute = await import('../../app/api/latest/flow/[name]/route');
 const connectionRoute = await import('../../app/api/latest/connection/route');
 const connectionByNameRoute = await import('../../app/api/latest/connection/[name]/route');
 const openApiRoute = await import('../../app/api/latest/openapi.json/route');
+const unknownRoute = await import('../../app/api/latest/[...path]/route');
 
 const user = await createUser(
   db,
@@ -53,9 +54,10 @@ async function call(
     body?: unknown;
     raw?: string;
     auth?: string | null;
+    headers?: Record<string, string>;
   } = {},
 ) {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
   const auth = options.auth === undefined ? `Bearer ${token}` : options.auth;
   if (auth) headers.authorization = auth;
   const request = new Request(`http://localhost/api/latest${options.path ?? '/'}`, {
@@ -65,7 +67,7 @@ async function call(
   });
   const response = await handler(request, { params: Promise.resolve(options.params ?? {}) });
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test reads loosely typed JSON answers
-  return { status: response.status, json: (await response.json()) as any };
+  return { status: response.status, headers: response.headers, json: (await response.json()) as any };
 }
 
 let worker: WorkerProcess;
@@ -491,5 +493,215 @@ describe('REST API', () => {
     );
     expect(document.json.paths['/execution/{id}/cancel'].post).toBeDefined();
     expect(document.json.paths['/connection/{name}'].patch).toBeDefined();
+    expect(start.parameters).toContainEqual(
+      expect.objectContaining({ name: 'idempotency-key', in: 'header', required: false }),
+    );
+    expect(start.responses).toHaveProperty('422');
+  });
+});
+
+describe('REST API: requests from other sites', () => {
+  const cookie = 'next-auth.session-token=any-value';
+
+  it('refuses a session cookie sent from another origin, or without an Origin on a change', async () => {
+    const forged = await call(flowRoute.POST, {
+      method: 'POST',
+      auth: null,
+      headers: { cookie, origin: 'http://localhost:8080', 'content-type': 'text/plain' },
+      raw: JSON.stringify({ name: 'forged' }),
+    });
+    expect(forged.status).toBe(403);
+    expect(forged.json.error).toMatchObject({ code: 'cross_site_request', path: 'header.origin' });
+    expect(forged.json.error.message).toContain('http://localhost:8080');
+
+    const noOrigin = await call(flowRoute.POST, {
+      method: 'POST',
+      auth: null,
+      headers: { cookie },
+      body: { name: 'forged' },
+    });
+    expect(noOrigin.status).toBe(403);
+    const crossSiteRead = await call(flowRoute.GET, {
+      auth: null,
+      headers: { cookie, 'sec-fetch-site': 'same-site' },
+    });
+    expect(crossSiteRead.status).toBe(403);
+    expect((await call(flowByNameRoute.GET, { params: { name: 'forged' } })).status).toBe(404);
+  });
+
+  it('takes a token from anywhere, in any content type', async () => {
+    const created = await call(flowRoute.POST, {
+      method: 'POST',
+      headers: { origin: 'http://elsewhere.example', 'content-type': 'text/plain' },
+      raw: JSON.stringify({ name: 'from-a-script' }),
+    });
+    expect(created.status).toBe(201);
+  });
+});
+
+describe('REST API: Idempotency-Key', () => {
+  const start = (key: string | undefined, body: Record<string, unknown>, auth?: string) =>
+    call(executionRoute.POST, {
+      method: 'POST',
+      auth,
+      headers: key === undefined ? {} : { 'idempotency-key': key },
+      body: { flow: 'once', ...body },
+    });
+  const executionsOf = async (flow: string) =>
+    (await db.selectFrom('executions').select('id').where('name', '=', flow).execute()).map((row) => row.id);
+
+  it('answers a retry with the first execution instead of starting another', async () => {
+    await call(flowRoute.POST, {
+      method: 'POST',
+      body: {
+        name: 'once',
+        code: `export default async function handler(this: any) { return this.success('once'); }`,
+      },
+    });
+    const key = crypto.randomUUID();
+    const first = await start(key, { input_value: { n: 1 } });
+    expect(first.status).toBe(202);
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    const retry = await start(key, { input_value: { n: 1 } });
+    expect([200, 202]).toContain(retry.status);
+    expect(retry.json.id).toBe(first.json.id);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    // `wait` is how the answer comes, not what is started: a waiting retry waits for the same one.
+    const waited = await start(key, { input_value: { n: 1 }, wait: 30 });
+    expect(waited).toMatchObject({ status: 200, json: { id: first.json.id, status: 'ENDED_SUCCESS' } });
+    expect(await executionsOf('once')).toEqual([first.json.id]);
+  });
+
+  it('starts one execution for concurrent requests with one key', async () => {
+    const key = crypto.randomUUID();
+    const before = (await executionsOf('once')).length;
+    const answers = await Promise.all(Array.from({ length: 8 }, () => start(key, { input_value: 'race' })));
+    expect(answers.map((answer) => answer.status).every((status) => status === 200 || status === 202)).toBe(
+      true,
+    );
+    expect(new Set(answers.map((answer) => answer.json.id)).size).toBe(1);
+    expect((await executionsOf('once')).length).toBe(before + 1);
+  });
+
+  it('refuses a key reused for another request with 422, and keeps keys apart per token', async () => {
+    const key = crypto.randomUUID();
+    const first = await start(key, { input_value: 1 });
+    const other = await start(key, { input_value: 2 });
+    expect(other.status).toBe(422);
+    expect(other.json.error.code).toBe('unprocessable');
+    expect(other.json.error.message).toMatch(/Idempotency-Key was already used for a different request/);
+
+    const { token: second } = await createApiToken(db, user.id, 'second');
+    const elsewhere = await start(key, { input_value: 1 }, `Bearer ${second}`);
+    expect(elsewhere.status).toBe(202);
+    expect(elsewhere.json.id).not.toBe(first.json.id);
+  });
+
+  it('forgets a key after 24 hours', async () => {
+    const key = crypto.randomUUID();
+    const first = await start(key, {});
+    await sql`update idempotency_keys set created_at = now() - interval '25 hours' where key = ${key}`.execute(
+      db,
+    );
+    const later = await start(key, { input_value: 'something else' });
+    expect(later.status).toBe(202);
+    expect(later.json.id).not.toBe(first.json.id);
+    expect(later.headers.get('idempotent-replayed')).toBeNull();
+  });
+
+  it('answers 400 naming the header for a key that is not printable ASCII or too long', async () => {
+    for (const key of ['has space', 'x'.repeat(256), 'caf\u00e9']) {
+      const answer = await start(key, {});
+      expect(answer.status).toBe(400);
+      expect(answer.json.error.path).toBe('header.idempotency-key');
+    }
+  });
+});
+
+describe('REST API: hostile input is a 4xx naming the field, never a 500', () => {
+  it('refuses input_value that jsonb cannot store or that nests too deep', async () => {
+    for (const input_value of [
+      'nul \u0000 inside',
+      { key: ['\ud800 lone high'] },
+      '\udc00',
+      { ['k\u0000']: 1 },
+    ]) {
+      const answer = await call(executionRoute.POST, {
+        method: 'POST',
+        body: { flow: 'seed-child', input_value },
+      });
+      expect(answer.status).toBe(400);
+      expect(answer.json.error.path).toBe('body.input_value');
+    }
+    const deep = `{"flow":"seed-child","input_value":${'['.repeat(5000)}${']'.repeat(5000)}}`;
+    const nested = await call(executionRoute.POST, { method: 'POST', raw: deep });
+    expect(nested.status).toBe(400);
+    expect(nested.json.error).toMatchObject({ path: 'body.input_value' });
+    expect(nested.json.error.message).toMatch(/nested deeper than 64 levels/);
+    const deepest = `{"flow":"seed-child","input_value":${'['.repeat(63)}${']'.repeat(63)}}`;
+    expect((await call(executionRoute.POST, { method: 'POST', raw: deepest })).status).toBe(202);
+  });
+
+  it('refuses U+0000 in flow and connection names, code and filters', async () => {
+    const cases = [
+      await call(flowByNameRoute.GET, { params: { name: 'a\u0000b' } }),
+      await call(flowByNameRoute.DELETE, { method: 'DELETE', params: { name: '\u0000' } }),
+      await call(connectionByNameRoute.GET, { params: { name: '\u0000' } }),
+      await call(flowRoute.POST, { method: 'POST', body: { name: 'nul-code', code: '// \u0000' } }),
+      await call(executionRoute.GET, { path: '/execution?flow=%00' }),
+      await call(executionRoute.POST, { method: 'POST', body: { flow: '\u0000' } }),
+    ];
+    expect(cases.map((answer) => [answer.status, answer.json.error.path])).toEqual([
+      [400, 'path.name'],
+      [400, 'path.name'],
+      [400, 'path.name'],
+      [400, 'body.code'],
+      [400, 'query.flow'],
+      [400, 'body.flow'],
+    ]);
+  });
+
+  it('refuses cursors that Date.parse takes but PostgreSQL does not', async () => {
+    const id = crypto.randomUUID();
+    for (const time of [
+      '1',
+      '+275760-09-13T00:00:00.000Z',
+      '0000-01-01T00:00:00.000000Z',
+      '2024-02-30T00:00:00.000000Z',
+    ]) {
+      const cursor = Buffer.from(`${time}|${id}`).toString('base64url');
+      const answer = await call(executionRoute.GET, { path: `/execution?cursor=${cursor}` });
+      expect(answer.status).toBe(400);
+      expect(answer.json.error.path).toBe('query.cursor');
+    }
+  });
+
+  it('refuses connection config keys that every object has', async () => {
+    for (const key of ['constructor', 'toString', 'hasOwnProperty']) {
+      const answer = await call(connectionRoute.POST, {
+        method: 'POST',
+        body: { name: `proto-${key}`, connector_type: 'REST', config: { [key]: 'x' } },
+      });
+      expect(answer.status).toBe(400);
+      expect(answer.json.error.path).toBe(`body.config.${key}`);
+    }
+  });
+
+  it('says a repeated limit is given twice, not "received NaN"', async () => {
+    const answer = await call(executionRoute.GET, { path: '/execution?limit=5&limit=6' });
+    expect(answer.status).toBe(400);
+    expect(answer.json.error.path).toBe('query.limit');
+    expect(answer.json.error.message).not.toContain('NaN');
+    expect(answer.json.error.message).toContain('give `limit` once');
+  });
+
+  it('answers JSON for a method a path does not have, and for a path the API does not have', async () => {
+    const put = await call(flowRoute.PUT, { method: 'PUT', body: {} });
+    expect(put.status).toBe(405);
+    expect(put.json.error.code).toBe('method_not_allowed');
+    expect(put.headers.get('allow')).toBe('GET, POST');
+    const unknown = await call(unknownRoute.GET, { path: '/no/such/thing' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.json.error.message).toContain('/api/latest/no/such/thing');
   });
 });

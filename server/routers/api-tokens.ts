@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { createApiToken, revokeUserApiToken } from '../../engine/auth/api-tokens';
 import { listActiveApiTokens } from '../../engine/store/api-tokens';
+import { pgText } from '../../engine/store/pg-values';
 import { protectedProcedure, router } from '../trpc';
 
 export const apiTokensRouter = router({
   list: protectedProcedure.query(({ ctx }) => listActiveApiTokens(ctx.db, ctx.user.id)),
   /** The token is in this answer only; it is never stored or shown again. */
   create: protectedProcedure
-    .input(z.object({ name: z.string().max(1000) }))
+    .input(z.object({ name: pgText().max(1000) }))
     .mutation(({ ctx, input }) => createApiToken(ctx.db, ctx.user.id, input.name)),
   revoke: protectedProcedure
     .input(z.object({ id: z.uuid('must be a token id') }))

@@ -49,4 +49,41 @@ describe('appRouter', () => {
     expect((await signedIn.apiTokens.list()).map((t) => t.id)).not.toContain(summary.id);
     expect(await codeOf(signedIn.apiTokens.revoke({ id: summary.id }))).toMatchObject({ code: 'NOT_FOUND' });
   });
+
+  it('answers BAD_REQUEST naming the field, never INTERNAL, for what PostgreSQL cannot store', async () => {
+    let deep: unknown = 0;
+    for (let i = 0; i < 5000; i++) deep = [deep];
+    const failures = [
+      codeOf(signedIn.flows.get({ name: 'a\u0000b' })),
+      codeOf(signedIn.flows.run({ name: 'x', input: { text: 'nul \u0000' }, productive: true })),
+      codeOf(signedIn.flows.run({ name: 'x', input: ['\ud800'], productive: true })),
+      codeOf(signedIn.flows.run({ name: 'x', input: deep, productive: true })),
+      codeOf(signedIn.flows.saveCode({ name: 'x', code: '\u0000' })),
+      codeOf(signedIn.executions.list({ cursor: { createdAt: '1', id: crypto.randomUUID() } })),
+      codeOf(signedIn.connections.get({ name: '\u0000' })),
+      codeOf(
+        signedIn.connections.create({ name: 'c', connector_type: 'REST', config: { constructor: 'x' } }),
+      ),
+      codeOf(signedIn.apiTokens.create({ name: 'token \u0000' })),
+    ];
+    const answers = await Promise.all(failures);
+    expect(answers.map((answer) => answer.code)).toEqual(Array(failures.length).fill('BAD_REQUEST'));
+    // A caller gets zod's issues as the message (the HTTP error formatter makes one line of them).
+    const fields = ['name', 'input', 'input', 'input', 'code', 'createdAt', 'name', 'constructor', 'name'];
+    answers.forEach((answer, index) => expect(answer.message).toContain(`"${fields[index]}"`));
+  });
+
+  it('refuses a request another site made with the session cookie', async () => {
+    const { createCallerFactory } = await import('../trpc');
+    const { appRouter } = await import('./_app');
+    const forged = createCallerFactory(appRouter)({
+      db,
+      user: null,
+      crossSite: 'Refused: this request carries the session cookie but comes from another site.',
+    });
+    expect(await codeOf(forged.flows.create({ name: 'forged' }))).toEqual({
+      code: 'FORBIDDEN',
+      message: 'Refused: this request carries the session cookie but comes from another site.',
+    });
+  });
 });

@@ -11,11 +11,13 @@ import {
 import { describeConnectorForm } from '../../engine/connectors/form';
 import { connectors } from '../../engine/connectors/index';
 import { processSecretKey } from '../../engine/secrets/secrets';
+import { pgText } from '../../engine/store/pg-values';
+import { connectionConfigInput, nameInput } from '../inputs';
 import { protectedProcedure, router } from '../trpc';
 
 // Names and configs are checked by the engine (name rules, the connector's schema); zod bounds the shape.
-const connectionName = z.string().max(1000);
-const config = z.record(z.string(), z.unknown());
+const connectionName = nameInput;
+const config = connectionConfigInput;
 
 const secretKey = () => processSecretKey(readEngineConfig());
 
@@ -27,7 +29,7 @@ export const connectionsRouter = router({
     .input(z.object({ name: connectionName }))
     .query(({ ctx, input }) => getConnection(ctx.db, input.name)),
   create: protectedProcedure
-    .input(z.object({ name: connectionName, connector_type: z.string().max(100), config }))
+    .input(z.object({ name: connectionName, connector_type: pgText().max(100), config }))
     .mutation(async ({ ctx, input }) =>
       createConnection(ctx.db, await secretKey(), { ...input, userId: ctx.user.id }),
     ),

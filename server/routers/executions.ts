@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ExecutionNotFoundError, getExecutionView, summarizeExecution } from '../../engine/executions/view';
 import { cancelExecution } from '../../engine/runtime/finish';
 import { EXECUTION_STATUSES, EXECUTION_TYPES } from '../../engine/store/database';
-import { listExecutionPage } from '../../engine/store/execution-list';
+import { cursorTime, listExecutionPage } from '../../engine/store/execution-list';
 import { getExecution, getExecutionTree } from '../../engine/store/executions';
 import { getFlowVersion } from '../../engine/store/flow-versions';
 import { getFlowById, FlowNotFoundError } from '../../engine/store/flows';
@@ -22,7 +22,7 @@ const listInput = z.object({
   mode: z.enum(['productive', 'dev']).optional(),
   limit: z.number().int().min(1).max(PAGE_SIZE_MAX).default(50),
   cursor: z
-    .object({ createdAt: z.string().max(64), id: z.uuid() })
+    .object({ createdAt: cursorTime, id: z.uuid() })
     .nullish()
     .describe('next_cursor of the previous page'),
 });

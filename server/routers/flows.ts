@@ -11,13 +11,15 @@ import {
   setFlowTimeout,
 } from '../../engine/store/flows';
 import { getEngine } from '../engine';
+import { pgJson, pgText } from '../../engine/store/pg-values';
+import { nameInput } from '../inputs';
 import { protectedProcedure, router } from '../trpc';
 
 // Names are checked by the engine's rules (engine/flows/name.ts); zod only bounds the size.
-const flowName = z.string().max(1000);
+const flowName = nameInput;
 const flowId = z.uuid('must be a flow id');
 /** A code flow's source; the REST API bounds whole bodies at 1 MiB, this keeps the UI in the same range. */
-const flowCode = z.string().max(1_000_000, 'the code is longer than 1,000,000 characters');
+const flowCode = pgText().max(1_000_000, 'the code is longer than 1,000,000 characters');
 
 export const flowsRouter = router({
   list: protectedProcedure.query(({ ctx }) => listFlows(ctx.db)),
@@ -52,7 +54,7 @@ export const flowsRouter = router({
     }),
   /** Starts the flow's latest version; `productive: false` is dev mode. */
   run: protectedProcedure
-    .input(z.object({ name: flowName, input: z.json(), productive: z.boolean() }))
+    .input(z.object({ name: flowName, input: pgJson(), productive: z.boolean() }))
     .mutation(async ({ ctx, input }) => {
       const execution = await startExecution(await getEngine(), {
         flow: { name: input.name },

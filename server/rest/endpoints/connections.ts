@@ -9,7 +9,9 @@ import {
   type ConnectionView,
 } from '../../../engine/connectors/connections';
 import { processSecretKey } from '../../../engine/secrets/secrets';
+import { pgText } from '../../../engine/store/pg-values';
 import { getDb } from '../../db';
+import { connectionConfigInput, nameInput } from '../../inputs';
 import { defineEndpoint } from '../endpoint';
 
 const secretKey = () => processSecretKey(readEngineConfig());
@@ -31,8 +33,8 @@ function record(view: ConnectionView) {
   return { ...view, created_at: view.created_at.toISOString(), updated_at: view.updated_at.toISOString() };
 }
 
-const nameParams = z.object({ name: z.string().min(1).max(1000) });
-const config = z.record(z.string(), z.unknown());
+const nameParams = z.object({ name: nameInput });
+const config = connectionConfigInput;
 
 export const listConnectionsEndpoint = defineEndpoint({
   method: 'GET',
@@ -75,8 +77,8 @@ export const createConnectionEndpoint = defineEndpoint({
   tag: 'Connections',
   summary: 'Create a connection',
   body: z.strictObject({
-    name: z.string().min(1).max(1000),
-    connector_type: z.string().min(1).max(100),
+    name: nameInput,
+    connector_type: pgText().min(1).max(100),
     config,
   }),
   responses: { 201: { description: 'The new connection', schema: connectionSchema } },
@@ -93,7 +95,7 @@ export const updateConnectionEndpoint = defineEndpoint({
   summary: "Replace a connection's config and/or rename it",
   description: 'Secret fields are write-only: absent or "" keeps the stored value, null removes it.',
   params: nameParams,
-  body: z.strictObject({ name: z.string().min(1).max(1000).optional(), config }),
+  body: z.strictObject({ name: nameInput.optional(), config }),
   responses: { 200: { description: 'The connection after the change', schema: connectionSchema } },
   async handler({ params, body, principal }) {
     const view = await updateConnection(getDb(), await secretKey(), params.name, {

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { createCodeFlow, updateCodeFlow } from '../../../engine/flows/records';
 import { deleteFlow, getFlowByName, listFlows, MAX_FLOW_TIMEOUT_SECONDS } from '../../../engine/store/flows';
+import { pgText } from '../../../engine/store/pg-values';
 import { getDb } from '../../db';
+import { nameInput } from '../../inputs';
 import { defineEndpoint } from '../endpoint';
 
 const MAX_CODE_CHARS = 512 * 1024;
@@ -51,7 +53,7 @@ async function flowRecord(name: string) {
 }
 
 // Name rules (characters, length, uniqueness) are the engine's; here only the shape is checked.
-const nameParams = z.object({ name: z.string().min(1).max(1000) });
+const nameParams = z.object({ name: nameInput });
 const timeoutSeconds = z
   .number()
   .int()
@@ -61,8 +63,7 @@ const timeoutSeconds = z
     'Seconds a run of the flow may take before it is stopped with TimeoutExceededError (default 3600)',
   );
 
-const code = z
-  .string()
+const code = pgText()
   .max(MAX_CODE_CHARS)
   .describe('TypeScript module: `export default async function handler(this, system)`');
 
@@ -97,7 +98,7 @@ export const createFlowEndpoint = defineEndpoint({
   description:
     'Graph flows join this API with the canvas. A syntax error in `code` is refused with its line and column.',
   body: z.strictObject({
-    name: z.string().min(1).max(1000),
+    name: nameInput,
     kind: z.literal('code').default('code'),
     code: code.optional(),
     timeout_seconds: timeoutSeconds.optional(),
@@ -123,7 +124,7 @@ export const updateFlowEndpoint = defineEndpoint({
   body: z
     .strictObject({
       code: code.optional(),
-      name: z.string().min(1).max(1000).optional(),
+      name: nameInput.optional(),
       timeout_seconds: timeoutSeconds.optional(),
     })
     .refine(

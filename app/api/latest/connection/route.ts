@@ -1,5 +1,7 @@
 import { createConnectionEndpoint, listConnectionsEndpoint } from '@/server/rest/endpoints/connections';
-import { restRoute } from '@/server/rest/http';
+import { restRoutes } from '@/server/rest/http';
 
-export const GET = restRoute(listConnectionsEndpoint);
-export const POST = restRoute(createConnectionEndpoint);
+export const { GET, POST, PATCH, PUT, DELETE } = restRoutes(
+  listConnectionsEndpoint,
+  createConnectionEndpoint,
+);

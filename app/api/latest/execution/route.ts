@@ -1,5 +1,4 @@
 import { listExecutionsEndpoint, startExecutionEndpoint } from '@/server/rest/endpoints/executions';
-import { restRoute } from '@/server/rest/http';
+import { restRoutes } from '@/server/rest/http';
 
-export const GET = restRoute(listExecutionsEndpoint);
-export const POST = restRoute(startExecutionEndpoint);
+export const { GET, POST, PATCH, PUT, DELETE } = restRoutes(listExecutionsEndpoint, startExecutionEndpoint);

@@ -1,5 +1,4 @@
 import { createFlowEndpoint, listFlowsEndpoint } from '@/server/rest/endpoints/flows';
-import { restRoute } from '@/server/rest/http';
+import { restRoutes } from '@/server/rest/http';
 
-export const GET = restRoute(listFlowsEndpoint);
-export const POST = restRoute(createFlowEndpoint);
+export const { GET, POST, PATCH, PUT, DELETE } = restRoutes(listFlowsEndpoint, createFlowEndpoint);

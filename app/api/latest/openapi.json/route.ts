@@ -1,4 +1,4 @@
 import { openApiEndpoint } from '@/server/rest/endpoints/openapi';
-import { restRoute } from '@/server/rest/http';
+import { restRoutes } from '@/server/rest/http';
 
-export const GET = restRoute(openApiEndpoint);
+export const { GET, POST, PATCH, PUT, DELETE } = restRoutes(openApiEndpoint);

@@ -3,8 +3,10 @@ import {
   getConnectionEndpoint,
   updateConnectionEndpoint,
 } from '@/server/rest/endpoints/connections';
-import { restRoute } from '@/server/rest/http';
+import { restRoutes } from '@/server/rest/http';
 
-export const GET = restRoute(getConnectionEndpoint);
-export const PATCH = restRoute(updateConnectionEndpoint);
-export const DELETE = restRoute(deleteConnectionEndpoint);
+export const { GET, POST, PATCH, PUT, DELETE } = restRoutes(
+  getConnectionEndpoint,
+  updateConnectionEndpoint,
+  deleteConnectionEndpoint,
+);

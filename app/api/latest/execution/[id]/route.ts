@@ -1,4 +1,4 @@
 import { getExecutionEndpoint } from '@/server/rest/endpoints/executions';
-import { restRoute } from '@/server/rest/http';
+import { restRoutes } from '@/server/rest/http';
 
-export const GET = restRoute(getExecutionEndpoint);
+export const { GET, POST, PATCH, PUT, DELETE } = restRoutes(getExecutionEndpoint);

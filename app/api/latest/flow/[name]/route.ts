@@ -1,6 +1,8 @@
 import { deleteFlowEndpoint, getFlowEndpoint, updateFlowEndpoint } from '@/server/rest/endpoints/flows';
-import { restRoute } from '@/server/rest/http';
+import { restRoutes } from '@/server/rest/http';
 
-export const GET = restRoute(getFlowEndpoint);
-export const PATCH = restRoute(updateFlowEndpoint);
-export const DELETE = restRoute(deleteFlowEndpoint);
+export const { GET, POST, PATCH, PUT, DELETE } = restRoutes(
+  getFlowEndpoint,
+  updateFlowEndpoint,
+  deleteFlowEndpoint,
+);

@@ -1,4 +1,4 @@
 import { cancelExecutionEndpoint } from '@/server/rest/endpoints/executions';
-import { restRoute } from '@/server/rest/http';
+import { restRoutes } from '@/server/rest/http';
 
-export const POST = restRoute(cancelExecutionEndpoint);
+export const { GET, POST, PATCH, PUT, DELETE } = restRoutes(cancelExecutionEndpoint);
