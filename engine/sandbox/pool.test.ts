@@ -619,6 +619,92 @@ describe('containment: user code runs in a V8 isolate with nothing of Node', () 
   });
 });
 
+describe('what attacking the sandbox found', () => {
+  it('gives every typed array a buffer of its own: none shows bytes of other messages', async () => {
+    await withOneRunner({}, async (single) => {
+      const { host } = recordingHost(({ method, args }) => (method === 'echo' ? args : undefined));
+      await single.run(
+        job('await this.call("store", "SECRET-of-an-earlier-job"); console.log("SECRET-in-a-console-line");'),
+        host,
+      );
+      // Padding before the array moves it to every alignment in the frame.
+      const outcome = await single.run(
+        job(`
+          const seen = [];
+          for (let pad = 0; pad < 8; pad++) {
+            const [, vector] = await this.call('echo', 'x'.repeat(pad), new Float64Array([1, 2]));
+            seen.push(vector.buffer.byteLength, new TextDecoder().decode(new Uint8Array(vector.buffer)).includes('SECRET'));
+          }
+          return seen;`),
+        host,
+      );
+      expect(outcome).toEqual({ ok: true, value: Array.from({ length: 8 }, () => [16, false]).flat() });
+    });
+  });
+
+  it('refuses a call whose arguments are too large, in user code (a string counts once per reference)', async () => {
+    const outcome = await pool.run(
+      job(`
+        const big = 'x'.repeat(1 << 20);
+        try { await this.call('log', new Array(20).fill(big)); return 'sent'; } catch (e) { return e.message; }`),
+      recordingHost().host,
+    );
+    expect(outcome).toEqual({
+      ok: true,
+      value: expect.stringMatching(
+        /the arguments of log\(\) cannot be passed to the worker: they are 20\.0 MiB; the most is 8\.0 MiB/,
+      ),
+    });
+  });
+
+  it("bounds what one job's unanswered calls hold, so the worker never carries more", async () => {
+    const { host } = recordingHost(() => new Promise(() => {})); // a host that never answers
+    const outcome = await pool.run(
+      job(`
+        const arg = 'x'.repeat(7 << 20);
+        const refused = [];
+        for (let i = 0; i < 6; i++) this.call('slow', arg).catch((e) => refused.push(e.message));
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return refused;`),
+      host,
+    );
+    if (!outcome.ok) throw new Error(JSON.stringify(outcome));
+    expect((outcome.value as string[])[0]).toMatch(
+      /unanswered calls already hold 2\d\.\d MiB; the most is 32\.0 MiB/,
+    );
+  });
+
+  it('fails a job whose return value is too large, and keeps its runner', async () => {
+    await withOneRunner({}, async (single) => {
+      const { host, runners } = recordingHost();
+      const outcome = failed(await single.run(job("return new Array(10).fill('x'.repeat(1 << 20));"), host));
+      expect(outcome).toMatchObject({ reason: 'thrown', error: { name: 'TypeError' } });
+      expect(outcome.error.message).toMatch(/return value cannot be passed to the worker: it is 10\.0 MiB/);
+      expect(await single.run(job('return "next";'), host)).toEqual({ ok: true, value: 'next' });
+      expect(runners[1]).toBe(runners[0]);
+    });
+  });
+
+  it('answers a call whose answer is too large for the channel with an error user code can catch', async () => {
+    const { host } = recordingHost(() => 'x'.repeat(70 << 20));
+    const outcome = await pool.run(
+      job('try { await this.call("big"); return "answered"; } catch (e) { return e.message; }'),
+      host,
+    );
+    expect(outcome).toEqual({
+      ok: true,
+      value: expect.stringMatching(/the answer to big\(\) cannot be passed to the sandbox/),
+    });
+  });
+
+  it('offers no WebAssembly (its memory lies outside the isolate limit)', async () => {
+    expect(await pool.run(job('return typeof WebAssembly;'), recordingHost().host)).toEqual({
+      ok: true,
+      value: 'undefined',
+    });
+  });
+});
+
 describe('the channel: the worker survives any bytes a runner sends', () => {
   const standIn = fileURLToPath(new URL('./fixtures/stand-in-runner.cjs', import.meta.url));
 

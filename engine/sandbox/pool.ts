@@ -3,7 +3,13 @@ import { accessSync, constants } from 'node:fs';
 import type { Socket } from 'node:net';
 import { z } from 'zod';
 import { isolatedVmBinary, runnerBundle, type RunnerBundleOptions } from './bundle';
-import { ChannelError, FrameReader, encodeFrame } from './channel';
+import {
+  ChannelError,
+  DEFAULT_MAX_FRAME_BYTES,
+  FrameReader,
+  MAX_JOB_IN_FLIGHT_BYTES,
+  encodeFrame,
+} from './channel';
 import { ModuleLoadError, prepareModule, type PreparedModule } from './module';
 import { readFile } from 'node:fs/promises';
 import { runnerMessageSchema, type PoolToRunner, type RunnerToPool, type WireError } from './protocol';
@@ -16,11 +22,13 @@ export type SandboxPoolOptions = {
   minIdle?: number;
   /** Most runners alive at once (busy + idle); jobs beyond it wait for a runner. Default Infinity. */
   max?: number;
-  /** V8 heap limit of each runner (--max-old-space-size). Default 256. */
+  /** Heap limit of the isolate user code runs in (and of the runner's own heap). Default 256. */
   heapMb?: number;
   /**
    * Resident memory limit of each busy runner, checked every 100 ms (Linux): binary data (ArrayBuffer,
-   * typed arrays) lives outside the V8 heap and is not bounded by heapMb. Default 2 * heapMb + 64.
+   * typed arrays) lives outside the V8 heap and is not bounded by heapMb. Default 2 * heapMb + 192: the
+   * isolate's heap, the runner's own (as large), Node itself (~50 MB) and the frames of a job's unanswered
+   * calls (up to 32 MiB, MAX_JOB_IN_FLIGHT_BYTES, with their copies).
    */
   rssLimitMb?: number;
   /**
@@ -71,6 +79,8 @@ type RunningJob = {
   removeAbortListener(): void;
   /** The runner's CPU time (ms) when the job was handed to it: the job's own is what it used since. */
   cpuAtStart?: number;
+  /** The frame bytes of the job's unanswered calls (the runner bounds them; so does the pool). */
+  inFlightBytes: number;
 };
 
 type Runner = {
@@ -122,7 +132,7 @@ export async function createSandboxPool(options: SandboxPoolOptions = {}): Promi
     minIdle: options.minIdle ?? 1,
     max: options.max ?? Infinity,
     heapMb: options.heapMb ?? 256,
-    rssLimitMb: options.rssLimitMb ?? 2 * (options.heapMb ?? 256) + 64,
+    rssLimitMb: options.rssLimitMb ?? 2 * (options.heapMb ?? 256) + 192,
     maxJobsPerRunner: options.maxJobsPerRunner ?? Infinity,
     idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
     drainTimeoutMs: options.drainTimeoutMs ?? 1000,
@@ -321,21 +331,21 @@ class RunnerPool implements SandboxPool {
     const reader = new FrameReader();
     channel.on('data', (chunk: Buffer) => {
       if (runner.killedFor === 'protocol') return;
-      let messages: unknown[];
+      let frames: ReturnType<FrameReader['push']>;
       try {
-        messages = reader.push(chunk);
+        frames = reader.push(chunk);
       } catch (error) {
         if (!(error instanceof ChannelError)) throw error;
         this.brokeProtocol(runner, `sent ${error.message}`);
         return;
       }
-      for (const message of messages) {
+      for (const { message, bytes } of frames) {
         const parsed = runnerMessageSchema.safeParse(message);
         if (!parsed.success) {
           this.brokeProtocol(runner, 'sent a message that is not one of the protocol');
           return;
         }
-        this.onMessage(runner, parsed.data);
+        this.onMessage(runner, parsed.data, bytes);
       }
     });
     channel.on('error', () => child.kill('SIGKILL')); // the runner is gone; 'close' follows
@@ -347,7 +357,7 @@ class RunnerPool implements SandboxPool {
     child.on('close', (code, signal) => this.onGone(runner, code, signal));
   }
 
-  private onMessage(runner: Runner, message: RunnerToPool): void {
+  private onMessage(runner: Runner, message: RunnerToPool, bytes: number): void {
     switch (message.t) {
       case 'ready':
         if (runner.state !== 'starting') return;
@@ -358,7 +368,15 @@ class RunnerPool implements SandboxPool {
       case 'call': {
         const running = runner.current;
         if (!running || running.id !== message.job || running.settled) return;
-        void this.answerCall(runner, running, message.id, message.method, message.args);
+        running.inFlightBytes += bytes;
+        if (running.inFlightBytes > MAX_JOB_IN_FLIGHT_BYTES) {
+          this.brokeProtocol(
+            runner,
+            `let one job's unanswered calls hold more than ${MAX_JOB_IN_FLIGHT_BYTES} bytes`,
+          );
+          return;
+        }
+        void this.answerCall(runner, running, message.id, message.method, message.args, bytes);
         return;
       }
       case 'console': {
@@ -425,7 +443,14 @@ class RunnerPool implements SandboxPool {
     this.drainingCount++;
   }
 
-  private async answerCall(runner: Runner, running: RunningJob, id: number, method: string, args: unknown[]) {
+  private async answerCall(
+    runner: Runner,
+    running: RunningJob,
+    id: number,
+    method: string,
+    args: unknown[],
+    bytes: number,
+  ) {
     let reply: PoolToRunner;
     try {
       const value = await running.host.call(method, args);
@@ -440,9 +465,14 @@ class RunnerPool implements SandboxPool {
       }
       reply = { t: 'reply', job: running.id, id, ok: false, error: hostError(error) };
     }
+    running.inFlightBytes -= bytes;
     if (runner.current !== running || running.settled) return;
     try {
-      runner.channel.write(encodeFrame(reply));
+      const frame = encodeFrame(reply);
+      if (frame.length > DEFAULT_MAX_FRAME_BYTES) {
+        throw new RangeError(`it is ${frame.length} bytes, the most is ${DEFAULT_MAX_FRAME_BYTES}`);
+      }
+      runner.channel.write(frame);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       this.send(runner, {
@@ -471,6 +501,7 @@ class RunnerPool implements SandboxPool {
       this.kill(runner, 'cancelled');
     };
     const running: RunningJob = {
+      inFlightBytes: 0,
       id: this.nextJobId++,
       job,
       host,

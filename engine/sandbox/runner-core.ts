@@ -9,7 +9,13 @@
  */
 import net from 'node:net';
 import type ivmModule from 'isolated-vm';
-import { DEFAULT_MAX_FRAME_BYTES, FrameReader, encodeFrame } from './channel';
+import {
+  DEFAULT_MAX_FRAME_BYTES,
+  FrameReader,
+  MAX_JOB_IN_FLIGHT_BYTES,
+  MAX_JOB_MESSAGE_BYTES,
+  encodeFrame,
+} from './channel';
 import type { PoolToRunner, RunnerToPool, WireError } from './protocol';
 import type { UrlParts } from './isolate/web-globals';
 
@@ -30,6 +36,9 @@ type ActiveJob = {
   /** The job's entry in the isolate (the function setUpJob returned). */
   receive?: ivmModule.Reference<(...args: unknown[]) => void>;
   timers: Map<number, NodeJS.Timeout | NodeJS.Immediate>;
+  /** The frame size of each unanswered call, and their sum (bounded: MAX_JOB_IN_FLIGHT_BYTES). */
+  inFlight: Map<number, number>;
+  inFlightBytes: number;
   ended: boolean;
 };
 
@@ -54,13 +63,13 @@ export function startRunner(runnerOptions: RunnerOptions): void {
   channel = new net.Socket({ fd: 3, readable: true, writable: true });
   const reader = new FrameReader(DEFAULT_MAX_FRAME_BYTES);
   channel.on('data', (chunk: Buffer) => {
-    let messages: unknown[];
+    let frames: ReturnType<FrameReader['push']>;
     try {
-      messages = reader.push(chunk);
+      frames = reader.push(chunk);
     } catch {
       process.exit(70); // the worker sent something unreadable: nothing sensible is left to do
     }
-    for (const message of messages) onPoolMessage(message as PoolToRunner);
+    for (const frame of frames) onPoolMessage(frame.message as PoolToRunner);
   });
   // The worker is gone (its channel closed): nobody is left to answer or to take an outcome.
   channel.on('close', () => process.exit(0));
@@ -92,6 +101,8 @@ function onPoolMessage(message: PoolToRunner): void {
     case 'reply': {
       const job = active;
       if (!job || job.id !== message.job || job.ended) return;
+      job.inFlightBytes -= job.inFlight.get(message.id) ?? 0;
+      job.inFlight.delete(message.id);
       enter(job, message.ok ? { t: 'reply', id: message.id, ok: true, value: message.value } : message);
       return;
     }
@@ -113,7 +124,14 @@ function runJob(message: Extract<PoolToRunner, { t: 'run' }>): void {
   if (active) endJob(active); // never happens with a well-behaved pool: one job per runner at a time
   const context = spareContext ?? isolate.createContextSync();
   spareContext = undefined;
-  const job: ActiveJob = { id: message.job, context, timers: new Map(), ended: false };
+  const job: ActiveJob = {
+    id: message.job,
+    context,
+    timers: new Map(),
+    inFlight: new Map(),
+    inFlightBytes: 0,
+    ended: false,
+  };
   active = job;
   try {
     const setUpJob = realmScript.runSync(context, { reference: true }) as ivmModule.Reference<
@@ -196,12 +214,12 @@ function onIsolateMessage(job: ActiveJob, kind: unknown, payload: unknown): void
   switch (kind) {
     case 'call':
       if (typeof fields.id === 'number' && typeof fields.method === 'string' && Array.isArray(fields.args)) {
-        sendFromJob(job, { t: 'call', job: job.id, id: fields.id, method: fields.method, args: fields.args });
+        sendCall(job, { t: 'call', job: job.id, id: fields.id, method: fields.method, args: fields.args });
       }
       return;
     case 'console':
       if (typeof fields.text === 'string' && isLevel(fields.level)) {
-        sendFromJob(job, { t: 'console', job: job.id, level: fields.level, text: fields.text });
+        channel.write(encodeFrame({ t: 'console', job: job.id, level: fields.level, text: fields.text }));
       }
       return;
     case 'timer':
@@ -234,24 +252,30 @@ function onIsolateMessage(job: ActiveJob, kind: unknown, payload: unknown): void
   }
 }
 
-/** A message of the job's own making; one too large for the channel fails the job instead of the runner. */
-function sendFromJob(job: ActiveJob, message: RunnerToPool): void {
-  let frame: Buffer;
-  try {
-    frame = encodeFrame(message);
-  } catch (error) {
-    finishJob(job, { t: 'done', job: job.id, ok: false, error: toWireError(error) });
-    return;
+/**
+ * A flow API call of the job's, framed for the worker. One it may not send (too large, too much
+ * unanswered, not clonable) throws here, inside the job's own call: user code gets a rejected call
+ * that says why, and neither the runner nor the worker carries it.
+ */
+function sendCall(job: ActiveJob, message: Extract<RunnerToPool, { t: 'call' }>): void {
+  const frame = encodeFrame(message);
+  if (frame.length > MAX_JOB_MESSAGE_BYTES) {
+    throw new RangeError(
+      `they are ${mebibytes(frame.length)} MiB; the most is ${mebibytes(MAX_JOB_MESSAGE_BYTES)} MiB`,
+    );
   }
-  if (frame.length > DEFAULT_MAX_FRAME_BYTES) {
-    const error = {
-      name: 'RangeError',
-      message: `a message of ${frame.length} bytes is too large for the worker (the limit is ${DEFAULT_MAX_FRAME_BYTES})`,
-    };
-    finishJob(job, { t: 'done', job: job.id, ok: false, error });
-    return;
+  if (job.inFlightBytes + frame.length > MAX_JOB_IN_FLIGHT_BYTES) {
+    throw new RangeError(
+      `the execution's unanswered calls already hold ${mebibytes(job.inFlightBytes)} MiB; the most is ${mebibytes(MAX_JOB_IN_FLIGHT_BYTES)} MiB`,
+    );
   }
+  job.inFlight.set(message.id, frame.length);
+  job.inFlightBytes += frame.length;
   channel.write(frame);
+}
+
+function mebibytes(bytes: number): string {
+  return (bytes / 1024 / 1024).toFixed(1);
 }
 
 function startTimer(job: ActiveJob, id: number, kind: unknown, ms: number): void {
@@ -281,21 +305,33 @@ function clearTimer(timer: NodeJS.Timeout | NodeJS.Immediate): void {
  */
 function finishJob(job: ActiveJob, message: Extract<RunnerToPool, { t: 'done' }>): void {
   if (job.ended) return;
-  endJob(job, () => {
-    try {
-      send(message);
-    } catch (error) {
-      send({
-        t: 'done',
-        job: job.id,
-        ok: false,
-        error: {
-          name: 'TypeError',
-          message: `the handler's return value cannot be passed to the worker: ${(error as Error).message}`,
-        },
-      });
-    }
-  });
+  endJob(job, () => channel.write(doneFrame(message)));
+}
+
+/** The outcome as a frame; a return value that cannot go to the worker fails the job, saying why. */
+function doneFrame(message: Extract<RunnerToPool, { t: 'done' }>): Buffer {
+  const refused = (reason: string) =>
+    encodeFrame({
+      t: 'done',
+      job: message.job,
+      ok: false,
+      error: {
+        name: 'TypeError',
+        message: `the handler's return value cannot be passed to the worker: ${reason}`,
+      },
+    });
+  let frame: Buffer;
+  try {
+    frame = encodeFrame(message);
+  } catch (error) {
+    return refused((error as Error).message);
+  }
+  if (frame.length > MAX_JOB_MESSAGE_BYTES) {
+    return refused(
+      `it is ${mebibytes(frame.length)} MiB; the most is ${mebibytes(MAX_JOB_MESSAGE_BYTES)} MiB`,
+    );
+  }
+  return frame;
 }
 
 /** Ends a job here: its timers cleared, its context released (from the event loop, outside the isolate). */
