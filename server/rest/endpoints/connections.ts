@@ -8,13 +8,27 @@ import {
   updateConnection,
   type ConnectionView,
 } from '../../../engine/connectors/connections';
+import { ConnectorInputError } from '../../../engine/connectors/errors';
 import { processSecretKey } from '../../../engine/secrets/secrets';
 import { pgText } from '../../../engine/store/pg-values';
 import { getDb } from '../../db';
 import { connectionConfigInput, nameInput } from '../../inputs';
 import { defineEndpoint } from '../endpoint';
+import { ApiError } from '../errors';
 
 const secretKey = () => processSecretKey(readEngineConfig());
+
+/** A config the connector refuses is a 400 naming the field (`body.config.<field>`), as zod's would be. */
+async function withConfigPath<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof ConnectorInputError) {
+      throw new ApiError(400, 'invalid_request', error.message, `body.config.${error.field}`);
+    }
+    throw error;
+  }
+}
 
 const connectionSummarySchema = z.object({
   id: z.uuid(),
@@ -83,7 +97,10 @@ export const createConnectionEndpoint = defineEndpoint({
   }),
   responses: { 201: { description: 'The new connection', schema: connectionSchema } },
   async handler({ body, principal }) {
-    const view = await createConnection(getDb(), await secretKey(), { ...body, userId: principal.userId });
+    const key = await secretKey();
+    const view = await withConfigPath(() =>
+      createConnection(getDb(), key, { ...body, userId: principal.userId }),
+    );
     return { status: 201, body: record(view) };
   },
 });
@@ -98,11 +115,14 @@ export const updateConnectionEndpoint = defineEndpoint({
   body: z.strictObject({ name: nameInput.optional(), config }),
   responses: { 200: { description: 'The connection after the change', schema: connectionSchema } },
   async handler({ params, body, principal }) {
-    const view = await updateConnection(getDb(), await secretKey(), params.name, {
-      name: body.name,
-      config: body.config,
-      userId: principal.userId,
-    });
+    const key = await secretKey();
+    const view = await withConfigPath(() =>
+      updateConnection(getDb(), key, params.name, {
+        name: body.name,
+        config: body.config,
+        userId: principal.userId,
+      }),
+    );
     return { status: 200, body: record(view) };
   },
 });
