@@ -1,7 +1,8 @@
 /**
- * Sandbox figures for `npm run bench` (and alone: `npx tsx engine/sandbox/bench.ts`): the cost of a
+ * Sandbox figures (`node --import tsx engine/sandbox/bench.ts`): the cost of a
  * runner start, of a job on a warm runner, and of one flow API round trip. Figures, not assertions.
  */
+import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { runnerBundle } from './bundle';
 import { createSandboxPool, forkRunner } from './pool';
@@ -23,7 +24,8 @@ export async function measureSandbox(): Promise<SandboxFigures> {
     const started = performance.now();
     const child = forkRunner(runnerFile, 256);
     await new Promise<void>((resolve, reject) => {
-      child.once('message', () => resolve());
+      // Its first frame on the channel is 'ready'.
+      (child.stdio[3] as Socket).once('data', () => resolve());
       child.once('close', (code) => reject(new Error(`runner ended before it was ready (${code})`)));
     });
     starts.push(performance.now() - started);
