@@ -129,6 +129,21 @@ test('write a code flow, see a type error underlined, save, run and follow the e
   expect(elsewhere).toEqual([]);
 });
 
+test("a flow's timeout is set in the editor's toolbar and kept", async ({ page }) => {
+  await signInAsAdmin(page);
+  await createFlow(page, 'patient');
+  const timeout = page.getByLabel('Timeout');
+  await expect(timeout).toHaveValue('3600');
+  await timeout.fill('90');
+  await timeout.press('Enter');
+  await expect(timeout).not.toHaveAttribute('aria-invalid', 'true');
+  await page.screenshot({ path: 'test-results/flow-timeout.png' });
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByLabel('Timeout')).toHaveValue('90', { timeout: 2000 });
+  }).toPass();
+});
+
 test('the Executions list shows both runs, latest first, and filters by flow and mode', async ({ page }) => {
   await signInAsAdmin(page);
   await page.goto('/executions');
