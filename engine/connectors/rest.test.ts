@@ -27,7 +27,7 @@ import {
 } from './index';
 import type { RestOutput } from './rest';
 
-const { db } = await createTestDatabase();
+const { db, url: databaseUrl } = await createTestDatabase();
 const secretKey = secretKeyFromHex(crypto.randomBytes(32).toString('hex'));
 
 type Seen = { method: string; url: string; headers: http.IncomingHttpHeaders; body: string };
@@ -546,7 +546,9 @@ describe('REST: destination policy', () => {
   });
 
   it("refuses Flowline's own database as an HTTP destination too", async () => {
-    const own = await rest({ url: 'http://127.0.0.1:5432/' }).catch((error: unknown) => error);
+    // The database the tests run on plays Flowline's own (the local server or the embedded one).
+    const { hostname, port } = new URL(databaseUrl);
+    const own = await rest({ url: `http://${hostname}:${port}/` }).catch((error: unknown) => error);
     expect(own).toMatchObject({ rule: 'own-database' });
   });
 

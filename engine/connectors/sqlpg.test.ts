@@ -330,13 +330,22 @@ describe('SQLPG: destination policy', () => {
     }).catch((error: unknown) => error);
     expect(own).toBeInstanceOf(DestinationRefusedError);
     expect(own).toMatchObject({ rule: 'own-database' });
+    // The database the tests run on plays Flowline's own (the local server or the embedded one).
+    const ownAddress = `${new URL(url).hostname}:${new URL(url).port}`.replace(/\./g, '\\.');
     expect((own as Error).message).toMatch(
-      /^SQLPG: cannot connect to .*@127\.0\.0\.1:5432\/.*: 127\.0\.0\.1:5432 is refused: it is Flowline's own database \(rule own-database\)/,
+      new RegExp(
+        `^SQLPG: cannot connect to .*@${ownAddress}/.*: ${ownAddress} is refused: it is Flowline's own database \\(rule own-database\\)`,
+      ),
     );
     const viaLocalhost = await callConnector({
       db,
       secretKey,
-      target: { connector_type: 'SQLPG', host: 'localhost', user: 'postgres' },
+      target: {
+        connector_type: 'SQLPG',
+        host: 'localhost',
+        port: Number(new URL(url).port),
+        user: 'postgres',
+      },
       input: { fetchval: 'select 1' },
     }).catch((error: unknown) => error);
     expect(viaLocalhost).toMatchObject({ rule: 'own-database' });
@@ -392,6 +401,8 @@ describe('SQLPG: destination policy', () => {
         input: { fetchval: 'select 1' },
       }).catch((error: unknown) => error);
     expect(await socket(5433)).toMatchObject({ rule: 'unix-socket' });
-    expect(await socket(5432)).toMatchObject({ rule: 'own-database' });
+    // The local server's socket is Flowline's own database when the tests run on that server.
+    const onLocalServer = new URL(url).port === '5432';
+    expect(await socket(5432)).toMatchObject({ rule: onLocalServer ? 'own-database' : 'unix-socket' });
   });
 });

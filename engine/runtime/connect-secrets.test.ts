@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setUpEngineTestbed } from '../../test/engine-testbed';
@@ -11,7 +9,7 @@ import { getExecution } from '../store/executions';
 import { requestHash } from './host/journal';
 import { defineFlow, TEST_SECRET_KEY, treeOf, waitForEnd, waitUntil } from './testing';
 
-const { db, url, run } = await setUpEngineTestbed();
+const { db, run } = await setUpEngineTestbed();
 const secretKey = secretKeyFromHex(TEST_SECRET_KEY);
 
 /** Every request the test server got, by path; /fail quotes the Authorization header it was sent. */
@@ -124,7 +122,7 @@ describe('connection secrets at rest', () => {
       headers: { 'X-Api-Key': { set: true }, Authorization: { set: true } },
     });
 
-    const everything = await dumpDatabase(url);
+    const everything = await dumpDatabase();
     expect(everything).toContain(`${base.slice('http://'.length)}`); // the dump does hold the calls
     for (const [what, secret] of Object.entries(SECRETS)) {
       expect({ what, found: everything.includes(secret) }).toEqual({ what, found: false });
@@ -168,10 +166,20 @@ function unsealed(value: unknown): unknown {
   return value;
 }
 
-/** The whole test database as text: every row of every table. */
-async function dumpDatabase(databaseUrl: string): Promise<string> {
-  const { stdout } = await promisify(execFile)('pg_dump', ['--data-only', '--dbname', databaseUrl], {
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  return stdout;
+/**
+ * The whole test database as text: every row of every table, each row as PostgreSQL prints it. In SQL
+ * rather than by pg_dump, whose version must match the server's (the embedded PostgreSQL is newer than
+ * Debian's client tools).
+ */
+async function dumpDatabase(): Promise<string> {
+  const tables = await sql<{ schema: string; name: string }>`
+    select table_schema as schema, table_name as name from information_schema.tables
+    where table_type = 'BASE TABLE' and table_schema not in ('pg_catalog', 'information_schema')`.execute(db);
+  let dump = '';
+  for (const table of tables.rows) {
+    const rows = await sql<{ row: string }>`
+      select t::text as row from ${sql.table(`${table.schema}.${table.name}`)} t`.execute(db);
+    dump += rows.rows.map((row) => row.row).join('\n');
+  }
+  return dump;
 }
