@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canIsolateNetwork, createSandboxPool, type SandboxPoolOptions } from './pool';
+import { canHideRunSockets, canIsolateNetwork, createSandboxPool, type SandboxPoolOptions } from './pool';
 import { mapJobStack } from './stack';
 import { SandboxSuspend } from './suspend';
 import type { SandboxHost, SandboxJob, SandboxOutcome, SandboxPool } from './types';
@@ -759,9 +759,6 @@ describe('the runner process, the second layer (as if user code had escaped its 
       );
       if (!outcome.ok) throw new Error(outcome.error.message);
       const result = outcome.value as Record<string, unknown>;
-      // Not asserted: result.unixSocket. A network namespace does not cover Unix sockets at a file
-      // path and Node 24's permission model has no network rule; only the isolate keeps user code
-      // from them (docs/sandbox.md, "What the second layer does not cover").
       expect(result).toMatchObject({
         env: 0,
         files: Object.fromEntries(files.map((file) => [file, 'ERR_ACCESS_DENIED'])),
@@ -775,6 +772,9 @@ describe('the runner process, the second layer (as if user code had escaped its 
       // A network namespace of its own where the worker may create one; else Node 24 leaves TCP open
       // (the isolate is then the only wall, and no service may trust loopback: see docs/sandbox.md).
       if (canIsolateNetwork()) expect(result.tcp).toBe('ENETUNREACH');
+      // A network namespace does not cover Unix sockets at a file path, nor does Node 24's permission
+      // model: where it may, the runner gets a mount namespace with /run (the services' sockets) empty.
+      if (canHideRunSockets()) expect(result.unixSocket).toBe('ENOENT');
       expect(JSON.stringify(result)).not.toContain(secret);
     } finally {
       await probing.close();

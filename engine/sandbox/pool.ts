@@ -772,11 +772,18 @@ export function forkRunner(runnerFile: string, heapMb: number, runnerUser?: Runn
     const becomeUser = runnerUser
       ? ['--reuid', String(runnerUser.uid), '--regid', String(runnerUser.gid), '--clear-groups']
       : [];
-    return spawn(
-      unshare,
-      ['--net', '--', setpriv, ...becomeUser, '--pdeathsig', 'SIGKILL', '--', ...program],
-      options,
-    );
+    const runner = [setpriv, ...becomeUser, '--pdeathsig', 'SIGKILL', '--', ...program];
+    // Where it may, the runner also gets a mount namespace in which /run (and so /var/run) is empty:
+    // the Unix sockets of the machine's services live there, and a network namespace does not
+    // isolate sockets at a file path.
+    if (canHideRunSockets()) {
+      return spawn(
+        unshare,
+        ['--net', '--mount', '--propagation', 'private', '--', '/bin/sh', '-c', HIDE_RUN, 'sh', ...runner],
+        options,
+      );
+    }
+    return spawn(unshare, ['--net', '--', ...runner], options);
   }
   const userOptions = runnerUser ? { uid: runnerUser.uid, gid: runnerUser.gid } : {};
   if (setpriv) {
@@ -818,6 +825,30 @@ function findTool(name: 'setpriv' | 'unshare'): string | null {
     toolPaths.set(name, found);
   }
   return toolPaths.get(name) ?? null;
+}
+
+/**
+ * Mounts an empty, read-only file system over /run, then becomes the runner (its arguments), with the
+ * empty environment it was given (the shell would add PWD).
+ */
+const HIDE_RUN = 'mount -t tmpfs -o ro,size=16k,mode=755 flowline-empty /run && exec /usr/bin/env -i "$@"';
+
+let runSocketsHidden: boolean | undefined;
+
+/** Whether runners can get a mount namespace with /run hidden (root, where the host allows it). */
+export function canHideRunSockets(): boolean {
+  if (runSocketsHidden === undefined) {
+    const unshare = findTool('unshare');
+    runSocketsHidden =
+      unshare !== null &&
+      canIsolateNetwork() &&
+      spawnSync(
+        unshare,
+        ['--net', '--mount', '--propagation', 'private', '--', '/bin/sh', '-c', HIDE_RUN, 'sh', 'true'],
+        { stdio: 'ignore' },
+      ).status === 0;
+  }
+  return runSocketsHidden;
 }
 
 let networkIsolation: boolean | undefined;
