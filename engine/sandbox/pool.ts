@@ -32,14 +32,14 @@ export type SandboxPoolOptions = {
    */
   rssLimitMb?: number;
   /**
-   * Jobs a runner serves before it is replaced. Default Infinity. Each job gets a fresh vm context, but
-   * code that escapes it could watch the runner's later jobs: 1 gives every job a process of its own.
+   * Jobs a runner serves before it is replaced. Default Infinity: each job gets a fresh context of the
+   * runner's isolate, the wall between jobs. 1 gives every job a process of its own as well.
    */
   maxJobsPerRunner?: number;
   /**
    * The user runners run as. Default: the worker's own user, except when the worker runs as root: then
-   * `nobody` (65534), so that code escaping its vm context cannot signal the worker or other processes
-   * of root, when nobody can run Node and read the runner bundle here (else root, with a warning).
+   * `nobody` (65534), so that even code escaping its isolate could not signal the worker or other
+   * processes of root, when nobody can run Node and read the runner bundle here (else root, with a warning).
    * 'same' keeps the worker's user.
    */
   runnerUser?: RunnerUser | 'same';
