@@ -1,6 +1,7 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { ZodError } from 'zod';
+import { InvalidGraphError } from '../engine/graph/issues';
 import type { Db } from '../engine/store/db';
 import type { PublicUser } from '../engine/store/users';
 import { crossSiteProblem } from './auth/same-origin';
@@ -25,6 +26,10 @@ const t = initTRPC.context<Context>().create({
       const first = error.cause.issues[0];
       const field = first?.path.join('.') || 'input';
       return { ...shape, message: `${field}: ${first?.message ?? 'invalid'}` };
+    }
+    // An invalid graph carries every issue, each at its node, for the canvas to show in place.
+    if (error.cause instanceof InvalidGraphError) {
+      return { ...shape, data: { ...shape.data, issues: error.cause.issues } };
     }
     return shape;
   },

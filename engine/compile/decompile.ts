@@ -235,8 +235,9 @@ function commentRanges(file: ts.SourceFile, statement: ts.Statement): ts.Comment
 
 function commentText(comment: string): string[] {
   if (comment.startsWith('//')) return [comment.slice(2).replace(/^ /, '')];
-  return comment
-    .slice(2, -2)
+  const inner = comment.slice(2, -2);
+  if (!inner.includes('\n')) return [inner.trim()];
+  return inner
     .split('\n')
     .map((line) => line.replace(/^\s*\* ?/, '').trimEnd())
     .filter((line, at, lines) => line !== '' || (at > 0 && at < lines.length - 1));

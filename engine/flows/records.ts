@@ -1,7 +1,10 @@
+import { UserError } from '../errors';
+import type { GraphIssue } from '../graph/issues';
 import type { Db } from '../store/db';
 import { setCompiled } from '../store/flow-versions';
 import { createFlow, getFlowByName, renameFlow, setFlowTimeout, type FlowSummary } from '../store/flows';
 import { compileFlowCode, packCompiled } from './compile';
+import { saveGraphFlow } from './graph-flows';
 import { saveCodeFlow } from './save';
 
 /**
@@ -27,16 +30,33 @@ export async function createCodeFlow(
 }
 
 /**
- * Changes a code flow: new source becomes a new version (refused whole on a syntax error), a new name
- * renames it. Code is saved before the rename, so a refused rename leaves a valid new version behind
- * rather than a half-applied change to the name.
+ * Changes a flow: new source (a code flow) or a new graph (a graph flow) becomes a new version, refused
+ * whole when it does not compile or validate; a new name renames it. The version is saved before the
+ * rename, so a refused rename leaves a valid new version behind rather than a half-applied change.
  */
-export async function updateCodeFlow(
+export async function updateFlow(
   db: Db,
   name: string,
-  change: { code?: string; newName?: string; timeoutSeconds?: number; userId: string | null },
-): Promise<FlowSummary> {
+  change: {
+    code?: string;
+    graph?: unknown;
+    newName?: string;
+    timeoutSeconds?: number;
+    userId: string | null;
+  },
+): Promise<{ flow: FlowSummary; warnings: GraphIssue[] }> {
   const flow = await getFlowByName(db, name);
+  let warnings: GraphIssue[] = [];
+  if (change.code !== undefined && flow.kind !== 'code') {
+    throw new WrongFlowKindError(
+      `flow '${name}' is a graph flow: send \`graph\`, or convert it to code first`,
+    );
+  }
+  if (change.graph !== undefined && flow.kind !== 'graph') {
+    throw new WrongFlowKindError(
+      `flow '${name}' is a code flow: send \`code\`, or convert it to a graph first`,
+    );
+  }
   if (change.code !== undefined) {
     await saveCodeFlow(db, {
       flowId: flow.id,
@@ -45,12 +65,26 @@ export async function updateCodeFlow(
       userId: change.userId,
     });
   }
+  if (change.graph !== undefined) {
+    ({ warnings } = await saveGraphFlow(db, {
+      flowId: flow.id,
+      flowName: flow.name,
+      graph: change.graph,
+      userId: change.userId,
+    }));
+  }
   if (change.timeoutSeconds !== undefined) {
     await setFlowTimeout(db, flow.id, change.timeoutSeconds, change.userId);
   }
   if (change.newName !== undefined && change.newName !== flow.name) {
-    return renameFlow(db, flow.id, change.newName, change.userId);
+    return { flow: await renameFlow(db, flow.id, change.newName, change.userId), warnings };
   }
   const { id, kind, version, created_at, updated_at } = await getFlowByName(db, name);
-  return { id, name, kind, version, created_at, updated_at };
+  return { flow: { id, name, kind, version, created_at, updated_at }, warnings };
+}
+
+/** A change for the other kind of flow (code sent to a graph flow, or a graph to a code flow). */
+export class WrongFlowKindError extends UserError {
+  override name = 'WrongFlowKindError';
+  readonly kind = 'invalid';
 }

@@ -1,5 +1,5 @@
 import type { Db } from '../store/db';
-import { saveCodeFlowVersion } from '../store/flow-versions';
+import { saveFlowVersion } from '../store/flow-versions';
 import { FlowNotFoundError } from '../store/flows';
 import { compileFlowCode, packCompiled } from './compile';
 
@@ -12,9 +12,12 @@ export async function saveCodeFlow(
   input: { flowId: string; flowName: string; code: string; userId: string | null },
 ): Promise<{ version: number }> {
   const compiled = await compileFlowCode(input.code, `${input.flowName}.ts`);
-  const saved = await saveCodeFlowVersion(db, {
+  const saved = await saveFlowVersion(db, {
     flowId: input.flowId,
+    kind: 'code',
+    expectKind: 'code',
     code: input.code,
+    graph: null,
     compiled: packCompiled(compiled),
     userId: input.userId,
   });

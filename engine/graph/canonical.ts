@@ -74,7 +74,7 @@ function canonicalNode(node: GraphNode): GraphNode {
     id: node.id,
     type: node.type,
     ...(node.position && { position: { x: node.position.x + 0, y: node.position.y + 0 } }),
-    ...(node.notes !== undefined && node.notes !== '' && { notes: node.notes }),
+    ...(node.notes !== undefined && node.notes !== '' && { notes: oneKindOfLineBreak(node.notes) }),
     params: definition ? canonicalParams(definition, node.params) : node.params,
   };
 }
@@ -97,6 +97,11 @@ export function canonicalParams(
     result[key] = plain === 'all' || plain?.includes(key) ? value : canonicalTemplates(value);
   }
   return result;
+}
+
+/** Notes become line comments, which any of JavaScript's line terminators would end: all become \n. */
+function oneKindOfLineBreak(text: string): string {
+  return text.replace(/\r\n|[\r\u2028\u2029]/g, '\n');
 }
 
 function canonicalTemplates(value: unknown): unknown {

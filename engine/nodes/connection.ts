@@ -26,15 +26,10 @@ export const connectionNode: NodeType<ConnectionParams> = {
         .max(256)
         .optional()
         .meta({ title: 'Connection', description: 'A stored connection (give this or a connector type)' }),
-      connector_type: z
-        .string()
-        .min(1)
-        .max(64)
-        .optional()
-        .meta({
-          title: 'Connector type',
-          description: 'For a call without a stored connection (REST, SQLPG)',
-        }),
+      connector_type: z.string().min(1).max(64).optional().meta({
+        title: 'Connector type',
+        description: 'For a call without a stored connection (REST, SQLPG)',
+      }),
       inputs: objectParam('Inputs', "The connector's fields for this call"),
       ...stepParams,
     })

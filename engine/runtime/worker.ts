@@ -586,7 +586,8 @@ export class Worker implements RuntimeServices {
     const row = await getFlowVersion(this.db, flowId, version);
     if (!row) throw new Error(`version ${version} of flow '${name}' no longer exists`);
     if (row.compiled) return unpackCompiled(row.compiled);
-    if (row.kind !== 'code' || row.code === null) {
+    // A graph version holds its compiled module as code too, so both kinds compile the same way.
+    if (row.code === null) {
       throw new Error(`flow '${name}' version ${version} has no code to run`);
     }
     const compiled = await compileFlowCode(row.code, `${name}.ts`);

@@ -17,6 +17,11 @@ export async function listConnections(db: Db): Promise<ConnectionSummary[]> {
   return db.selectFrom('connections').select(summaryColumns).orderBy('name').execute();
 }
 
+/** Every stored connection's name and connector type (what the graph validator looks up). */
+export async function listConnectionTypes(db: Db): Promise<{ name: string; connector_type: string }[]> {
+  return db.selectFrom('connections').select(['name', 'connector_type']).execute();
+}
+
 export async function findConnectionByName(db: Db, name: string): Promise<Connection | undefined> {
   return db.selectFrom('connections').selectAll().where('name', '=', name).executeTakeFirst();
 }

@@ -1,37 +1,50 @@
 import { sql } from 'kysely';
 import type { Db } from './db';
-import type { FlowVersion } from './database';
+import type { FlowKind, FlowVersion } from './database';
 import type { Conn } from './executions';
 
 /**
- * Stores a new version of a code flow: flows.version goes up by one, flows.code becomes the new
- * source, and flow_versions keeps the source with its compiled JavaScript. One transaction.
+ * Stores a new version of a flow: flows.version goes up by one, flows.kind/code/graph become the new
+ * version's, and flow_versions keeps them with the compiled JavaScript. One transaction. `expectKind`:
+ * only a flow of that kind is changed (saving code must not turn a graph flow into a code flow by
+ * accident; converting does so on purpose). Undefined when no such flow exists.
  */
-export async function saveCodeFlowVersion(
+export async function saveFlowVersion(
   db: Db,
-  input: { flowId: string; code: string; compiled: string; userId: string | null },
+  input: {
+    flowId: string;
+    kind: FlowKind;
+    expectKind?: FlowKind;
+    code: string;
+    graph: unknown;
+    compiled: string;
+    userId: string | null;
+  },
 ): Promise<{ version: number } | undefined> {
+  const graph = input.graph === null ? null : JSON.stringify(input.graph);
   return db.transaction().execute(async (trx) => {
-    const flow = await trx
+    let update = trx
       .updateTable('flows')
       .set({
+        kind: input.kind,
         code: input.code,
+        graph,
         version: sql<number>`version + 1`,
         updated_at: new Date(),
         updated_by: input.userId,
       })
-      .where('id', '=', input.flowId)
-      .where('kind', '=', 'code')
-      .returning(['version'])
-      .executeTakeFirst();
+      .where('id', '=', input.flowId);
+    if (input.expectKind) update = update.where('kind', '=', input.expectKind);
+    const flow = await update.returning(['version']).executeTakeFirst();
     if (!flow) return undefined;
     await trx
       .insertInto('flow_versions')
       .values({
         flow_id: input.flowId,
         version: flow.version,
-        kind: 'code',
+        kind: input.kind,
         code: input.code,
+        graph,
         compiled: input.compiled,
         created_by: input.userId,
       })

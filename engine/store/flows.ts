@@ -52,12 +52,22 @@ export async function getFlowById(db: Db, id: string): Promise<Flow> {
 /** Creates a flow and its version 1 in one transaction. */
 export async function createFlow(
   db: Db,
-  input: { name: string; kind?: FlowKind; code?: string; graph?: unknown; userId: string | null },
+  input: {
+    name: string;
+    kind?: FlowKind;
+    /** A code flow's source, or a graph flow's compiled module. */
+    code?: string;
+    graph?: unknown;
+    /** The JavaScript of `code`, when the caller compiled it (the worker compiles it otherwise). */
+    compiled?: string;
+    userId: string | null;
+  },
 ): Promise<FlowSummary> {
   assertValidFlowName(input.name);
   const kind = input.kind ?? 'code';
-  const code = kind === 'code' ? (input.code ?? STARTER_FLOW_CODE) : null;
+  const code = input.code ?? (kind === 'code' ? STARTER_FLOW_CODE : null);
   const graph = kind === 'graph' ? JSON.stringify(input.graph ?? { nodes: [], edges: [] }) : null;
+  const compiled = input.compiled ?? null;
   try {
     return await db.transaction().execute(async (trx) => {
       const flow = await trx
@@ -67,13 +77,31 @@ export async function createFlow(
         .executeTakeFirstOrThrow();
       await trx
         .insertInto('flow_versions')
-        .values({ flow_id: flow.id, version: flow.version, kind, code, graph, created_by: input.userId })
+        .values({
+          flow_id: flow.id,
+          version: flow.version,
+          kind,
+          code,
+          graph,
+          compiled,
+          created_by: input.userId,
+        })
         .execute();
       return flow;
     });
   } catch (error) {
     throw nameTakenOr(error, input.name);
   }
+}
+
+/** The webhook names the current versions of graph flows use, with the flow that uses each. */
+export async function listWebhookNames(db: Db): Promise<{ name: string; flow: string }[]> {
+  const result = await sql<{ name: string; flow: string }>`
+    select hook.name #>> '{}' as name, f.name as flow
+      from flows f,
+           jsonb_path_query(f.graph, '$.nodes[*] ? (@.type == "webhook").params.name') as hook(name)
+     where f.kind = 'graph'`.execute(db);
+  return result.rows;
 }
 
 /** The most a flow's timeout may be: a day (a longer wait belongs in this.sleep, which holds no runner). */

@@ -122,7 +122,13 @@ export function validationError(error: z.ZodError, where: string): ApiError {
   const messages = error.issues.map((issue) => `${[where, ...issue.path].join('.')}: ${issue.message}`);
   const first = error.issues[0];
   const path = [where, ...(first?.path ?? [])].join('.');
-  return new ApiError(400, 'invalid_request', messages.join('; '), path);
+  const issues = error.issues.map((issue) => ({
+    node: null,
+    path: [where, ...issue.path].join('.'),
+    message: `${[where, ...issue.path].join('.')}: ${issue.message}`,
+    severity: 'error',
+  }));
+  return new ApiError(400, 'invalid_request', messages.join('; '), path, issues);
 }
 
 function searchParamsObject(params: URLSearchParams): Record<string, string | string[]> {

@@ -1,4 +1,4 @@
-/** The REST API's error answer: `{ "error": { "code", "message", "path" } }` with a matching HTTP status. */
+/** The REST API's error answer: `{ "error": { "code", "message", "path", "issues" } }` with a matching HTTP status. */
 export class ApiError extends Error {
   override name = 'ApiError';
   constructor(
@@ -6,6 +6,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly path?: string,
+    /** Every finding, where there are several (an invalid graph, a request wrong in many places). */
+    readonly issues?: readonly unknown[],
   ) {
     super(message);
   }
@@ -13,7 +15,14 @@ export class ApiError extends Error {
 
 export function errorResponse(error: ApiError): Response {
   return Response.json(
-    { error: { code: error.code, message: error.message, ...(error.path ? { path: error.path } : {}) } },
+    {
+      error: {
+        code: error.code,
+        message: error.message,
+        ...(error.path ? { path: error.path } : {}),
+        ...(error.issues ? { issues: error.issues } : {}),
+      },
+    },
     { status: error.status },
   );
 }

@@ -1,4 +1,5 @@
 import { UserError, type UserErrorKind } from '../../engine/errors';
+import { InvalidGraphError } from '../../engine/graph/issues';
 import { ApiError } from './errors';
 
 const statusOf: Record<UserErrorKind, ApiError['status']> = {
@@ -15,6 +16,9 @@ const statusOf: Record<UserErrorKind, ApiError['status']> = {
 /** The one place engine errors become REST answers; anything unexpected is a logged 500 without details. */
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
+  if (error instanceof InvalidGraphError) {
+    return new ApiError(400, error.kind, error.message, error.issues[0]?.path, error.issues);
+  }
   if (error instanceof UserError) return new ApiError(statusOf[error.kind], error.kind, error.message);
   console.error('[flowline] REST request failed:', error);
   return new ApiError(

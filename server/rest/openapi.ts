@@ -6,6 +6,17 @@ const errorSchema = z.object({
     code: z.string(),
     message: z.string(),
     path: z.string().optional(),
+    issues: z
+      .array(
+        z.object({
+          node: z.string().nullable(),
+          path: z.string(),
+          message: z.string(),
+          severity: z.enum(['error', 'warning']),
+        }),
+      )
+      .optional()
+      .describe('Every finding, where there are several: an invalid graph lists each at its node and param'),
   }),
 });
 

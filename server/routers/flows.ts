@@ -1,5 +1,15 @@
 import { z } from 'zod';
+import { compileGraph } from '../../engine/compile/compile';
+import {
+  checkGraph,
+  convertFlowToCode,
+  convertFlowToGraph,
+  createGraphFlow,
+  saveGraphFlow,
+} from '../../engine/flows/graph-flows';
 import { saveCodeFlow } from '../../engine/flows/save';
+import { EMPTY_GRAPH, graphSchema } from '../../engine/graph/model';
+import { validateGraph } from '../../engine/graph/validate';
 import { startExecution } from '../../engine/runtime/start';
 import {
   createFlow,
@@ -26,9 +36,14 @@ export const flowsRouter = router({
   get: protectedProcedure
     .input(z.object({ name: flowName }))
     .query(({ ctx, input }) => getFlowByName(ctx.db, input.name)),
+  /** A code flow starts from the starter code, a graph flow from an empty graph. */
   create: protectedProcedure
-    .input(z.object({ name: flowName }))
-    .mutation(({ ctx, input }) => createFlow(ctx.db, { name: input.name, userId: ctx.user.id })),
+    .input(z.object({ name: flowName, kind: z.enum(['code', 'graph']).default('code') }))
+    .mutation(async ({ ctx, input }) =>
+      input.kind === 'graph'
+        ? (await createGraphFlow(ctx.db, { name: input.name, graph: EMPTY_GRAPH, userId: ctx.user.id })).flow
+        : createFlow(ctx.db, { name: input.name, userId: ctx.user.id }),
+    ),
   rename: protectedProcedure
     .input(z.object({ id: flowId, name: flowName }))
     .mutation(({ ctx, input }) => renameFlow(ctx.db, input.id, input.name, ctx.user.id)),
@@ -52,6 +67,40 @@ export const flowsRouter = router({
         userId: ctx.user.id,
       });
     }),
+  /** A new version of a graph flow; an invalid graph (InvalidGraphError, every issue) saves nothing. */
+  saveGraph: protectedProcedure
+    .input(z.object({ name: flowName, graph: z.unknown() }))
+    .mutation(async ({ ctx, input }) => {
+      const flow = await getFlowByName(ctx.db, input.name);
+      return saveGraphFlow(ctx.db, {
+        flowId: flow.id,
+        flowName: flow.name,
+        graph: input.graph,
+        userId: ctx.user.id,
+      });
+    }),
+  /** Every issue of a graph, as saving it would find them (nothing is saved). */
+  validateGraph: protectedProcedure
+    .input(z.object({ name: flowName.optional(), graph: z.unknown() }))
+    .query(async ({ ctx, input }) => {
+      const { graph, issues } = await checkGraph(ctx.db, input.graph, input.name);
+      return { graph, issues };
+    }),
+  /** The module a graph compiles to, with the lines of each node (for the canvas's code tab). */
+  compileGraph: protectedProcedure.input(z.object({ graph: graphSchema })).query(({ input }) => {
+    const { graph, issues } = validateGraph(input.graph);
+    if (!graph) return { code: null, nodes: [], issues };
+    const compiled = compileGraph(graph);
+    return { code: compiled.code, nodes: compiled.nodes, issues: [...issues, ...compiled.issues] };
+  }),
+  /** Drop to code, or read code in the compiled shape back into a graph: a new version either way. */
+  convert: protectedProcedure
+    .input(z.object({ name: flowName, to: z.enum(['code', 'graph']) }))
+    .mutation(async ({ ctx, input }) =>
+      input.to === 'code'
+        ? { ...(await convertFlowToCode(ctx.db, input.name, ctx.user.id)), warnings: [] }
+        : convertFlowToGraph(ctx.db, input.name, ctx.user.id),
+    ),
   /** Starts the flow's latest version; `productive: false` is dev mode. */
   run: protectedProcedure
     .input(z.object({ name: flowName, input: pgJson(), productive: z.boolean() }))

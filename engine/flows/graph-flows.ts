@@ -1,0 +1,154 @@
+import { compileGraph } from '../compile/compile';
+import { decompileGraph } from '../compile/decompile';
+import { typeCheckGraph } from '../compile/typecheck';
+import { connectors, findConnector } from '../connectors';
+import { errorsOf, InvalidGraphError, type GraphIssue } from '../graph/issues';
+import { layoutMissingPositions } from '../graph/layout';
+import type { Graph } from '../graph/model';
+import { validateGraph, type GraphContext, type GraphValidation } from '../graph/validate';
+import { listConnectionTypes } from '../store/connections';
+import type { Db } from '../store/db';
+import { saveFlowVersion } from '../store/flow-versions';
+import {
+  createFlow,
+  FlowNotFoundError,
+  getFlowByName,
+  listFlows,
+  listWebhookNames,
+  type FlowSummary,
+} from '../store/flows';
+import { compileFlowCode, packCompiled } from './compile';
+
+/**
+ * Graph flows as records (docs/graph.md): every save validates the whole graph against the database
+ * (flows, connections, other flows' webhooks) and the flow API's types, compiles it, and stores the
+ * graph, its module and the module's JavaScript as one new version. An invalid graph saves nothing:
+ * the last valid version stays the one that runs. Warnings (a flow that does not exist yet) are
+ * returned, not refused.
+ */
+
+/** What the validator needs to know from the database. */
+export async function graphContext(db: Db, flowName?: string): Promise<GraphContext> {
+  const [flows, connections, webhooks] = await Promise.all([
+    listFlows(db),
+    listConnectionTypes(db),
+    listWebhookNames(db),
+  ]);
+  const webhookOwners = new Map<string, string>();
+  for (const hook of webhooks)
+    if (hook.flow !== flowName || !webhookOwners.has(hook.name)) webhookOwners.set(hook.name, hook.flow);
+  return {
+    flowName,
+    flows: new Set(flows.map((flow) => flow.name)),
+    connections: new Map(connections.map((connection) => [connection.name, connection.connector_type])),
+    connectorSchema: (type) => findConnector(type)?.inputSchema,
+    connectorTypes: connectors.map((connector) => connector.type),
+    webhookOwners,
+  };
+}
+
+/** Validates a graph as a save would, without saving: every issue, the canonical graph and its module. */
+export async function checkGraph(db: Db, graph: unknown, flowName?: string): Promise<GraphValidation> {
+  return validateGraph(graph, { context: await graphContext(db, flowName), typeCheck: typeCheckGraph });
+}
+
+type GraphVersion = { graph: Graph; code: string; compiled: string; warnings: GraphIssue[] };
+
+/** A graph ready to store: laid out, valid, compiled. Throws InvalidGraphError with every error. */
+async function prepareGraphVersion(db: Db, input: unknown, flowName: string): Promise<GraphVersion> {
+  const checked = await checkGraph(db, input, flowName);
+  if (!checked.graph || !checked.compiled || errorsOf(checked.issues).length > 0) {
+    throw new InvalidGraphError(checked.issues);
+  }
+  const graph = layoutMissingPositions(checked.graph);
+  const code = compileGraph(graph).code;
+  const compiled = packCompiled(await compileFlowCode(code, `${flowName}.ts`));
+  return { graph, code, compiled, warnings: checked.issues };
+}
+
+export async function createGraphFlow(
+  db: Db,
+  input: { name: string; graph: unknown; userId: string | null },
+): Promise<{ flow: FlowSummary; warnings: GraphIssue[] }> {
+  const version = await prepareGraphVersion(db, input.graph, input.name);
+  const flow = await createFlow(db, {
+    name: input.name,
+    kind: 'graph',
+    graph: version.graph,
+    code: version.code,
+    compiled: version.compiled,
+    userId: input.userId,
+  });
+  return { flow, warnings: version.warnings };
+}
+
+/** A new version of a graph flow. */
+export async function saveGraphFlow(
+  db: Db,
+  input: { flowId: string; flowName: string; graph: unknown; userId: string | null },
+): Promise<{ version: number; warnings: GraphIssue[] }> {
+  const version = await prepareGraphVersion(db, input.graph, input.flowName);
+  const saved = await saveFlowVersion(db, {
+    flowId: input.flowId,
+    kind: 'graph',
+    expectKind: 'graph',
+    code: version.code,
+    graph: version.graph,
+    compiled: version.compiled,
+    userId: input.userId,
+  });
+  if (!saved) throw new FlowNotFoundError(`no graph flow has the id '${input.flowId}'`);
+  return { version: saved.version, warnings: version.warnings };
+}
+
+/**
+ * Drop to code: the graph flow becomes a code flow whose source is its compiled module, as a new
+ * version (the graph stays in the history). A code flow is left as it is.
+ */
+export async function convertFlowToCode(
+  db: Db,
+  name: string,
+  userId: string | null,
+): Promise<{ version: number }> {
+  const flow = await getFlowByName(db, name);
+  if (flow.kind === 'code') return { version: flow.version };
+  const code = flow.code ?? compileGraph(flow.graph as Graph).code;
+  const saved = await saveFlowVersion(db, {
+    flowId: flow.id,
+    kind: 'code',
+    expectKind: 'graph',
+    code,
+    graph: null,
+    compiled: packCompiled(await compileFlowCode(code, `${flow.name}.ts`)),
+    userId,
+  });
+  if (!saved) throw new FlowNotFoundError(`flow '${name}' changed while it was converted; try again`);
+  return saved;
+}
+
+/**
+ * Back to a graph: a code flow in the compiled module's shape reads back into its graph (changes made in
+ * code included), validated like any save. Code out of that shape is refused with the line that leaves
+ * it (NotGraphShapedError).
+ */
+export async function convertFlowToGraph(
+  db: Db,
+  name: string,
+  userId: string | null,
+): Promise<{ version: number; warnings: GraphIssue[] }> {
+  const flow = await getFlowByName(db, name);
+  if (flow.kind === 'graph') return { version: flow.version, warnings: [] };
+  const graph = decompileGraph(flow.code ?? '');
+  const version = await prepareGraphVersion(db, graph, flow.name);
+  const saved = await saveFlowVersion(db, {
+    flowId: flow.id,
+    kind: 'graph',
+    expectKind: 'code',
+    code: version.code,
+    graph: version.graph,
+    compiled: version.compiled,
+    userId,
+  });
+  if (!saved) throw new FlowNotFoundError(`flow '${name}' changed while it was converted; try again`);
+  return { version: saved.version, warnings: version.warnings };
+}
