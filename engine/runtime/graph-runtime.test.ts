@@ -4,10 +4,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { RETURNS_INPUT, setUpEngineTestbed } from '../../test/engine-testbed';
 import type { Execution } from '../store/database';
 import { listExecutionNodes, type ExecutionNodeRecord } from '../store/execution-nodes';
-import { treeOf } from './testing';
+import { treeOf, waitForEnd } from './testing';
 
 // Graph flows' compiled modules, written by hand in the shape engine/compile emits (docs/graph.md).
-const { db, runToEnd } = await setUpEngineTestbed({
+const { db, run, runToEnd } = await setUpEngineTestbed({
   flows: {
     echo: RETURNS_INPUT,
     fails: `export default async function handler(this: any) { throw new Error('boom ' + JSON.stringify(this.input)); }`,
@@ -123,7 +123,7 @@ describe('a graph flow', () => {
   });
 
   it('ends through an end node on the other branch, which the record shows as the one that ended it', async () => {
-    const ended = await runToEnd('orders', ORDERS, { items: [] });
+    const ended = await waitForEnd(db, (await run('orders', { items: [] })).id);
     expect(ended).toMatchObject({ status: 'ENDED_SUCCESS', message: 'no orders' });
     const records = await nodesOf(ended);
     expect(statuses(records)).toMatchObject({
