@@ -8,6 +8,7 @@ import * as m0006 from './0006_end_child_without_notify';
 import * as m0007 from './0007_one_wake_path';
 import * as m0008 from './0008_idempotency';
 import * as m0009 from './0009_execution_depth';
+import * as m0010 from './0010_execution_nodes';
 
 /**
  * Every migration, in order. Listed statically (not read from the folder) so that bundlers and
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '0007_one_wake_path': m0007,
   '0008_idempotency': m0008,
   '0009_execution_depth': m0009,
+  '0010_execution_nodes': m0010,
 };

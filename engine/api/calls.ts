@@ -14,7 +14,13 @@ const childOptions = z
     run: z.boolean().optional(),
     name: z.string().min(1).max(200).optional(),
     nodeId: z.string().max(200).optional(),
+    timeoutSeconds: z.number().int().min(1).max(86400).optional(),
   })
+  .strict();
+
+/** A graph node's error as its record keeps it (runner-api.ts cuts the message to this). */
+const nodeError = z
+  .object({ name: z.string().max(200), message: z.string().max(10_000), childId: z.uuid().optional() })
   .strict();
 
 const returnWhen = z.enum(['ALL_SUCCEEDED', 'ALL_ENDED', 'FIRST_ENDED']);
@@ -30,6 +36,20 @@ export const callPayloads = {
     })
     .strict(),
   setOutput: z.object({ key: z.string().min(1).max(200), value: z.unknown() }),
+  /**
+   * A graph node's state, for its record in execution_nodes (not journaled: a replay reports again, and
+   * the record's rules make that a repeat). `output` obeys the output limit, as `save` does.
+   */
+  node: z
+    .object({
+      id: z.string().min(1).max(200),
+      state: z.enum(['running', 'success', 'error', 'skipped']),
+      attempt: z.number().int().min(1).max(1000).optional(),
+      childId: z.uuid().optional(),
+      output: z.unknown().optional(),
+      error: nodeError.optional(),
+    })
+    .strict(),
   end: z.object({
     status: z.enum(['ENDED_SUCCESS', 'ENDED_ERROR']),
     message: z.string().nullable(),

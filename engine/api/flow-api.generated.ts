@@ -31,6 +31,12 @@ type ChildOptions = {
   name?: string;
   /** The graph node that starts the child (set by graph flows). */
   nodeId?: string;
+  /**
+   * The child's own timeout in seconds (1 to 86400), at most what it would get without it: a child
+   * flow's timeout is the smaller of its flow's and this, a script's or a connector call's the smaller
+   * of this execution's and this. Past it the child ends ENDED_ERROR with TimeoutExceededError.
+   */
+  timeoutSeconds?: number;
 };
 
 /** Connection input for an ad-hoc connector call: the connector type and its fields. */
@@ -123,6 +129,82 @@ interface Execution<Input = any> {
   waitFor(children: ExecutionHandle | ExecutionHandle[], options?: {
     returnWhen?: ReturnWhen;
   }): Promise<ExecutionHandle[]>;
+  /**
+   * The runtime of a graph flow's compiled module: its nodes are registered in order with
+   * \`graph.node(...)\` and run as soon as their incoming edges allow; \`return graph.done()\` ends the
+   * handler with the outputs of the graph's leaves. See docs/graph.md.
+   */
+  graph(): GraphRun;
+}
+
+/** How a graph node ended, as the nodes after it see it (\`upstream.<id>\`). */
+interface NodeResult<Output = any> {
+  readonly status: 'success' | 'error' | 'skipped';
+  /** What the node produced: its child's output, a condition's boolean, a value it returned (else null). */
+  readonly output: Output;
+  /** Its child's message, if it started one. */
+  readonly message: string | null;
+  /** Why it failed (status \`error\`): the error's name and message, and the child that failed, if any. */
+  readonly error: {
+    name: string;
+    message: string;
+    childId?: string;
+  } | null;
+  /** The child execution its last attempt started, if any. */
+  readonly childId: string | null;
+}
+
+/** The results of the nodes that have finished, by node id. */
+type NodeResults = {
+  readonly [id: string]: NodeResult;
+};
+
+/** How a graph node deals with failure. */
+type NodeOptions = {
+  /**
+   * Extra attempts after a failed one (\`count\`), the first after \`delay_seconds\`, each later one
+   * \`backoff\` (default 1) times longer than the one before. The waits are durable sleeps.
+   */
+  retries?: {
+    count: number;
+    delay_seconds: number;
+    backoff?: number;
+  };
+  /**
+   * After the last attempt failed: 'fail' (the default) ends the flow with the error; 'continue' takes
+   * the node's \`error\` edge instead (its \`out\` edge is not taken).
+   */
+  on_error?: 'fail' | 'continue';
+};
+
+/** A condition node's choice of edge (from graph.take()): return it from the node's body. */
+type NodeBranch = {
+  readonly __graphMarker: 'branch';
+};
+
+/** A trigger node's result (from graph.trigger()): return it from the node's body. */
+type NodeTrigger = {
+  readonly __graphMarker: 'trigger';
+};
+
+/** The nodes of one graph flow's run (this.graph()). */
+interface GraphRun {
+  /**
+   * Registers a node and starts it: once every source in \`after\` has finished, its body runs if at
+   * least one of those edges is taken (\`'<source id>'\` for the \`out\` handle, \`'<source id>:<handle>'\`
+   * otherwise; a node with no edges always runs), else it is skipped. Sources must be registered first.
+   */
+  node(id: string, after: readonly string[], body: (upstream: NodeResults) => unknown, options?: NodeOptions): void;
+  /** A condition node's result: take its \`true\` or its \`false\` edge. */
+  take(branch: 'true' | 'false'): NodeBranch;
+  /** A trigger node's result: the execution's input is its output. */
+  trigger(type: 'webhook' | 'schedule', params: Record<string, unknown>): NodeTrigger;
+  /**
+   * Waits for every node; resolves to the outputs of the leaves (nodes no edge leaves) that succeeded,
+   * by node id. Rejects with the first error of a node without \`on_error: 'continue'\`, its message
+   * prefixed with \`node '<id>': \`.
+   */
+  done(): Promise<Record<string, unknown>>;
 }
 
 /** A flow, as system.flow() finds it. */

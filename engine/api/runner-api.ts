@@ -101,6 +101,12 @@ export type ChildOptions = {
   name?: string;
   /** The graph node that starts the child (set by graph flows). */
   nodeId?: string;
+  /**
+   * The child's own timeout in seconds (1 to 86400), at most what it would get without it: a child
+   * flow's timeout is the smaller of its flow's and this, a script's or a connector call's the smaller
+   * of this execution's and this. Past it the child ends ENDED_ERROR with TimeoutExceededError.
+   */
+  timeoutSeconds?: number;
 };
 
 /** Connection input for an ad-hoc connector call: the connector type and its fields. */
@@ -199,6 +205,77 @@ export interface Execution<Input = any> {
     children: ExecutionHandle | ExecutionHandle[],
     options?: { returnWhen?: ReturnWhen },
   ): Promise<ExecutionHandle[]>;
+
+  /**
+   * The runtime of a graph flow's compiled module: its nodes are registered in order with
+   * `graph.node(...)` and run as soon as their incoming edges allow; `return graph.done()` ends the
+   * handler with the outputs of the graph's leaves. See docs/graph.md.
+   */
+  graph(): GraphRun;
+}
+
+/** The handle of an edge's source: `out` (the default), a condition's `true`/`false`, or `error`. */
+export type NodeHandle = 'out' | 'true' | 'false' | 'error';
+
+/** How a graph node ended, as the nodes after it see it (`upstream.<id>`). */
+export interface NodeResult<Output = any> {
+  readonly status: 'success' | 'error' | 'skipped';
+  /** What the node produced: its child's output, a condition's boolean, a value it returned (else null). */
+  readonly output: Output;
+  /** Its child's message, if it started one. */
+  readonly message: string | null;
+  /** Why it failed (status `error`): the error's name and message, and the child that failed, if any. */
+  readonly error: { name: string; message: string; childId?: string } | null;
+  /** The child execution its last attempt started, if any. */
+  readonly childId: string | null;
+}
+
+/** The results of the nodes that have finished, by node id. */
+export type NodeResults = { readonly [id: string]: NodeResult };
+
+/** How a graph node deals with failure. */
+export type NodeOptions = {
+  /**
+   * Extra attempts after a failed one (`count`), the first after `delay_seconds`, each later one
+   * `backoff` (default 1) times longer than the one before. The waits are durable sleeps.
+   */
+  retries?: { count: number; delay_seconds: number; backoff?: number };
+  /**
+   * After the last attempt failed: 'fail' (the default) ends the flow with the error; 'continue' takes
+   * the node's `error` edge instead (its `out` edge is not taken).
+   */
+  on_error?: 'fail' | 'continue';
+};
+
+/** A condition node's choice of edge (from graph.take()): return it from the node's body. */
+export type NodeBranch = { readonly __graphMarker: 'branch' };
+
+/** A trigger node's result (from graph.trigger()): return it from the node's body. */
+export type NodeTrigger = { readonly __graphMarker: 'trigger' };
+
+/** The nodes of one graph flow's run (this.graph()). */
+export interface GraphRun {
+  /**
+   * Registers a node and starts it: once every source in `after` has finished, its body runs if at
+   * least one of those edges is taken (`'<source id>'` for the `out` handle, `'<source id>:<handle>'`
+   * otherwise; a node with no edges always runs), else it is skipped. Sources must be registered first.
+   */
+  node(
+    id: string,
+    after: readonly string[],
+    body: (upstream: NodeResults) => unknown,
+    options?: NodeOptions,
+  ): void;
+  /** A condition node's result: take its `true` or its `false` edge. */
+  take(branch: 'true' | 'false'): NodeBranch;
+  /** A trigger node's result: the execution's input is its output. */
+  trigger(type: 'webhook' | 'schedule', params: Record<string, unknown>): NodeTrigger;
+  /**
+   * Waits for every node; resolves to the outputs of the leaves (nodes no edge leaves) that succeeded,
+   * by node id. Rejects with the first error of a node without `on_error: 'continue'`, its message
+   * prefixed with `node '<id>': `.
+   */
+  done(): Promise<Record<string, unknown>>;
 }
 
 /** A flow, as system.flow() finds it. */
@@ -451,6 +528,9 @@ export function createFlowApi(
     return handleFor((await invoke('child.start', request)) as ExecutionSnapshot);
   }
 
+  /** The run's graph, made on the first this.graph() (one per run). */
+  let graphRun: ReturnType<typeof createGraphRun> | undefined;
+
   // The worker always sends name and rootId (engine/runtime/worker.ts); only tests leave them out.
   const execution = {
     id: context.executionId,
@@ -484,11 +564,13 @@ export function createFlowApi(
     },
 
     async success(message?: string): Promise<never> {
+      graphRun?.ending('success', message ?? null);
       await invoke('end', { status: 'ENDED_SUCCESS', message: message ?? null });
       throw new ExecutionHalt();
     },
 
     async error(message?: string): Promise<never> {
+      graphRun?.ending('error', message ?? null);
       await invoke('end', { status: 'ENDED_ERROR', message: message ?? null });
       throw new ExecutionHalt();
     },
@@ -529,6 +611,16 @@ export function createFlowApi(
         returnWhen: options.returnWhen ?? 'ALL_SUCCEEDED',
       })) as ExecutionSnapshot[];
       return snapshots.map(handleFor);
+    },
+
+    graph(): GraphRun {
+      graphRun ??= createGraphRun({
+        input: context.input,
+        invoke,
+        sleep: (seconds) => execution.sleep(seconds),
+        isHandle: (value): value is ExecutionHandle => value instanceof ExecutionHandle,
+      });
+      return graphRun;
     },
   } satisfies Execution;
 
@@ -649,4 +741,356 @@ function toLoggable(value: unknown): unknown {
   } catch {
     return String(value);
   }
+}
+
+// ---------------------------------------------------------------- graph flows (this.graph())
+
+/** How a node ended, for the nodes after it: whether it ran, and which of its edges it took. */
+type NodeOutcome = { ran: boolean; handle: NodeHandle | null; result: NodeResult };
+
+type NodeEdge = { source: string; handle: NodeHandle };
+
+type GraphNode = {
+  id: string;
+  edges: NodeEdge[];
+  /** Named as a source by a later node: not a leaf. */
+  hasSuccessors: boolean;
+  /** Never rejects: a failure is an outcome (see runNode). */
+  outcome: Promise<NodeOutcome>;
+};
+
+/** What a node reports to the worker for its record in execution_nodes (the `node` call). */
+export type NodeReport = {
+  id: string;
+  state: 'running' | 'success' | 'error' | 'skipped';
+  attempt?: number;
+  childId?: string;
+  output?: unknown;
+  error?: { name: string; message: string; childId?: string };
+};
+
+const NODE_HANDLES: readonly string[] = ['out', 'true', 'false', 'error'];
+/** Bounds of a node's error message as recorded (the worker refuses longer ones). */
+const MAX_NODE_ERROR_MESSAGE = 10_000;
+/** The most extra attempts a node may ask for. */
+const MAX_NODE_RETRIES = 100;
+
+function skippedResult(): NodeResult {
+  return Object.freeze({ status: 'skipped', output: null, message: null, error: null, childId: null });
+}
+
+function parseEdge(nodeId: string, edge: unknown): NodeEdge {
+  if (typeof edge !== 'string' || edge === '') {
+    throw new InvalidArgumentError(
+      `graph.node('${nodeId}'): an edge must be '<source id>' or '<source id>:<handle>'`,
+    );
+  }
+  const colon = edge.lastIndexOf(':');
+  if (colon < 0) return { source: edge, handle: 'out' };
+  const handle = edge.slice(colon + 1);
+  if (!NODE_HANDLES.includes(handle)) {
+    throw new InvalidArgumentError(
+      `graph.node('${nodeId}'): '${edge}' names the handle '${handle}'; a handle is out, true, false or error`,
+    );
+  }
+  return { source: edge.slice(0, colon), handle: handle as NodeHandle };
+}
+
+function checkNodeOptions(nodeId: string, options: NodeOptions): void {
+  const retries = options.retries;
+  if (retries !== undefined) {
+    const { count, delay_seconds: delay, backoff = 1 } = retries;
+    const valid =
+      Number.isInteger(count) &&
+      count >= 0 &&
+      count <= MAX_NODE_RETRIES &&
+      typeof delay === 'number' &&
+      Number.isFinite(delay) &&
+      delay >= 0 &&
+      typeof backoff === 'number' &&
+      Number.isFinite(backoff) &&
+      backoff >= 1;
+    if (!valid) {
+      throw new InvalidArgumentError(
+        `graph.node('${nodeId}'): retries needs a count from 0 to ${MAX_NODE_RETRIES}, delay_seconds >= 0 and backoff >= 1`,
+      );
+    }
+  }
+  if (options.on_error !== undefined && options.on_error !== 'fail' && options.on_error !== 'continue') {
+    throw new InvalidArgumentError(`graph.node('${nodeId}'): on_error is 'fail' or 'continue'`);
+  }
+}
+
+/** A node's error as its record and the nodes after it see it. */
+function nodeError(error: unknown): { name: string; message: string; childId?: string } {
+  const { name, message, childId } = (error ?? {}) as {
+    name?: unknown;
+    message?: unknown;
+    childId?: unknown;
+  };
+  return {
+    name: typeof name === 'string' ? name : 'Error',
+    message: (typeof message === 'string' ? message : String(error)).slice(0, MAX_NODE_ERROR_MESSAGE),
+    ...(typeof childId === 'string' && childId !== '' ? { childId } : {}),
+  };
+}
+
+/**
+ * The error graph.done() rejects with when a node fails: its name, class and child kept (a
+ * DependencyFailedError stays one), its message naming the node.
+ */
+function failedNodeError(nodeId: string, error: unknown): Error {
+  const { childStatus, stack } = (error ?? {}) as { childStatus?: unknown; stack?: unknown };
+  const { name, message, childId } = nodeError(error);
+  const wrapped = errorFromWire({
+    name,
+    message: `node '${nodeId}': ${message}`,
+    childId,
+    childStatus: typeof childStatus === 'string' ? childStatus : undefined,
+  });
+  if (typeof stack === 'string') {
+    // The user's frames of the original error, under the new first line.
+    const frames = stack.split('\n').filter((line) => /^\s+at /.test(line));
+    wrapped.stack = [`${wrapped.name}: ${wrapped.message}`, ...frames].join('\n');
+  }
+  return wrapped;
+}
+
+type GraphServices = {
+  input: unknown;
+  invoke: Invoke;
+  sleep(seconds: number): Promise<void>;
+  isHandle(value: unknown): value is ExecutionHandle;
+};
+
+/**
+ * The runtime of one graph flow's run. Nodes are promises chained on their sources' outcomes, so
+ * independent nodes run concurrently and every flow API call they make is numbered in the order the
+ * calls are made, which a replay reproduces (ReplaySchedule): no timers, no randomness here. Every node
+ * reports its states to the worker (`node`, not journaled, not awaited: a report never delays a node).
+ */
+function createGraphRun(services: GraphServices): GraphRun & {
+  /** success()/error() is about to end the execution: the node whose body ends it, if one can tell. */
+  ending(status: 'success' | 'error', message: string | null): void;
+} {
+  const nodes = new Map<string, GraphNode>();
+  /** Results of finished nodes, in the order they finished. */
+  const finished = new Map<string, NodeResult>();
+  const branches = new WeakMap<object, 'true' | 'false'>();
+  const triggers = new WeakSet<object>();
+  /** Nodes whose body is running (for `ending`), and the one whose body runs synchronously right now. */
+  const running = new Set<string>();
+  let inBody: string | null = null;
+  let closed = false;
+  /** The first failure of a node that may not continue: graph.done() rejects with it. */
+  let failure: Error | null = null;
+  let onFailure: (error: Error) => void = () => {};
+  const failed = new Promise<Error>((resolve) => (onFailure = resolve));
+
+  const report = (fields: NodeReport): void => {
+    // Fire and forget: a report that cannot be made (the execution halted) changes nothing.
+    services.invoke('node', fields).catch(() => {});
+  };
+
+  /** Whether the edges into a node let it run: an OR-join (a node without edges always runs). */
+  function taken(edges: readonly NodeEdge[], sources: readonly NodeOutcome[]): boolean {
+    if (edges.length === 0) return true;
+    return edges.some((edge, index) => sources[index]!.ran && sources[index]!.handle === edge.handle);
+  }
+
+  function upstream(): NodeResults {
+    return Object.freeze(Object.fromEntries(finished));
+  }
+
+  /** The outcome of a body's value (a handle, a branch, a trigger, or a plain value). */
+  function outcomeOf(value: unknown): {
+    handle: NodeHandle;
+    result: NodeResult;
+    childId?: string;
+    recorded: unknown;
+  } {
+    if (services.isHandle(value)) {
+      const result: NodeResult = Object.freeze({
+        status: 'success',
+        output: value.output,
+        message: value.message,
+        error: null,
+        childId: value.id,
+      });
+      // The child's row holds the output: the record names the child instead of copying it.
+      return { handle: 'out', result, childId: value.id, recorded: undefined };
+    }
+    if (typeof value === 'object' && value !== null && branches.has(value)) {
+      const branch = branches.get(value) as 'true' | 'false';
+      const output = branch === 'true';
+      return { handle: branch, result: plainResult(output), recorded: output };
+    }
+    if (typeof value === 'object' && value !== null && triggers.has(value)) {
+      // Seam for triggers that did not fire (the triggers issue): today a trigger always fires.
+      const output = services.input ?? null;
+      return { handle: 'out', result: plainResult(output), recorded: output };
+    }
+    const output = value === undefined ? null : value;
+    return { handle: 'out', result: plainResult(output), recorded: output };
+  }
+
+  function plainResult(output: unknown): NodeResult {
+    return Object.freeze({ status: 'success', output, message: null, error: null, childId: null });
+  }
+
+  /** One attempt of a body: its value, with the node marked as the one running synchronously. */
+  async function attempt(id: string, body: (upstream: NodeResults) => unknown): Promise<unknown> {
+    const previous = inBody;
+    inBody = id;
+    let value: unknown;
+    try {
+      value = body(upstream());
+    } finally {
+      inBody = previous;
+    }
+    return await value;
+  }
+
+  /** A node's run: wait for its sources, run or skip, retry, and report each state. Never rejects. */
+  async function runNode(
+    id: string,
+    edges: readonly NodeEdge[],
+    body: (upstream: NodeResults) => unknown,
+    options: NodeOptions,
+  ): Promise<NodeOutcome> {
+    const sources = await Promise.all(edges.map((edge) => (nodes.get(edge.source) as GraphNode).outcome));
+    // Once the flow is failing nothing new starts; such a node is left without a record.
+    if (failure) return { ran: false, handle: null, result: skippedResult() };
+    if (!taken(edges, sources)) {
+      const result = skippedResult();
+      finished.set(id, result);
+      report({ id, state: 'skipped' });
+      return { ran: false, handle: null, result };
+    }
+    const retries = options.retries;
+    const attempts = 1 + (retries?.count ?? 0);
+    let lastError: unknown;
+    running.add(id);
+    try {
+      for (let number = 1; number <= attempts; number++) {
+        if (number > 1 && retries) {
+          // Durable and journaled: a replay passes it at once, in the same place.
+          await services.sleep(retries.delay_seconds * (retries.backoff ?? 1) ** (number - 2));
+        }
+        report({ id, state: 'running', attempt: number });
+        try {
+          const { handle, result, childId, recorded } = outcomeOf(await attempt(id, body));
+          finished.set(id, result);
+          report({
+            id,
+            state: 'success',
+            attempt: number,
+            ...(childId ? { childId } : {}),
+            ...(recorded !== undefined ? { output: recorded } : {}),
+          });
+          return { ran: true, handle, result };
+        } catch (error) {
+          lastError = error;
+        }
+      }
+    } finally {
+      running.delete(id);
+    }
+    const error = nodeError(lastError);
+    const result: NodeResult = Object.freeze({
+      status: 'error',
+      output: null,
+      message: null,
+      error: Object.freeze(error),
+      childId: error.childId ?? null,
+    });
+    finished.set(id, result);
+    report({
+      id,
+      state: 'error',
+      attempt: attempts,
+      ...(error.childId ? { childId: error.childId } : {}),
+      error,
+    });
+    if (options.on_error === 'continue') return { ran: true, handle: 'error', result };
+    if (!failure) {
+      failure = failedNodeError(id, lastError);
+      onFailure(failure);
+    }
+    return { ran: true, handle: null, result };
+  }
+
+  return {
+    node(id, after, body, options = {}) {
+      if (closed)
+        throw new InvalidArgumentError(`graph.node('${String(id)}'): graph.done() was already called`);
+      if (typeof id !== 'string' || id === '')
+        throw new InvalidArgumentError('graph.node(id): id must be a non-empty string');
+      if (nodes.has(id))
+        throw new InvalidArgumentError(`graph.node('${id}'): a node with this id is registered already`);
+      if (!Array.isArray(after))
+        throw new InvalidArgumentError(`graph.node('${id}'): after must be an array of edges`);
+      if (typeof body !== 'function')
+        throw new InvalidArgumentError(`graph.node('${id}'): body must be a function`);
+      const edges = after.map((edge) => parseEdge(id, edge));
+      for (const edge of edges) {
+        if (!nodes.has(edge.source)) {
+          throw new InvalidArgumentError(
+            `graph.node('${id}'): its source '${edge.source}' is not registered before it (nodes are registered in topological order)`,
+          );
+        }
+      }
+      checkNodeOptions(id, options);
+      for (const edge of edges) (nodes.get(edge.source) as GraphNode).hasSuccessors = true;
+      nodes.set(id, { id, edges, hasSuccessors: false, outcome: runNode(id, edges, body, options) });
+    },
+
+    take(branch) {
+      if (branch !== 'true' && branch !== 'false')
+        throw new InvalidArgumentError("graph.take(branch): branch is 'true' or 'false'");
+      const marker = Object.freeze({}) as NodeBranch;
+      branches.set(marker, branch);
+      return marker;
+    },
+
+    trigger(type) {
+      if (type !== 'webhook' && type !== 'schedule')
+        throw new InvalidArgumentError("graph.trigger(type): type is 'webhook' or 'schedule'");
+      const marker = Object.freeze({}) as NodeTrigger;
+      triggers.add(marker);
+      return marker;
+    },
+
+    async done() {
+      closed = true;
+      const all = [...nodes.values()];
+      const settled = Promise.all(all.map((node) => node.outcome)).then(() => null);
+      const error = await Promise.race([settled, failed]);
+      if (error) throw error;
+      const outputs: Record<string, unknown> = {};
+      for (const node of all) {
+        const result = finished.get(node.id);
+        if (!node.hasSuccessors && result?.status === 'success') outputs[node.id] = result.output;
+      }
+      return outputs;
+    },
+
+    ending(status, message) {
+      // The node whose body is running synchronously, or else the only one running: it ends the flow.
+      const id = inBody ?? (running.size === 1 ? [...running][0]! : null);
+      if (id === null) return;
+      report(
+        status === 'success'
+          ? { id, state: 'success' }
+          : {
+              id,
+              state: 'error',
+              error: {
+                name: 'FlowError',
+                message: (message ?? 'the flow ended with an error').slice(0, MAX_NODE_ERROR_MESSAGE),
+              },
+            },
+      );
+    },
+  };
 }

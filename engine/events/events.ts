@@ -14,8 +14,8 @@ export type ExecutionEvent = {
   parentId: string | null;
   status: string;
   nodeId: string | null;
-  /** 'status' for a status change, 'log' for a new log line. */
-  kind: 'status' | 'log';
+  /** 'status' for a status change, 'log' for new log lines, 'node' for changed graph node records. */
+  kind: 'status' | 'log' | 'node';
 };
 
 type Pending = { channels: string[]; payloads: string[]; scheduled: boolean };

@@ -1,6 +1,15 @@
 import type { Db } from '../store/db';
-import type { Execution, ExecutionError, ExecutionStatus, ExecutionType, StartedBy } from '../store/database';
-import { getChildren, getExecution } from '../store/executions';
+import type {
+  Execution,
+  ExecutionError,
+  ExecutionStatus,
+  ExecutionType,
+  NodeError,
+  NodeStatus,
+  StartedBy,
+} from '../store/database';
+import { listExecutionNodes } from '../store/execution-nodes';
+import { getChildren, getExecution, type Conn } from '../store/executions';
 import { UserError } from '../errors';
 
 export class ExecutionNotFoundError extends UserError {
@@ -76,4 +85,33 @@ export async function getExecutionView(db: Db, id: string): Promise<ExecutionVie
   const [execution, children] = await Promise.all([getExecution(db, id), getChildren(db, id)]);
   if (!execution) throw new ExecutionNotFoundError(id);
   return viewExecution(execution, children);
+}
+
+/** A graph node's record as users and API clients see it (engine/store/execution-nodes.ts). */
+export type ExecutionNodeView = {
+  node_id: string;
+  status: NodeStatus;
+  started_at: string | null;
+  ended_at: string | null;
+  attempts: number;
+  child_id: string | null;
+  /** The node's output: its child's, for a node that started one. */
+  output_value: unknown;
+  error: NodeError | null;
+};
+
+/** The node records of a graph flow's execution (none for other executions); unknown id: not found. */
+export async function getExecutionNodesView(db: Conn, id: string): Promise<ExecutionNodeView[]> {
+  const [execution, records] = await Promise.all([getExecution(db, id), listExecutionNodes(db, id)]);
+  if (!execution) throw new ExecutionNotFoundError(id);
+  return records.map((record) => ({
+    node_id: record.node_id,
+    status: record.status,
+    started_at: iso(record.started_at),
+    ended_at: iso(record.ended_at),
+    attempts: record.attempts,
+    child_id: record.child_id,
+    output_value: record.output,
+    error: record.error,
+  }));
 }

@@ -542,24 +542,43 @@ export class Worker implements RuntimeServices {
       return;
     }
     const call = decryptSecret(this.secretKey, sealed) as { target: ConnectorTarget; input: unknown };
+    // A connector call is stopped at its timeout as a handler is: the call is aborted (a connector
+    // that does not listen to its signal is no longer waited for) and the execution ends with it.
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), execution.timeout_seconds * 1000);
+    const signal = AbortSignal.any([run.abort.signal, timeout.signal]);
     try {
-      const output = await callConnector({
-        db: this.db,
-        secretKey: this.secretKey,
-        target: call.target,
-        input: call.input,
-        signal: run.abort.signal,
-        log: (message, data) =>
-          void mapFenceErrors(() =>
-            appendRunLogs(this.db, run.fence, [{ level: 'info', message, data }]),
-          ).catch(() => {}),
-      });
+      const output = await untilAborted(
+        callConnector({
+          db: this.db,
+          secretKey: this.secretKey,
+          target: call.target,
+          input: call.input,
+          signal,
+          log: (message, data) =>
+            void mapFenceErrors(() =>
+              appendRunLogs(this.db, run.fence, [{ level: 'info', message, data }]),
+            ).catch(() => {}),
+        }),
+        signal,
+      );
       if (run.lost || run.cancelled) return;
       await this.finish(run, { status: 'ENDED_SUCCESS', output });
     } catch (error) {
       if (run.lost || run.cancelled) return;
+      if (timeout.signal.aborted) {
+        const message = `the execution ran longer than its timeout of ${execution.timeout_seconds} s and was stopped`;
+        await this.finish(run, {
+          status: 'ENDED_ERROR',
+          message,
+          error: { name: 'TimeoutExceededError', message },
+        });
+        return;
+      }
       const { name, message } = error as Error;
       await this.finish(run, { status: 'ENDED_ERROR', message, error: { name, message } });
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -594,6 +613,16 @@ export class Worker implements RuntimeServices {
     await setCompiled(this.db, flowId, version, packCompiled(compiled));
     return compiled;
   }
+}
+
+/** The work's result, or a rejection as soon as the signal aborts (whether or not the work listens to it). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new Error('aborted'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Error('aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 function describeFailure(

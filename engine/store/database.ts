@@ -9,6 +9,7 @@ export interface Database {
   executions: ExecutionsTable;
   execution_steps: ExecutionStepsTable;
   execution_logs: ExecutionLogsTable;
+  execution_nodes: ExecutionNodesTable;
   settings: SettingsTable;
   connections: ConnectionsTable;
   idempotency_keys: IdempotencyKeysTable;
@@ -166,6 +167,27 @@ export interface ExecutionLogsTable {
   data: Json | null;
   node_id: string | null;
 }
+
+/** The state of a graph node's record (migration 0010): every one but `running` is final. */
+export type NodeStatus = 'running' | 'success' | 'error' | 'skipped' | 'cancelled';
+
+/** One node of a graph flow's execution, as the runtime reported it (migrations/0010). */
+export interface ExecutionNodesTable {
+  execution_id: string;
+  node_id: string;
+  status: NodeStatus;
+  started_at: Date | null;
+  ended_at: Date | null;
+  /** The highest attempt reported (retries make more than one). */
+  attempts: Generated<number>;
+  /** The child execution of the last attempt, if the node started one (its row holds the output). */
+  child_id: string | null;
+  /** A node's own output (a condition's boolean, a value its body returned); null for a child's node. */
+  output: Json | null;
+  error: ColumnType<NodeError | null, string | null | undefined, string | null>;
+}
+
+export type NodeError = { name: string; message: string; childId?: string };
 
 export interface SettingsTable {
   name: string;

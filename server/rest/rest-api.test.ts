@@ -7,6 +7,7 @@ import { createUser } from '../../engine/auth/accounts';
 import { sql } from 'kysely';
 import { registerLocalWorker } from '../../engine/runtime/local-worker';
 import {
+  defineFlow,
   spawnWorker,
   TEST_SECRET_KEY,
   waitForEnd,
@@ -29,6 +30,7 @@ Object.assign(process.env, allowOwnServer);
 const executionRoute = await import('../../app/api/latest/execution/route');
 const executionByIdRoute = await import('../../app/api/latest/execution/[id]/route');
 const cancelRoute = await import('../../app/api/latest/execution/[id]/cancel/route');
+const nodesRoute = await import('../../app/api/latest/execution/[id]/nodes/route');
 const flowRoute = await import('../../app/api/latest/flow/route');
 const flowByNameRoute = await import('../../app/api/latest/flow/[name]/route');
 const connectionRoute = await import('../../app/api/latest/connection/route');
@@ -482,6 +484,43 @@ describe('REST API', () => {
     expect(refused.json.error.path).toBe('body.timeout_seconds');
   });
 
+  it("lists a graph flow execution's nodes, with a child node's output, and 404 for an unknown execution", async () => {
+    await defineFlow(
+      db,
+      'rest-graph',
+      `export default async function handler(this: Execution, system: System) {
+        const input = this.input;
+        const graph = this.graph();
+        graph.node('check', [], async () => graph.take(input.go ? 'true' : 'false'));
+        graph.node('run', ['check:true'], async () => this.script('export default async function handler(this: Execution) { return 7; }', null, { nodeId: 'run' }));
+        graph.node('idle', ['check:false'], async () => 'idle');
+        return graph.done();
+      }`,
+    );
+    const started = await call(executionRoute.POST, {
+      method: 'POST',
+      path: '/execution',
+      body: { flow: 'rest-graph', input_value: { go: true }, wait: 30 },
+    });
+    expect(started.status).toBe(200);
+    const nodes = await call(nodesRoute.GET, {
+      path: `/execution/${started.json.id}/nodes`,
+      params: { id: started.json.id },
+    });
+    expect(nodes.status).toBe(200);
+    const byId = Object.fromEntries(nodes.json.map((node: { node_id: string }) => [node.node_id, node]));
+    expect(byId.check).toMatchObject({ status: 'success', output_value: true, attempts: 1, child_id: null });
+    expect(byId.run).toMatchObject({ status: 'success', output_value: 7, attempts: 1 });
+    expect(byId.run.child_id).toBe(started.json.children[0].id);
+    expect(byId.idle).toMatchObject({ status: 'skipped', started_at: null, output_value: null });
+    const unknown = crypto.randomUUID();
+    const missing = await call(nodesRoute.GET, {
+      path: `/execution/${unknown}/nodes`,
+      params: { id: unknown },
+    });
+    expect(missing.status).toBe(404);
+  });
+
   it('describes itself in an OpenAPI 3.1 document generated from the validating schemas', async () => {
     const document = await call(openApiRoute.GET, { path: '/openapi.json' });
     expect(document.status).toBe(200);
@@ -492,6 +531,7 @@ describe('REST API', () => {
       'cursor',
     );
     expect(document.json.paths['/execution/{id}/cancel'].post).toBeDefined();
+    expect(document.json.paths['/execution/{id}/nodes'].get).toBeDefined();
     expect(document.json.paths['/connection/{name}'].patch).toBeDefined();
     expect(start.parameters).toContainEqual(
       expect.objectContaining({ name: 'idempotency-key', in: 'header', required: false }),

@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { ExecutionNotFoundError, getExecutionView, summarizeExecution } from '../../engine/executions/view';
+import {
+  ExecutionNotFoundError,
+  getExecutionNodesView,
+  getExecutionView,
+  summarizeExecution,
+} from '../../engine/executions/view';
 import { cancelExecution } from '../../engine/runtime/finish';
 import { EXECUTION_STATUSES, EXECUTION_TYPES } from '../../engine/store/database';
 import { cursorTime, listExecutionPage } from '../../engine/store/execution-list';
@@ -122,6 +127,11 @@ export const executionsRouter = router({
         };
       }),
   ),
+
+  /** A graph flow execution's node records (how each node ran, was skipped or failed). */
+  nodes: protectedProcedure
+    .input(z.object({ id: executionId }))
+    .query(({ ctx, input }) => getExecutionNodesView(ctx.db, input.id)),
 
   /** Cancels the execution and every unfinished execution below it. */
   cancel: protectedProcedure.input(z.object({ id: executionId })).mutation(async ({ ctx, input }) => {

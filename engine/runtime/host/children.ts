@@ -100,6 +100,14 @@ class ChildBatch {
   }
 }
 
+/**
+ * A child's timeout: what it would get (its flow's, or its parent's), shortened by its own
+ * `timeoutSeconds` when that is smaller; a child's own timeout never lengthens it.
+ */
+function ownTimeout(inherited: number, own: number | undefined): number {
+  return own === undefined ? inherited : Math.min(inherited, own);
+}
+
 /** The flow API's children of one run: starting them (at once or in batches), waiting for them, cancelling them. */
 export class Children {
   private readonly batch: ChildBatch;
@@ -260,11 +268,13 @@ export class Children {
         flow = findRunnableFlow(this.services.db, { name: request.flow });
         this.flows.set(request.flow, flow);
       }
+      const resolvedFlow = await flow;
       return {
         flow: { name: request.flow },
-        resolvedFlow: await flow,
+        resolvedFlow,
         input: request.input,
         name: options.name,
+        timeoutSeconds: ownTimeout(resolvedFlow?.timeout_seconds ?? 3600, options.timeoutSeconds),
       };
     }
     if (request.kind === 'script') {
@@ -275,7 +285,7 @@ export class Children {
           name: options.name ?? 'script',
           input: request.input,
           code: { compiled },
-          timeoutSeconds: this.run.execution.timeout_seconds,
+          timeoutSeconds: ownTimeout(this.run.execution.timeout_seconds, options.timeoutSeconds),
         };
       } catch (error) {
         if (error instanceof FlowSyntaxError) throw new ApiError('SyntaxError', `script: ${error.message}`);
@@ -293,6 +303,10 @@ export class Children {
       input: resolved.redactedInput,
       // The call as written (it may hold ad-hoc secrets) is kept sealed, for a re-run after a crash.
       code: { sealed: encryptSecret(secretKey, { target, input }) },
+      // Without its own, a connector call keeps the default timeout (the worker stops it past it).
+      ...(options.timeoutSeconds !== undefined
+        ? { timeoutSeconds: ownTimeout(this.run.execution.timeout_seconds, options.timeoutSeconds) }
+        : {}),
     };
   }
 

@@ -26,6 +26,7 @@ import { ApiError, fail, halt, ok, type Answer } from './answers';
 import { Children, type ChildServices } from './children';
 import { Journal } from './journal';
 import { LogWriter } from './logs';
+import { NodeWriter } from './nodes';
 import { Waits } from './waits';
 import type { ExecutionStep } from '../../store/database';
 
@@ -60,7 +61,14 @@ export function createHost(
   const logs = new LogWriter(db, run, limits, () =>
     announceAfterCommit(db, { ...statusEvent(self), status: 'RUNNING', kind: 'log' }),
   );
-  const waits = new Waits(run, services, () => logs.flush());
+  const nodes = new NodeWriter(db, run, () =>
+    announceAfterCommit(db, { ...statusEvent(self), status: 'RUNNING', kind: 'node' }),
+  );
+  // A WAITING execution's fence refuses writes: what the run holds back is written before it waits.
+  const waits = new Waits(run, services, async () => {
+    await logs.flush();
+    await nodes.flush();
+  });
   const children = new Children(run, services, (childId) =>
     waits.suspendUnlessMet({ kind: 'children', ids: [childId], returnWhen: 'ALL_ENDED' }),
   );
@@ -190,6 +198,13 @@ export function createHost(
           level: level as LogLevel,
           message,
         });
+        return ok(null);
+      }
+      case 'node': {
+        const report = request as CallPayload<'node'>;
+        // As save's output: a node's output over the limit ends the execution (it is not written).
+        if (report.output !== undefined) endIfTooLarge('output', jsonBytes(report.output));
+        await nodes.add(report);
         return ok(null);
       }
       case 'save': {
@@ -324,6 +339,7 @@ export function createHost(
       try {
         await children.flush();
         await logs.flush();
+        await nodes.flush();
         if (ending()) await logs.recordDropped();
       } catch (error) {
         if (error instanceof StaleRunError) run.lost = true;

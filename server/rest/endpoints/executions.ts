@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { getExecutionView, viewExecution, type ExecutionView } from '../../../engine/executions/view';
+import {
+  getExecutionNodesView,
+  getExecutionView,
+  viewExecution,
+  type ExecutionView,
+} from '../../../engine/executions/view';
 import { cancelExecution } from '../../../engine/runtime/finish';
 import { localWorker, type LocalWorker } from '../../../engine/runtime/local-worker';
 import { requestHash } from '../../../engine/runtime/host/journal';
@@ -223,6 +228,31 @@ export const getExecutionEndpoint = defineEndpoint({
   responses: { 200: { description: 'The execution', schema: executionSchema } },
   async handler({ params }) {
     return { status: 200, body: await getExecutionView(getDb(), params.id) };
+  },
+});
+
+const nodeSchema = z.object({
+  node_id: z.string(),
+  status: z.enum(['running', 'success', 'error', 'skipped', 'cancelled']),
+  started_at: z.iso.datetime().nullable(),
+  ended_at: z.iso.datetime().nullable(),
+  attempts: z.number().int().describe('Attempts made (retries make more than one)'),
+  child_id: z.uuid().nullable().describe("The child execution of the node's last attempt, if any"),
+  output_value: z.unknown().describe("The node's output (its child's, for a node that started one)"),
+  error: z.object({ name: z.string(), message: z.string(), childId: z.uuid().optional() }).nullable(),
+});
+
+export const executionNodesEndpoint = defineEndpoint({
+  method: 'GET',
+  path: '/execution/{id}/nodes',
+  tag: 'Executions',
+  summary: "A graph flow execution's nodes: how each ran, was skipped or failed",
+  params: idParams,
+  responses: {
+    200: { description: 'Every node record, in the order the nodes started', schema: z.array(nodeSchema) },
+  },
+  async handler({ params }) {
+    return { status: 200, body: await getExecutionNodesView(getDb(), params.id) };
   },
 });
 
