@@ -113,7 +113,7 @@ describe('compiling a graph', () => {
         {
           id: 'a',
           type: 'flow',
-          params: { flow: 'billing', input: { n: '{{ input.n.toFixed(2).nope() }}' } },
+          params: { flow: 'billing', input: { n: '{{ String(input.n).nope() }}' } },
         },
         {
           id: 'sum',
