@@ -22,9 +22,30 @@ type Shape = {
 
 /** Text that is hard to write into code: quotes, backticks, `${`, backslashes, line breaks, unicode. */
 const trickyText = fc
-  .array(fc.constantFrom('a', ' ', "'", '"', '`', '${', '\\', '\n', '\r', '\t', 'é', '\u2028', '}', '{', '$', '/*', '//'), {
-    maxLength: 8,
-  })
+  .array(
+    fc.constantFrom(
+      'a',
+      ' ',
+      "'",
+      '"',
+      '`',
+      '${',
+      '\\',
+      '\n',
+      '\r',
+      '\t',
+      'é',
+      '\u2028',
+      '}',
+      '{',
+      '$',
+      '/*',
+      '//',
+    ),
+    {
+      maxLength: 8,
+    },
+  )
   .map((parts) => parts.join(''))
   .filter((text) => !text.includes('{{') && !text.includes('}}') && !text.endsWith('{'));
 
@@ -33,14 +54,29 @@ const shape = (index: number, triggers: boolean): fc.Arbitrary<Shape> =>
     type:
       triggers && index === 0
         ? fc.constantFrom('webhook' as const, 'schedule' as const)
-        : fc.constantFrom('flow' as const, 'connection' as const, 'script' as const, 'condition' as const, 'end' as const),
+        : fc.constantFrom(
+            'flow' as const,
+            'connection' as const,
+            'script' as const,
+            'condition' as const,
+            'end' as const,
+          ),
     continueOnError: fc.boolean(),
     retries: fc.boolean(),
     parents: fc.uniqueArray(fc.nat({ max: Math.max(index - 1, 0) }), { maxLength: index === 0 ? 0 : 3 }),
     text: trickyText,
     pick: fc.nat(),
-    position: fc.option(fc.record({ x: fc.integer({ min: -5000, max: 5000 }), y: fc.integer({ min: -5000, max: 5000 }) })),
-    notes: fc.option(fc.array(trickyText.filter((text) => !/[\r\n\u2028\u2029]/.test(text)), { minLength: 1, maxLength: 3 }).map((lines) => lines.join('\n'))),
+    position: fc.option(
+      fc.record({ x: fc.integer({ min: -5000, max: 5000 }), y: fc.integer({ min: -5000, max: 5000 }) }),
+    ),
+    notes: fc.option(
+      fc
+        .array(
+          trickyText.filter((text) => !/[\r\n\u2028\u2029]/.test(text)),
+          { minLength: 1, maxLength: 3 },
+        )
+        .map((lines) => lines.join('\n')),
+    ),
   });
 
 export function arbitraryGraph(options: GraphOptions): fc.Arbitrary<GraphInput> {
@@ -132,13 +168,27 @@ function paramsOf(node: Shape, reference: string, options: GraphOptions): Record
   };
   switch (node.type) {
     case 'flow':
-      return { flow: options.childFlow, input: { value, text: mixed, plain: node.text, n: node.pick % 100 }, ...step };
+      return {
+        flow: options.childFlow,
+        input: { value, text: mixed, plain: node.text, n: node.pick % 100 },
+        ...step,
+      };
     case 'connection':
-      return { connection: options.connection, inputs: { method: 'POST', body: { value, text: mixed } }, ...step };
+      return {
+        connection: options.connection,
+        inputs: { method: 'POST', body: { value, text: mixed } },
+        ...step,
+      };
     case 'script':
-      return { code: `// ${node.text.replace(/[\r\n\u2028\u2029]/g, ' ')}\nreturn input;`, input: { value, text: mixed }, ...step };
+      return {
+        code: `// ${node.text.replace(/[\r\n\u2028\u2029]/g, ' ')}\nreturn input;`,
+        input: { value, text: mixed },
+        ...step,
+      };
     case 'condition':
-      return { expression: reference === 'input' ? 'input !== undefined' : `${reference}.status === 'success'` };
+      return {
+        expression: reference === 'input' ? 'input !== undefined' : `${reference}.status === 'success'`,
+      };
     case 'end':
       return { status: node.pick % 2 === 0 ? 'success' : 'error', message: mixed };
     case 'webhook':

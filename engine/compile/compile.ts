@@ -4,7 +4,7 @@ import { edgeSourceRef, NODE_ID_PATTERN, type Graph, type GraphNode } from '../g
 import { findNodeType } from '../nodes';
 import type { NodeEmitter } from '../nodes/types';
 import { checkExpression } from './expressions';
-import { emitLiteral, emitTemplateText, quote } from './values';
+import { emitFragment, emitLiteral, emitTemplateText, quote, type Fragment } from './values';
 
 /**
  * Graph -> TypeScript: a handler module that runs on the engine like any code flow (docs/graph.md,
@@ -154,14 +154,15 @@ function nodeEmitter(builder: ModuleBuilder, scope: EmitScope): NodeEmitter {
     const { code, bare } = checkedExpression(text, path);
     return bare ? code : `(${code})`;
   };
-  const valueCode = (value: unknown, path: string, indent: string): string =>
-    emitLiteral(value, {
-      indent,
-      string: (text, at) => templateCode(text, at, expressionCode),
-      path,
-    });
   return {
-    value: (value, path) => builder.piece(valueCode(value, path, '    '), path, node.id),
+    value(value, path) {
+      const fragment = emitFragment(value, {
+        indent: '    ',
+        string: (text, at) => templateCode(text, at, expressionCode),
+        path,
+      });
+      return builder.piece(fragment.text, path, node.id, fragment.spans);
+    },
     expression: (text, path) => builder.piece(checkedExpression(text, path).code, path, node.id),
     literal: (value) => emitLiteral(value),
     code: (text, path) => builder.piece(`\`${emitTemplateText(text)}\``, path, node.id),
@@ -247,7 +248,7 @@ class ModuleBuilder {
   private chunks: string[] = [];
   private length = 0;
   private lines = 0;
-  private pieces: { text: string; path: string; node: string }[] = [];
+  private pieces: { text: string; path: string; node: string; inner: Fragment['spans'] }[] = [];
   readonly spans: ParamSpan[] = [];
 
   text(text: string): void {
@@ -257,20 +258,27 @@ class ModuleBuilder {
   }
 
   /** A placeholder for a param's code, replaced (and its span recorded) by resolve(). */
-  piece(text: string, path: string, node: string): string {
-    this.pieces.push({ text, path, node });
+  piece(text: string, path: string, node: string, inner: Fragment['spans'] = []): string {
+    this.pieces.push({ text, path, node, inner });
     return `\u0000${this.pieces.length - 1}\u0000`;
   }
 
   resolve(body: string): void {
-    const parts = body.split('\u0000');
-    parts.forEach((part, at) => {
+    body.split('\u0000').forEach((part, at) => {
       if (at % 2 === 0) return this.text(part);
       const piece = this.pieces[Number(part)];
       if (!piece) return;
       const start = this.length;
       this.text(piece.text);
       this.spans.push({ node: piece.node, path: piece.path, start, end: this.length });
+      for (const span of piece.inner) {
+        this.spans.push({
+          node: piece.node,
+          path: span.path,
+          start: start + span.start,
+          end: start + span.end,
+        });
+      }
     });
     this.pieces = [];
   }
