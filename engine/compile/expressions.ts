@@ -15,13 +15,16 @@ const PROPERTY_CHAIN =
 
 const MAX_EXPRESSION_CHARS = 64 * 1024;
 
+/** Words a property chain may start with that name no variable (`this.id`, `true`). */
+const KEYWORD_VALUES = new Set(['this', 'true', 'false', 'null']);
+
 export function checkExpression(text: string): ExpressionCheck {
   if (text === '') return { ok: false, message: 'the expression is empty' };
   if (text.length > MAX_EXPRESSION_CHARS)
     return { ok: false, message: `an expression has at most ${MAX_EXPRESSION_CHARS} characters` };
   if (PROPERTY_CHAIN.test(text)) {
     const root = /^[A-Za-z_$][\w$]*/.exec(text)?.[0] ?? '';
-    return { ok: true, references: [root], bare: true };
+    return { ok: true, references: KEYWORD_VALUES.has(root) ? [] : [root], bare: true };
   }
   // Parsed as `(text\n)`: one parenthesized expression must span it all. The newline ends a line comment.
   const wrapped = `(${text}\n)`;

@@ -141,19 +141,23 @@ describe('validating a graph reports each problem at its node and parameter', ()
   });
 
   it('two edges from a handle that takes one, and a condition branch that leads nowhere (a warning)', () => {
+    const reserve = { id: 'reserve', type: 'flow', params: { flow: 'billing', on_error: 'continue' } };
     const check = { id: 'check', type: 'condition', params: { expression: 'input.n > 1' } };
     const a = { id: 'a', type: 'flow', params: { flow: 'billing' } };
     const b = { id: 'b', type: 'flow', params: { flow: 'billing' } };
     expect(
       messages({
-        nodes: [check, a, b],
+        nodes: [reserve, check, a, b],
         edges: [
+          { source: 'reserve', sourceHandle: 'error', target: 'a' },
+          { source: 'reserve', sourceHandle: 'error', target: 'b' },
+          { source: 'reserve', target: 'check' },
           { source: 'check', sourceHandle: 'true', target: 'a' },
           { source: 'check', sourceHandle: 'true', target: 'b' },
         ],
       }),
     ).toEqual([
-      "error: check.handles.true: the 'true' handle takes one edge, and 2 leave it (to a, b)",
+      "error: reserve.handles.error: the 'error' handle takes one edge, and 2 leave it (to a, b)",
       "warning: check.handles.false: the 'false' branch leads nowhere",
     ]);
   });

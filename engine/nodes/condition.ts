@@ -25,8 +25,8 @@ export const conditionNode: NodeType<ConditionParams> = {
   trigger: false,
   step: false,
   outputs: () => [
-    { id: 'true', label: 'True', max: 1 },
-    { id: 'false', label: 'False', max: 1 },
+    { id: 'true', label: 'True' },
+    { id: 'false', label: 'False' },
   ],
   plainParams: ['expression'],
   summary: (params) => params.expression.slice(0, 60),

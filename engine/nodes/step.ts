@@ -46,6 +46,7 @@ export type StepParams = {
 /** The names of the step params, which the compiler writes outside the node's body. */
 export const STEP_PARAM_KEYS = ['retries', 'timeout_seconds', 'on_error'] as const;
 
+/** A step's error goes to one handler: one place decides what a failure means, never two racing ones. */
 export function stepOutputs(params: StepParams): HandleDefinition[] {
   const out: HandleDefinition = { id: 'out', label: 'Success' };
   return params.on_error === 'continue' ? [out, { id: 'error', label: 'Error', max: 1 }] : [out];

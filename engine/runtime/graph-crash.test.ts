@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../test/database';
 import { RETURNS_INPUT } from '../../test/engine-testbed';
+import { createGraphFlow } from '../flows/graph-flows';
 import { startBoss } from '../queue/boss';
 import { listExecutionNodes } from '../store/execution-nodes';
 import { startExecution } from './start';
@@ -41,22 +42,35 @@ const NODES = ['a', 'b', 'c', 'd', 'first']; // sorted
 
 describe('a graph flow whose worker is killed', () => {
   it('resumes on another worker and runs no node twice', async () => {
-    const call = (node: string) =>
-      `this.connect({ connector_type: 'REST', url: 'http://127.0.0.1:${port}/hit', params: { key: this.id + ':${node}' } }, {}, { nodeId: '${node}' })`;
-    await defineFlow(
-      db,
-      'diamond',
-      `export default async function handler(this: Execution, system: System) {
-  const input = this.input;
-  const graph = this.graph();
-  graph.node('first', [], async () => ${call('first')});
-  graph.node('a', ['first'], async ({ first }) => this.flow('step', first.output.json.key, { nodeId: 'a' }));
-  graph.node('b', ['first'], async () => ${call('b')});
-  graph.node('c', ['a', 'b'], async () => ${call('c')});
-  graph.node('d', ['c'], async ({ c }) => this.flow('step', c.output.json.key, { nodeId: 'd' }));
-  return graph.done();
-}`,
-    );
+    // Saved as a graph, the way the canvas and REST do: validated, compiled, stored as a version.
+    const call = (id: string) => ({
+      id,
+      type: 'connection',
+      params: {
+        connector_type: 'REST',
+        inputs: { url: `http://127.0.0.1:${port}/hit`, params: { key: `{{ this.id }}:${id}` } },
+      },
+    });
+    await createGraphFlow(db, {
+      name: 'diamond',
+      userId: null,
+      graph: {
+        nodes: [
+          call('first'),
+          { id: 'a', type: 'flow', params: { flow: 'step', input: { key: '{{ first.output.json.key }}' } } },
+          call('b'),
+          call('c'),
+          { id: 'd', type: 'flow', params: { flow: 'step', input: { key: '{{ c.output.json.key }}' } } },
+        ],
+        edges: [
+          { source: 'first', target: 'a' },
+          { source: 'first', target: 'b' },
+          { source: 'a', target: 'c' },
+          { source: 'b', target: 'c' },
+          { source: 'c', target: 'd' },
+        ],
+      },
+    });
     const doomed = spawnWorker(url, { WORKER_CONCURRENCY: '10' });
     workers.push(doomed);
     await doomed.ready;
@@ -76,7 +90,7 @@ describe('a graph flow whose worker is killed', () => {
       const ended = await waitForEnd(db, execution.id, 90_000);
       expect(ended.error).toBeNull();
       expect(ended.status).toBe('ENDED_SUCCESS');
-      expect(ended.output).toEqual({ d: `${execution.id}:c` });
+      expect(ended.output).toEqual({ d: { key: `${execution.id}:c` } });
       const children = (await treeOf(db, execution.id)).filter((e) => e.parent_id === execution.id);
       // Each node's child exists once: the journal answered what the first run had started.
       expect(children.map((child) => child.node_id).sort()).toEqual(NODES);
