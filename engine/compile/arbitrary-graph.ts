@@ -7,7 +7,14 @@ import type { GraphEdge, GraphInput, NodeHandleId } from '../graph/model';
  * read only upstream nodes, and strings full of what code generation must escape. Child flows are
  * named `childFlow`, connections `connection`: the caller defines them.
  */
-export type GraphOptions = { maxNodes: number; childFlow: string; connection: string; triggers?: boolean };
+export type GraphOptions = {
+  maxNodes: number;
+  childFlow: string;
+  connection: string;
+  triggers?: boolean;
+  /** false: no end nodes, so every run goes through the whole graph (which end wins a race is timing). */
+  ends?: boolean;
+};
 
 type Shape = {
   type: 'flow' | 'connection' | 'script' | 'condition' | 'end' | 'webhook' | 'schedule';
@@ -49,18 +56,14 @@ const trickyText = fc
   .map((parts) => parts.join(''))
   .filter((text) => !text.includes('{{') && !text.includes('}}') && !text.endsWith('{'));
 
-const shape = (index: number, triggers: boolean): fc.Arbitrary<Shape> =>
+const STEPS_AND_LOGIC: Shape['type'][] = ['flow', 'connection', 'script', 'condition'];
+
+const shape = (index: number, triggers: boolean, ends: boolean): fc.Arbitrary<Shape> =>
   fc.record({
     type:
       triggers && index === 0
-        ? fc.constantFrom('webhook' as const, 'schedule' as const)
-        : fc.constantFrom(
-            'flow' as const,
-            'connection' as const,
-            'script' as const,
-            'condition' as const,
-            'end' as const,
-          ),
+        ? fc.constantFrom<Shape['type']>('webhook', 'schedule')
+        : fc.constantFrom(...STEPS_AND_LOGIC, ...(ends ? (['end'] as const) : [])),
     continueOnError: fc.boolean(),
     retries: fc.boolean(),
     parents: fc.uniqueArray(fc.nat({ max: Math.max(index - 1, 0) }), { maxLength: index === 0 ? 0 : 3 }),
@@ -85,7 +88,9 @@ export function arbitraryGraph(options: GraphOptions): fc.Arbitrary<GraphInput> 
     .chain((count) =>
       fc.boolean().chain((withTrigger) => {
         const triggers = (options.triggers ?? true) && withTrigger;
-        return fc.tuple(...Array.from({ length: count }, (_, index) => shape(index, triggers)));
+        return fc.tuple(
+          ...Array.from({ length: count }, (_, index) => shape(index, triggers, options.ends ?? true)),
+        );
       }),
     )
     .map((shapes) => buildGraph(shapes, options));
@@ -161,7 +166,9 @@ function ancestorSets(count: number, parentsOf: Map<number, number[]>): Set<numb
 
 function paramsOf(node: Shape, reference: string, options: GraphOptions): Record<string, unknown> {
   const value = `{{ ${reference === 'input' ? 'input' : `${reference}.status`} }}`;
-  const mixed = `${node.text}{{ ${reference === 'input' ? 'input' : `${reference}.output`} }}${node.text}`;
+  const read = reference === 'input' ? 'input' : `${reference}.output`;
+  const mixed = `${node.text}{{ ${read} }}${node.text}{{ ${read} ?? 'none' }}`;
+  const computed = `{{ ${read} === null ? 0 : 1 }}`;
   const step = {
     ...(node.retries && { retries: { count: 1, delay_seconds: 0 } }),
     ...(node.continueOnError && { on_error: 'continue' }),
@@ -170,13 +177,13 @@ function paramsOf(node: Shape, reference: string, options: GraphOptions): Record
     case 'flow':
       return {
         flow: options.childFlow,
-        input: { value, text: mixed, plain: node.text, n: node.pick % 100 },
+        input: { value, text: mixed, computed, plain: node.text, n: node.pick % 100 },
         ...step,
       };
     case 'connection':
       return {
         connection: options.connection,
-        inputs: { method: 'POST', body: { value, text: mixed } },
+        inputs: { method: 'POST', json: { value, text: mixed } },
         ...step,
       };
     case 'script':
@@ -196,4 +203,32 @@ function paramsOf(node: Shape, reference: string, options: GraphOptions): Record
     case 'schedule':
       return { cron: '*/5 * * * *', timezone: 'Europe/Vienna' };
   }
+}
+
+/**
+ * What running a graph made by arbitraryGraph (without end nodes) must do when every child succeeds:
+ * the nodes that run (the others are skipped). A node runs when an edge into it is taken (or it has
+ * none); a step leaves by `out`; a condition's expression is true exactly when the node it reads ran.
+ */
+export function expectedRun(graph: GraphInput): Set<string> {
+  const ran = new Set<string>();
+  const handleOf = new Map<string, string>();
+  for (const node of graph.nodes) {
+    const incoming = (graph.edges ?? []).filter((edge) => edge.target === node.id);
+    const runs =
+      incoming.length === 0 ||
+      incoming.some(
+        (edge) => ran.has(edge.source) && handleOf.get(edge.source) === (edge.sourceHandle ?? 'out'),
+      );
+    if (!runs) continue;
+    ran.add(node.id);
+    if (node.type === 'condition') {
+      const expression = String(node.params?.expression);
+      const read = /^(\w+)\.status === 'success'$/.exec(expression)?.[1];
+      handleOf.set(node.id, read === undefined || ran.has(read) ? 'true' : 'false');
+    } else {
+      handleOf.set(node.id, 'out');
+    }
+  }
+  return ran;
 }

@@ -163,6 +163,12 @@ function nodeEmitter(builder: ModuleBuilder, scope: EmitScope): NodeEmitter {
       });
       return builder.piece(fragment.text, path, node.id, fragment.spans);
     },
+    text(value, path) {
+      const code = templateCode(value, path, expressionCode);
+      // A lone expression is interpolated too: the param is text, whatever the expression gives.
+      const text = code.startsWith("'") || code.startsWith('`') ? code : `\`\${${code}}\``;
+      return builder.piece(text, path, node.id);
+    },
     expression: (text, path) => builder.piece(checkedExpression(text, path).code, path, node.id),
     literal: (value) => emitLiteral(value),
     code: (text, path) => builder.piece(`\`${emitTemplateText(text)}\``, path, node.id),

@@ -367,7 +367,11 @@ function readValue(file: ts.SourceFile, node: ts.Node, expressions: boolean): Re
   if (ts.isTemplateExpression(node)) {
     let text = node.head.text;
     for (const span of node.templateSpans) {
-      text += `{{ ${expressionText(file, span.expression)} }}${span.literal.text}`;
+      // One pair of parentheses is the compiler's, as in a value.
+      const expression = ts.isParenthesizedExpression(span.expression)
+        ? span.expression.expression
+        : span.expression;
+      text += `{{ ${expressionText(file, expression)} }}${span.literal.text}`;
     }
     return sameTemplate(node, text) ? text : NOT_IN_SHAPE;
   }

@@ -25,7 +25,7 @@ export const endNode: NodeType<EndParams> = {
   outputs: () => [],
   summary: (params) => (params.message ? `${params.status}: ${params.message}` : params.status),
   emit(params, emit) {
-    const end = `this.${params.status}(${params.message === undefined ? '' : emit.value(params.message, 'message')})`;
+    const end = `this.${params.status}(${params.message === undefined ? '' : emit.text(params.message, 'message')})`;
     if (params.output === undefined) return end;
     return `{\n    await this.save({ output: ${emit.value(params.output, 'output')} });\n    return ${end};\n  }`;
   },

@@ -56,6 +56,8 @@ export type NodeReferences = { flows?: string[]; connections?: string[]; connect
 export interface NodeEmitter {
   /** A param's value as TypeScript: JSON, in which strings may hold `{{ expression }}`. */
   value(value: unknown, path: string): string;
+  /** A param that must be a string: even a lone `{{ expression }}` is interpolated (an end's message). */
+  text(value: string, path: string): string;
   /** A bare expression param (no braces), as written: for a place that delimits it, such as `if (...)`. */
   expression(text: string, path: string): string;
   /** A value written as is: strings in it are never expressions (trigger params). */
