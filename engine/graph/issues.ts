@@ -29,9 +29,13 @@ export function errorsOf(issues: readonly GraphIssue[]): GraphIssue[] {
 export class InvalidGraphError extends UserError {
   override name = 'InvalidGraphError';
   readonly kind = 'invalid';
-  constructor(readonly issues: GraphIssue[]) {
+  /** Errors first, then warnings. */
+  readonly issues: GraphIssue[];
+
+  constructor(issues: readonly GraphIssue[]) {
     const errors = errorsOf(issues);
     const first = errors[0]?.message ?? 'the graph is not valid';
     super(errors.length > 1 ? `${first} (and ${errors.length - 1} more)` : first);
+    this.issues = [...errors, ...issues.filter((issue) => issue.severity !== 'error')];
   }
 }

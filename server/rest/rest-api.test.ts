@@ -17,6 +17,7 @@ import {
 import { Worker } from '../../engine/runtime/worker';
 import { secretKeyFromHex } from '../../engine/secrets/secrets';
 import { MAX_BODY_BYTES } from './body';
+import { restCaller } from './testing';
 
 const { db, url } = await createTestDatabase();
 process.env.DATABASE_URL = url;
@@ -45,32 +46,7 @@ const user = await createUser(
 );
 const { token, summary: tokenSummary } = await createApiToken(db, user.id, 'tests');
 
-type Handler = (request: Request, context: { params: Promise<Record<string, string>> }) => Promise<Response>;
-
-async function call(
-  handler: Handler,
-  options: {
-    method?: string;
-    path?: string;
-    params?: Record<string, string>;
-    body?: unknown;
-    raw?: string;
-    auth?: string | null;
-    headers?: Record<string, string>;
-  } = {},
-) {
-  const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
-  const auth = options.auth === undefined ? `Bearer ${token}` : options.auth;
-  if (auth) headers.authorization = auth;
-  const request = new Request(`http://localhost/api/latest${options.path ?? '/'}`, {
-    method: options.method ?? 'GET',
-    headers,
-    body: options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
-  });
-  const response = await handler(request, { params: Promise.resolve(options.params ?? {}) });
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test reads loosely typed JSON answers
-  return { status: response.status, headers: response.headers, json: (await response.json()) as any };
-}
+const call = restCaller(token);
 
 let worker: WorkerProcess;
 let server: http.Server;
