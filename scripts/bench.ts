@@ -20,6 +20,7 @@ import { defineFlow, spawnWorker, type WorkerProcess } from '../engine/runtime/t
 import { createDb, type Db } from '../engine/store/db';
 import { migrateToLatest } from '../engine/store/migrate';
 import { dropDatabase, withDatabase } from '../engine/store/test-databases';
+import { measureCompile } from './bench/compile';
 import { measureEngineThroughput, measureHttp } from './bench/throughput';
 
 type BenchContext = {
@@ -156,6 +157,7 @@ const benchmarks: Benchmark[] = [
   idleMemory,
   { name: 'P1', run: measureHttp }, // also P3: both need the HTTP server
   { name: 'P3e', run: measureEngineThroughput },
+  { name: 'P5', run: async (ctx) => measureCompile(ctx.log) },
 ];
 
 function rssMb(pid: number): number {

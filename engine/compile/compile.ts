@@ -65,11 +65,13 @@ export function compileGraph(input: Graph): CompiledGraph {
   const graph = canonicalizeGraph(input);
   const builder = new ModuleBuilder();
   const issues: GraphIssue[] = [];
-  const ancestors = ancestorsOf(graph);
+  const ancestry = new Ancestry(graph);
   const ids = new Set(graph.nodes.map((node) => node.id));
   const incoming = new Map<string, string[]>();
   for (const edge of graph.edges) {
-    incoming.set(edge.target, [...(incoming.get(edge.target) ?? []), edgeSourceRef(edge)]);
+    const list = incoming.get(edge.target);
+    if (list) list.push(edgeSourceRef(edge));
+    else incoming.set(edge.target, [edgeSourceRef(edge)]);
   }
   builder.text(GRAPH_MODULE_HEAD);
   const nodes: CompiledNode[] = [];
@@ -78,7 +80,7 @@ export function compileGraph(input: Graph): CompiledGraph {
     if (!definition) continue; // the validator reports it
     const scope = {
       node,
-      upstream: ancestors.get(node.id) ?? new Set<string>(),
+      isUpstream: (id: string) => ancestry.isAncestor(id, node.id),
       ids,
       issues,
       used: new Set<string>(),
@@ -88,7 +90,7 @@ export function compileGraph(input: Graph): CompiledGraph {
     const line = builder.line() + 1;
     builder.text(markerComment(node));
     const after = `[${(incoming.get(node.id) ?? []).map(quote).join(', ')}]`;
-    const used = graph.nodes.filter((other) => scope.used.has(other.id)).map((other) => other.id);
+    const used = ancestry.sort(scope.used);
     const parameters = used.length === 0 ? '()' : `({ ${used.join(', ')} })`;
     const head = `  graph.node(${quote(node.id)}, ${after}, async ${parameters} =>`;
     const options = definition.step ? nodeOptions(node) : '';
@@ -130,7 +132,7 @@ function nodeOptions(node: GraphNode): string {
 
 type EmitScope = {
   node: GraphNode;
-  upstream: ReadonlySet<string>;
+  isUpstream(id: string): boolean;
   ids: ReadonlySet<string>;
   issues: GraphIssue[];
   used: Set<string>;
@@ -207,7 +209,7 @@ function noteReference(scope: EmitScope, name: string, path: string): void {
   if (scope.ids.has(name)) {
     if (name === node.id) {
       scope.issues.push(graphIssue(node.id, path, `refers to its own node '${name}'`));
-    } else if (!scope.upstream.has(name)) {
+    } else if (!scope.isUpstream(name)) {
       scope.issues.push(
         graphIssue(node.id, path, `refers to node '${name}', which is not upstream of '${node.id}'`),
       );
@@ -229,21 +231,47 @@ function noteReference(scope: EmitScope, name: string, path: string): void {
   }
 }
 
-/** Every node's ancestors (the nodes a path of edges leads from), in one pass in topological order. */
-function ancestorsOf(graph: Graph): Map<string, Set<string>> {
-  const parents = new Map<string, string[]>();
-  for (const edge of graph.edges)
-    parents.set(edge.target, [...(parents.get(edge.target) ?? []), edge.source]);
-  const ancestors = new Map<string, Set<string>>();
-  for (const node of graph.nodes) {
-    const set = new Set<string>();
-    for (const parent of parents.get(node.id) ?? []) {
-      set.add(parent);
-      for (const above of ancestors.get(parent) ?? []) set.add(above);
+/**
+ * Every node's ancestors (the nodes a path of edges leads from), as one bit set per node over the
+ * nodes' indexes, filled in one pass in topological order: a 5,000-node graph is a few MB and a few
+ * ms, where sets of ids would cost seconds.
+ */
+class Ancestry {
+  private readonly bits: Uint32Array[] = [];
+  private readonly index = new Map<string, number>();
+
+  constructor(graph: Graph) {
+    const words = Math.ceil(graph.nodes.length / 32) || 1;
+    graph.nodes.forEach((node, at) => this.index.set(node.id, at));
+    const parents = new Map<string, string[]>();
+    for (const edge of graph.edges) {
+      const list = parents.get(edge.target);
+      if (list) list.push(edge.source);
+      else parents.set(edge.target, [edge.source]);
     }
-    ancestors.set(node.id, set);
+    graph.nodes.forEach((node) => {
+      const set = new Uint32Array(words);
+      for (const parent of parents.get(node.id) ?? []) {
+        const at = this.index.get(parent);
+        if (at === undefined) continue;
+        set[at >> 5]! |= 1 << (at & 31);
+        const above = this.bits[at];
+        if (above) for (let word = 0; word < words; word++) set[word]! |= above[word]!;
+      }
+      this.bits.push(set);
+    });
   }
-  return ancestors;
+
+  isAncestor(candidate: string, of: string): boolean {
+    const at = this.index.get(candidate);
+    const set = this.bits[this.index.get(of) ?? -1];
+    return at !== undefined && set !== undefined && (set[at >> 5]! & (1 << (at & 31))) !== 0;
+  }
+
+  /** Node ids in the graph's order. */
+  sort(ids: Iterable<string>): string[] {
+    return [...ids].sort((a, b) => (this.index.get(a) ?? 0) - (this.index.get(b) ?? 0));
+  }
 }
 
 /**
