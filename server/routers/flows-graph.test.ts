@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidGraphError } from '../../engine/graph/issues';
+import { createTestDatabase } from '../../test/database';
+import { routerCallers, trpcFailureOf } from './testing';
+
+const { db, url } = await createTestDatabase();
+process.env.DATABASE_URL = url;
+const { signedIn, anonymous } = await routerCallers(db, 'graphs@example.com');
+
+const graph = {
+  nodes: [
+    { id: 'a', type: 'flow', params: { flow: 'later' } },
+    { id: 'check', type: 'condition', params: { expression: 'a.status === "success"' } },
+  ],
+  edges: [{ source: 'a', target: 'check' }],
+};
+
+describe('the flows router for graph flows', () => {
+  it('asks for a signed-in user', async () => {
+    expect(await trpcFailureOf(anonymous.flows.validateGraph({ graph }))).toMatchObject({
+      code: 'UNAUTHORIZED',
+    });
+  });
+
+  it('creates a graph flow, validates, compiles, saves and converts it', async () => {
+    const created = await signedIn.flows.create({ name: 'drawn', kind: 'graph' });
+    expect(created).toMatchObject({ kind: 'graph', version: 1 });
+
+    const { issues } = await signedIn.flows.validateGraph({ name: 'drawn', graph });
+    expect(issues.map((issue) => issue.message)).toEqual([
+      "check.handles.true: the 'true' branch leads nowhere",
+      "check.handles.false: the 'false' branch leads nowhere",
+      "a.params.flow: no flow is named 'later'",
+    ]);
+
+    const compiled = await signedIn.flows.compileGraph({ graph });
+    expect(compiled.nodes.map((node) => [node.id, node.line])).toEqual([
+      ['a', 7],
+      ['check', 11],
+    ]);
+    expect(compiled.code?.split('\n')[11]).toBe("  graph.node('check', ['a'], async ({ a }) => {");
+
+    expect(await signedIn.flows.saveGraph({ name: 'drawn', graph })).toMatchObject({ version: 2 });
+    expect(await signedIn.flows.convert({ name: 'drawn', to: 'code' })).toEqual({ version: 3, warnings: [] });
+    expect((await signedIn.flows.get({ name: 'drawn' })).kind).toBe('code');
+    expect(await signedIn.flows.convert({ name: 'drawn', to: 'graph' })).toMatchObject({ version: 4 });
+  });
+
+  it('refuses an invalid graph as BAD_REQUEST, with every issue on the error', async () => {
+    const failure = signedIn.flows.saveGraph({
+      name: 'drawn',
+      graph: { nodes: [{ id: 'x', type: 'nope' }], edges: [] },
+    });
+    await expect(failure).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      cause: expect.any(InvalidGraphError),
+    });
+    const error = await failure.catch((caught: { cause: InvalidGraphError }) => caught.cause);
+    expect(error.issues.map((issue) => issue.path)).toEqual(['x.type']);
+    expect((await signedIn.flows.get({ name: 'drawn' })).version).toBe(4);
+  });
+});
