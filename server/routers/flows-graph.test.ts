@@ -55,8 +55,11 @@ describe('the flows router for graph flows', () => {
       code: 'BAD_REQUEST',
       cause: expect.any(InvalidGraphError),
     });
-    const error = await failure.catch((caught: { cause: InvalidGraphError }) => caught.cause);
-    expect(error.issues.map((issue) => issue.path)).toEqual(['x.type']);
+    const cause = await failure.then(
+      () => undefined,
+      (caught: { cause?: unknown }) => caught.cause,
+    );
+    expect((cause as InvalidGraphError).issues.map((issue) => issue.path)).toEqual(['x.type']);
     expect((await signedIn.flows.get({ name: 'drawn' })).version).toBe(4);
   });
 });
