@@ -70,33 +70,22 @@ export function parseDiagnosticsOf(file: ts.SourceFile): readonly ts.DiagnosticW
 }
 
 /**
- * The names an expression reads that it does not bind itself: `items.map((i) => i.id)` reads `items`.
- * Names bound anywhere inside (parameters, declarations) are left out everywhere: a close enough view
- * of scope for telling node references from the rest, which the type check then sees exactly.
+ * The names an expression reads that it does not bind itself: `items.map((i) => i.id)` reads `items`;
+ * `[fetch].map((fetch) => fetch.status)` reads the outer `fetch` once.
  */
 export function freeIdentifiers(expression: ts.Node): string[] {
   const used = new Set<string>();
-  const bound = new Set<string>();
   const visit = (node: ts.Node): void => {
     if (ts.isTypeNode(node)) return;
-    if (ts.isIdentifier(node)) {
-      if (isReference(node)) used.add(node.text);
-      return;
-    }
-    if (
-      (ts.isParameter(node) || ts.isVariableDeclaration(node) || ts.isBindingElement(node)) &&
-      ts.isIdentifier(node.name)
-    ) {
-      bound.add(node.name.text);
-    }
-    if ((ts.isFunctionExpression(node) || ts.isClassExpression(node)) && node.name) bound.add(node.name.text);
+    if (ts.isIdentifier(node) && isFreeReference(node)) used.add(node.text);
     ts.forEachChild(node, visit);
   };
   visit(expression);
-  return [...used].filter((name) => !bound.has(name));
+  return [...used];
 }
 
-function isReference(identifier: ts.Identifier): boolean {
+/** A read of a name from outside: not a property name or label, not a binding, not bound by code around it. */
+export function isFreeReference(identifier: ts.Identifier): boolean {
   const parent = identifier.parent;
   if (ts.isPropertyAccessExpression(parent) && parent.name === identifier) return false;
   if (ts.isPropertyAssignment(parent) && parent.name === identifier) return false;
@@ -104,7 +93,48 @@ function isReference(identifier: ts.Identifier): boolean {
     return false;
   if ((ts.isGetAccessor(parent) || ts.isSetAccessor(parent)) && parent.name === identifier) return false;
   if (ts.isBindingElement(parent) && parent.propertyName === identifier) return false;
-  if (ts.isQualifiedName(parent) || ts.isLabeledStatement(parent)) return false;
-  if (ts.isBreakOrContinueStatement(parent)) return false;
-  return true;
+  if (ts.isQualifiedName(parent) || ts.isLabeledStatement(parent) || ts.isBreakOrContinueStatement(parent))
+    return false;
+  if (ts.isParameter(parent) || ts.isVariableDeclaration(parent) || ts.isBindingElement(parent)) return false;
+  if ((ts.isFunctionExpression(parent) || ts.isClassExpression(parent)) && parent.name === identifier)
+    return false;
+  return !isBoundAround(identifier);
+}
+
+/** Whether a function, block, catch clause or loop around the name binds it (declarations hoisted). */
+function isBoundAround(identifier: ts.Identifier): boolean {
+  const name = identifier.text;
+  for (let node: ts.Node = identifier.parent; !ts.isSourceFile(node); node = node.parent) {
+    if (ts.isFunctionLike(node)) {
+      if (node.parameters.some((parameter) => binds(parameter.name, name))) return true;
+      if ((ts.isFunctionExpression(node) || ts.isFunctionDeclaration(node)) && node.name?.text === name)
+        return true;
+    }
+    if (ts.isBlock(node) && node.statements.some((statement) => declares(statement, name))) return true;
+    if (ts.isCatchClause(node) && node.variableDeclaration && binds(node.variableDeclaration.name, name))
+      return true;
+    if (
+      (ts.isForStatement(node) || ts.isForInStatement(node) || ts.isForOfStatement(node)) &&
+      node.initializer &&
+      ts.isVariableDeclarationList(node.initializer) &&
+      node.initializer.declarations.some((declaration) => binds(declaration.name, name))
+    ) {
+      return true;
+    }
+  }
+  return false;
+}
+
+function declares(statement: ts.Statement, name: string): boolean {
+  if (ts.isVariableStatement(statement)) {
+    return statement.declarationList.declarations.some((declaration) => binds(declaration.name, name));
+  }
+  return (
+    (ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement)) && statement.name?.text === name
+  );
+}
+
+function binds(pattern: ts.BindingName, name: string): boolean {
+  if (ts.isIdentifier(pattern)) return pattern.text === name;
+  return pattern.elements.some((element) => !ts.isOmittedExpression(element) && binds(element.name, name));
 }

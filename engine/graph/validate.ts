@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { compileGraph, type CompiledGraph } from '../compile/compile';
 import { findNodeType, NODE_TYPE_NAMES } from '../nodes';
+import type { NodeReferences, ParamReference } from '../nodes/types';
 import { canonicalizeGraph, topologicalOrder } from './canonical';
 import { errorsOf, graphIssue, type GraphIssue } from './issues';
 import { graphSchema, type Graph, type GraphNode } from './model';
@@ -190,7 +191,7 @@ function edgeIssues(graph: Graph): GraphIssue[] {
           ),
         );
       }
-      if (node.type === 'condition' && targets.length === 0) {
+      if (handle.expected && targets.length === 0) {
         issues.push(
           graphIssue(
             node.id,
@@ -302,40 +303,34 @@ function reachabilityIssues(graph: Graph): GraphIssue[] {
     );
 }
 
-/** Flows, connections, connector types and webhook names the graph refers to. */
+/** Flows, connections, connector types and webhook names the graph refers to (from the node types' references). */
 function referenceIssues(graph: Graph, context: GraphContext): GraphIssue[] {
   const issues: GraphIssue[] = [];
   const webhooks = new Map<string, string>();
   for (const node of graph.nodes) {
-    const definition = findNodeType(node.type);
-    if (!definition) continue;
-    const params = node.params;
-    const literal = (value: unknown): value is string => typeof value === 'string' && !hasExpression(value);
-    if (node.type === 'flow' && literal(params.flow) && !context.flows.has(params.flow)) {
-      issues.push(
-        graphIssue(node.id, `${node.id}.params.flow`, `no flow is named '${params.flow}'`, 'warning'),
-      );
+    const references = findNodeType(node.type)?.references?.(node.params as never);
+    if (!references) continue;
+    const at = (reference: ParamReference) => `${node.id}.params.${reference.path}`;
+    const { flow, connector, webhook } = references;
+    if (flow && isLiteralName(flow.value) && !context.flows.has(flow.value)) {
+      issues.push(graphIssue(node.id, at(flow), `no flow is named '${flow.value}'`, 'warning'));
     }
-    if (node.type === 'connection') issues.push(...connectionIssues(node, context));
-    if (node.type === 'webhook' && typeof params.name === 'string') {
-      const other = webhooks.get(params.name);
-      if (other) {
+    if (connector) issues.push(...connectorIssues(node.id, connector, context));
+    if (webhook && typeof webhook.value === 'string') {
+      const name = webhook.value;
+      const other = webhooks.get(name);
+      if (other)
         issues.push(
-          graphIssue(
-            node.id,
-            `${node.id}.params.name`,
-            `the webhook name '${params.name}' is used by node '${other}' too`,
-          ),
+          graphIssue(node.id, at(webhook), `the webhook name '${name}' is used by node '${other}' too`),
         );
-      }
-      webhooks.set(params.name, node.id);
-      const owner = context.webhookOwners.get(params.name);
+      webhooks.set(name, node.id);
+      const owner = context.webhookOwners.get(name);
       if (owner !== undefined && owner !== context.flowName) {
         issues.push(
           graphIssue(
             node.id,
-            `${node.id}.params.name`,
-            `the webhook name '${params.name}' is used by flow '${owner}' too; webhook names are unique across flows`,
+            at(webhook),
+            `the webhook name '${name}' is used by flow '${owner}' too; webhook names are unique across flows`,
           ),
         );
       }
@@ -344,29 +339,34 @@ function referenceIssues(graph: Graph, context: GraphContext): GraphIssue[] {
   return issues;
 }
 
-function connectionIssues(node: GraphNode, context: GraphContext): GraphIssue[] {
-  const params = node.params;
+function isLiteralName(value: unknown): value is string {
+  return typeof value === 'string' && !hasExpression(value);
+}
+
+/** A connector call: the connection or type must exist, and each literal input must suit the connector's field. */
+function connectorIssues(
+  nodeId: string,
+  connector: NonNullable<NodeReferences['connector']>,
+  context: GraphContext,
+): GraphIssue[] {
   const issues: GraphIssue[] = [];
+  const at = (reference: ParamReference) => `${nodeId}.params.${reference.path}`;
   let type: string | undefined;
-  if (typeof params.connection === 'string' && !hasExpression(params.connection)) {
-    type = context.connections.get(params.connection);
+  const { connection, connectorType, inputs } = connector;
+  if (connection && isLiteralName(connection.value)) {
+    type = context.connections.get(connection.value);
     if (type === undefined) {
       issues.push(
-        graphIssue(
-          node.id,
-          `${node.id}.params.connection`,
-          `no connection is named '${params.connection}'`,
-          'warning',
-        ),
+        graphIssue(nodeId, at(connection), `no connection is named '${connection.value}'`, 'warning'),
       );
     }
-  } else if (typeof params.connector_type === 'string' && !hasExpression(params.connector_type)) {
-    type = params.connector_type;
+  } else if (connectorType && isLiteralName(connectorType.value)) {
+    type = connectorType.value;
     if (!context.connectorSchema(type)) {
       issues.push(
         graphIssue(
-          node.id,
-          `${node.id}.params.connector_type`,
+          nodeId,
+          at(connectorType),
           `unknown connector type '${type}' (the types: ${context.connectorTypes.join(', ')})`,
         ),
       );
@@ -374,15 +374,16 @@ function connectionIssues(node: GraphNode, context: GraphContext): GraphIssue[] 
     }
   }
   const schema = type === undefined ? undefined : context.connectorSchema(type);
-  const inputs = params.inputs;
-  if (!schema || typeof inputs !== 'object' || inputs === null || Array.isArray(inputs)) return issues;
-  for (const [field, value] of Object.entries(inputs)) {
-    const path = `${node.id}.params.inputs.${field}`;
+  const values = inputs?.value;
+  if (!schema || !inputs || typeof values !== 'object' || values === null || Array.isArray(values))
+    return issues;
+  for (const [field, value] of Object.entries(values)) {
+    const path = `${at(inputs)}.${field}`;
     const fieldSchema = (schema.shape as Record<string, z.ZodType>)[field];
     if (!fieldSchema) {
       issues.push(
         graphIssue(
-          node.id,
+          nodeId,
           path,
           `${type} has no field '${field}' (its fields: ${Object.keys(schema.shape).join(', ')})`,
         ),
@@ -393,7 +394,7 @@ function connectionIssues(node: GraphNode, context: GraphContext): GraphIssue[] 
     const checked = fieldSchema.safeParse(value);
     if (!checked.success) {
       for (const issue of checked.error.issues)
-        issues.push(graphIssue(node.id, formatPath([path, ...issue.path]), issue.message));
+        issues.push(graphIssue(nodeId, formatPath([path, ...issue.path]), issue.message));
     }
   }
   return issues;

@@ -25,10 +25,11 @@ export const conditionNode: NodeType<ConditionParams> = {
   trigger: false,
   step: false,
   outputs: () => [
-    { id: 'true', label: 'True' },
-    { id: 'false', label: 'False' },
+    { id: 'true', label: 'True', expected: true },
+    { id: 'false', label: 'False', expected: true },
   ],
   plainParams: ['expression'],
+  expressionParams: ['expression'],
   summary: (params) => params.expression.slice(0, 60),
   emit(params, emit) {
     const test = emit.expression(params.expression, 'expression');

@@ -41,8 +41,11 @@ export const connectionNode: NodeType<ConnectionParams> = {
   outputs: stepOutputs,
   summary: (params) => params.connection ?? `${params.connector_type ?? ''} (ad hoc)`,
   references: (params) => ({
-    connections: params.connection === undefined ? [] : [params.connection],
-    connectorTypes: params.connector_type === undefined ? [] : [params.connector_type],
+    connector: {
+      connection: { value: params.connection, path: 'connection' },
+      connectorType: { value: params.connector_type, path: 'connector_type' },
+      inputs: { value: params.inputs, path: 'inputs' },
+    },
   }),
   emit(params, emit) {
     const target =

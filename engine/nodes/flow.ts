@@ -24,7 +24,7 @@ export const flowNode: NodeType<FlowParams> = {
   step: true,
   outputs: stepOutputs,
   summary: (params) => params.flow,
-  references: (params) => ({ flows: [params.flow] }),
+  references: (params) => ({ flow: { value: params.flow, path: 'flow' } }),
   emit(params, emit) {
     const input = params.input === undefined ? 'undefined' : emit.value(params.input, 'input');
     const options = emit.childOptions(params.wait === undefined ? {} : { wait: params.wait });

@@ -31,9 +31,11 @@ export interface NodeType<Params extends Record<string, unknown> = Record<string
    * or the names (a script's code, a condition's bare expression).
    */
   plainParams?: 'all' | readonly string[];
+  /** Of those, the params that are a bare TypeScript expression (a condition's): they read nodes by id. */
+  expressionParams?: readonly string[];
   /** Modules the node runs as its own (a script's), type-checked apart and mapped back to the param. */
   modules?(params: Params): { path: string; source: string; headLines: number }[];
-  /** The node's flow names, connection names and connector types, for the validator to look up. */
+  /** The flows, connections, connector types and webhook names the node refers to. */
   references?(params: Params): NodeReferences;
   /** The body of the node's `graph.node(...)` call: a TypeScript expression or `{ block }`. */
   emit(params: Params, emit: NodeEmitter): string;
@@ -48,9 +50,22 @@ export type HandleDefinition = {
   label: string;
   /** At most this many edges may leave the handle (none: any number). */
   max?: number;
+  /** A branch the flow is expected to go on from: unwired, it is a warning ("leads nowhere"). */
+  expected?: boolean;
 };
 
-export type NodeReferences = { flows?: string[]; connections?: string[]; connectorTypes?: string[] };
+/** A param naming something outside the graph: its value, and its path below `params`. */
+export type ParamReference = { value: unknown; path: string };
+
+/** What a node refers to outside the graph, for the validator to look up (strings with `{{ }}` are skipped). */
+export type NodeReferences = {
+  /** A flow it starts. */
+  flow?: ParamReference;
+  /** The connector call it makes: a stored connection or a connector type, and the call's inputs. */
+  connector?: { connection?: ParamReference; connectorType?: ParamReference; inputs?: ParamReference };
+  /** The webhook name it serves (unique across flows). */
+  webhook?: ParamReference;
+};
 
 /** Writes the parts of a node's body; it records where each param went, to map diagnostics back. */
 export interface NodeEmitter {

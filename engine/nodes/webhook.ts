@@ -61,6 +61,7 @@ export const webhookNode: NodeType<WebhookParams> = {
   plainParams: 'all',
   step: false,
   outputs: () => [{ id: 'out', label: 'Request' }],
+  references: (params) => ({ webhook: { value: params.name, path: 'name' } }),
   summary: (params) => `${(params.methods ?? ['any']).join(', ')} /webhook/${params.name}`,
   emit: (params, emit) => `graph.trigger('webhook', ${emit.literal(params)})`,
   read: (body, read) => readTrigger('webhook', body, read),

@@ -46,6 +46,16 @@ describe('the flows router for graph flows', () => {
     expect(await signedIn.flows.convert({ name: 'drawn', to: 'graph' })).toMatchObject({ version: 4 });
   });
 
+  it('renames a node with its references', async () => {
+    const renamed = await signedIn.flows.renameNode({ graph, from: 'a', to: 'first' });
+    expect(renamed.nodes[1]?.params.expression).toBe('first.status === "success"');
+    expect(renamed.edges).toEqual([{ source: 'first', sourceHandle: 'out', target: 'check' }]);
+    expect(await trpcFailureOf(signedIn.flows.renameNode({ graph, from: 'a', to: 'check' }))).toEqual({
+      code: 'BAD_REQUEST',
+      message: "a node has the id 'check' already",
+    });
+  });
+
   it('refuses an invalid graph as BAD_REQUEST, with every issue on the error', async () => {
     const failure = signedIn.flows.saveGraph({
       name: 'drawn',

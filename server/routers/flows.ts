@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { compileGraph } from '../../engine/compile/compile';
+import { renameGraphNode } from '../../engine/compile/rename';
 import {
   checkGraph,
   convertFlowToCode,
@@ -93,6 +94,10 @@ export const flowsRouter = router({
     const compiled = compileGraph(graph);
     return { code: compiled.code, nodes: compiled.nodes, issues: [...issues, ...compiled.issues] };
   }),
+  /** Renames a node of a graph and rewrites every reference to it (edges, expressions); nothing is saved. */
+  renameNode: protectedProcedure
+    .input(z.object({ graph: graphSchema, from: z.string().max(64), to: z.string().max(64) }))
+    .mutation(({ input }) => renameGraphNode(input.graph, input.from, input.to)),
   /** Drop to code, or read code in the compiled shape back into a graph: a new version either way. */
   convert: protectedProcedure
     .input(z.object({ name: flowName, to: z.enum(['code', 'graph']) }))
