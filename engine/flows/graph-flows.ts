@@ -8,7 +8,7 @@ import type { Graph } from '../graph/model';
 import { validateGraph, type GraphContext, type GraphValidation } from '../graph/validate';
 import { listConnectionTypes } from '../store/connections';
 import type { Db } from '../store/db';
-import { saveFlowVersion } from '../store/flow-versions';
+import { getFlowVersion, saveFlowVersion } from '../store/flow-versions';
 import {
   createFlow,
   FlowNotFoundError,
@@ -85,13 +85,14 @@ export async function createGraphFlow(
 /** A new version of a graph flow. */
 export async function saveGraphFlow(
   db: Db,
-  input: { flowId: string; flowName: string; graph: unknown; userId: string | null },
+  input: { flowId: string; flowName: string; graph: unknown; baseVersion?: number; userId: string | null },
 ): Promise<{ version: number; warnings: GraphIssue[] }> {
   const version = await prepareGraphVersion(db, input.graph, input.flowName);
   const saved = await saveFlowVersion(db, {
     flowId: input.flowId,
     kind: 'graph',
     expectKind: 'graph',
+    baseVersion: input.baseVersion,
     code: version.code,
     graph: version.graph,
     compiled: version.compiled,
@@ -151,4 +152,43 @@ export async function convertFlowToGraph(
   });
   if (!saved) throw new FlowNotFoundError(`flow '${name}' changed while it was converted; try again`);
   return { version: saved.version, warnings: version.warnings };
+}
+
+/**
+ * Makes an earlier version the flow's latest again, as a new version (the history only grows). A graph
+ * version is validated as any save is (what it names may have changed since); a code version compiles.
+ */
+export async function restoreFlowVersion(
+  db: Db,
+  input: { name: string; version: number; baseVersion?: number; userId: string | null },
+): Promise<{ version: number; warnings: GraphIssue[] }> {
+  const flow = await getFlowByName(db, input.name);
+  const old = await getFlowVersion(db, flow.id, input.version);
+  if (!old) throw new FlowNotFoundError(`flow '${flow.name}' has no version ${input.version}`);
+  if (old.kind === 'graph') {
+    const version = await prepareGraphVersion(db, old.graph, flow.name);
+    const saved = await saveFlowVersion(db, {
+      flowId: flow.id,
+      kind: 'graph',
+      baseVersion: input.baseVersion,
+      code: version.code,
+      graph: version.graph,
+      compiled: version.compiled,
+      userId: input.userId,
+    });
+    if (!saved) throw new FlowNotFoundError(`no flow has the id '${flow.id}'`);
+    return { version: saved.version, warnings: version.warnings };
+  }
+  const code = old.code ?? '';
+  const saved = await saveFlowVersion(db, {
+    flowId: flow.id,
+    kind: 'code',
+    baseVersion: input.baseVersion,
+    code,
+    graph: null,
+    compiled: packCompiled(await compileFlowCode(code, `${flow.name}.ts`)),
+    userId: input.userId,
+  });
+  if (!saved) throw new FlowNotFoundError(`no flow has the id '${flow.id}'`);
+  return { version: saved.version, warnings: [] };
 }

@@ -9,13 +9,14 @@ import { compileFlowCode, packCompiled } from './compile';
  */
 export async function saveCodeFlow(
   db: Db,
-  input: { flowId: string; flowName: string; code: string; userId: string | null },
+  input: { flowId: string; flowName: string; code: string; baseVersion?: number; userId: string | null },
 ): Promise<{ version: number }> {
   const compiled = await compileFlowCode(input.code, `${input.flowName}.ts`);
   const saved = await saveFlowVersion(db, {
     flowId: input.flowId,
     kind: 'code',
     expectKind: 'code',
+    baseVersion: input.baseVersion,
     code: input.code,
     graph: null,
     compiled: packCompiled(compiled),

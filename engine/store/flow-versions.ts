@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { UserError } from '../errors';
 import type { Db } from './db';
 import type { FlowKind, FlowVersion } from './database';
 import type { Conn } from './executions';
@@ -15,6 +16,8 @@ export async function saveFlowVersion(
     flowId: string;
     kind: FlowKind;
     expectKind?: FlowKind;
+    /** Only over this version: a save based on an older one is refused (FlowVersionConflictError). */
+    baseVersion?: number;
     code: string;
     graph: unknown;
     compiled: string;
@@ -35,8 +38,12 @@ export async function saveFlowVersion(
       })
       .where('id', '=', input.flowId);
     if (input.expectKind) update = update.where('kind', '=', input.expectKind);
+    if (input.baseVersion !== undefined) update = update.where('version', '=', input.baseVersion);
     const flow = await update.returning(['version']).executeTakeFirst();
-    if (!flow) return undefined;
+    if (!flow) {
+      if (input.baseVersion !== undefined) await throwIfChangedSince(trx, input.flowId, input.baseVersion);
+      return undefined;
+    }
     await trx
       .insertInto('flow_versions')
       .values({
@@ -51,6 +58,62 @@ export async function saveFlowVersion(
       .execute();
     return { version: flow.version };
   });
+}
+
+/**
+ * A save based on a version that is no longer the flow's latest: someone saved in between (another tab,
+ * another person). Refused, never a silent overwrite; the message says who and when.
+ */
+export class FlowVersionConflictError extends UserError {
+  override name = 'FlowVersionConflictError';
+  readonly kind = 'conflict';
+  constructor(
+    message: string,
+    readonly currentVersion: number,
+  ) {
+    super(message);
+  }
+}
+
+async function throwIfChangedSince(conn: Conn, flowId: string, baseVersion: number): Promise<void> {
+  const current = await conn
+    .selectFrom('flows')
+    .leftJoin('users', 'users.id', 'flows.updated_by')
+    .select(['flows.version', 'flows.updated_at', 'users.name', 'users.email'])
+    .where('flows.id', '=', flowId)
+    .executeTakeFirst();
+  if (!current || current.version === baseVersion) return;
+  const who = current.name || current.email || 'someone';
+  throw new FlowVersionConflictError(
+    `changed by ${who} at ${current.updated_at.toISOString()} (version ${current.version}; you edited version ${baseVersion}): reload to see it, then apply your change again`,
+    current.version,
+  );
+}
+
+/** A flow's versions, latest first, with who saved each and when (not their content). */
+export async function listFlowVersions(
+  conn: Conn,
+  flowId: string,
+): Promise<{ version: number; kind: FlowKind; created_at: Date; author: string | null }[]> {
+  const rows = await conn
+    .selectFrom('flow_versions')
+    .leftJoin('users', 'users.id', 'flow_versions.created_by')
+    .select([
+      'flow_versions.version',
+      'flow_versions.kind',
+      'flow_versions.created_at',
+      'users.name',
+      'users.email',
+    ])
+    .where('flow_versions.flow_id', '=', flowId)
+    .orderBy('flow_versions.version', 'desc')
+    .execute();
+  return rows.map((row) => ({
+    version: row.version,
+    kind: row.kind,
+    created_at: row.created_at,
+    author: row.name || row.email || null,
+  }));
 }
 
 export async function getFlowVersion(

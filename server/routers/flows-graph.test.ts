@@ -72,4 +72,43 @@ describe('the flows router for graph flows', () => {
     expect((cause as InvalidGraphError).issues.map((issue) => issue.path)).toEqual(['x.type']);
     expect((await signedIn.flows.get({ name: 'drawn' })).version).toBe(4);
   });
+
+  it('a save based on an older version is refused with who changed it and when; nothing is overwritten', async () => {
+    await signedIn.flows.create({ name: 'shared', kind: 'graph' });
+    const base = (await signedIn.flows.get({ name: 'shared' })).version;
+    const first = { nodes: [{ id: 'mine', type: 'flow', params: { flow: 'a' } }], edges: [] };
+    const second = { nodes: [{ id: 'theirs', type: 'flow', params: { flow: 'b' } }], edges: [] };
+    expect(await signedIn.flows.saveGraph({ name: 'shared', graph: first, baseVersion: base })).toMatchObject(
+      { version: 2 },
+    );
+    const refused = await trpcFailureOf(
+      signedIn.flows.saveGraph({ name: 'shared', graph: second, baseVersion: base }),
+    );
+    expect(refused.code).toBe('CONFLICT');
+    expect(refused.message).toMatch(
+      /^changed by graphs at \d{4}-\d\d-\d\dT[\d:.]+Z \(version 2; you edited version 1\): reload to see it/,
+    );
+    expect((await signedIn.flows.get({ name: 'shared' })).graph).toMatchObject({ nodes: [{ id: 'mine' }] });
+  });
+
+  it('lists versions with author and time, shows one, and restores it as a new version', async () => {
+    const versions = await signedIn.flows.versions({ name: 'shared' });
+    expect(versions.map((version) => [version.version, version.kind, version.author])).toEqual([
+      [2, 'graph', 'graphs'],
+      [1, 'graph', 'graphs'],
+    ]);
+    expect((await signedIn.flows.version({ name: 'shared', version: 1 })).graph).toEqual({
+      nodes: [],
+      edges: [],
+    });
+    expect(await signedIn.flows.restore({ name: 'shared', version: 1, baseVersion: 2 })).toEqual({
+      version: 3,
+      warnings: [],
+    });
+    expect((await signedIn.flows.get({ name: 'shared' })).graph).toEqual({ nodes: [], edges: [] });
+    expect(await trpcFailureOf(signedIn.flows.version({ name: 'shared', version: 9 }))).toEqual({
+      code: 'NOT_FOUND',
+      message: "flow 'shared' has no version 9",
+    });
+  });
 });

@@ -6,8 +6,10 @@ import {
   convertFlowToCode,
   convertFlowToGraph,
   createGraphFlow,
+  restoreFlowVersion,
   saveGraphFlow,
 } from '../../engine/flows/graph-flows';
+import { getFlowVersion, listFlowVersions } from '../../engine/store/flow-versions';
 import { saveCodeFlow } from '../../engine/flows/save';
 import { EMPTY_GRAPH, graphSchema } from '../../engine/graph/model';
 import { validateGraph } from '../../engine/graph/validate';
@@ -15,6 +17,7 @@ import { startExecution } from '../../engine/runtime/start';
 import {
   createFlow,
   deleteFlow,
+  FlowNotFoundError,
   getFlowByName,
   listFlows,
   MAX_FLOW_TIMEOUT_SECONDS,
@@ -29,6 +32,8 @@ import { protectedProcedure, router } from '../trpc';
 // Names are checked by the engine's rules (engine/flows/name.ts); zod only bounds the size.
 const flowName = nameInput;
 const flowId = z.uuid('must be a flow id');
+/** The version an editor's change is based on: a save over a newer one is refused (CONFLICT). */
+const baseVersion = z.number().int().min(1);
 /** A code flow's source; the REST API bounds whole bodies at 1 MiB, this keeps the UI in the same range. */
 const flowCode = pgText().max(1_000_000, 'the code is longer than 1,000,000 characters');
 
@@ -58,28 +63,58 @@ export const flowsRouter = router({
   }),
   /** A new version of a code flow; a syntax error (FlowSyntaxError, line and column) saves nothing. */
   saveCode: protectedProcedure
-    .input(z.object({ name: flowName, code: flowCode }))
+    .input(z.object({ name: flowName, code: flowCode, baseVersion: baseVersion.optional() }))
     .mutation(async ({ ctx, input }) => {
       const flow = await getFlowByName(ctx.db, input.name);
       return saveCodeFlow(ctx.db, {
         flowId: flow.id,
         flowName: flow.name,
         code: input.code,
+        baseVersion: input.baseVersion,
         userId: ctx.user.id,
       });
     }),
   /** A new version of a graph flow; an invalid graph (InvalidGraphError, every issue) saves nothing. */
   saveGraph: protectedProcedure
-    .input(z.object({ name: flowName, graph: z.unknown() }))
+    .input(z.object({ name: flowName, graph: z.unknown(), baseVersion: baseVersion.optional() }))
     .mutation(async ({ ctx, input }) => {
       const flow = await getFlowByName(ctx.db, input.name);
       return saveGraphFlow(ctx.db, {
         flowId: flow.id,
         flowName: flow.name,
         graph: input.graph,
+        baseVersion: input.baseVersion,
         userId: ctx.user.id,
       });
     }),
+  /** The flow's versions, latest first, with author and time. */
+  versions: protectedProcedure.input(z.object({ name: flowName })).query(async ({ ctx, input }) => {
+    const flow = await getFlowByName(ctx.db, input.name);
+    return listFlowVersions(ctx.db, flow.id);
+  }),
+  /** One version's content (its graph or code), to view read-only. */
+  version: protectedProcedure
+    .input(z.object({ name: flowName, version: z.number().int().min(1) }))
+    .query(async ({ ctx, input }) => {
+      const flow = await getFlowByName(ctx.db, input.name);
+      const found = await getFlowVersion(ctx.db, flow.id, input.version);
+      if (!found) throw new FlowNotFoundError(`flow '${flow.name}' has no version ${input.version}`);
+      const { version, kind, graph, code, created_at } = found;
+      return { version, kind, graph, code, created_at };
+    }),
+  /** An earlier version becomes the latest again (as a new version). */
+  restore: protectedProcedure
+    .input(
+      z.object({ name: flowName, version: z.number().int().min(1), baseVersion: baseVersion.optional() }),
+    )
+    .mutation(({ ctx, input }) =>
+      restoreFlowVersion(ctx.db, {
+        name: input.name,
+        version: input.version,
+        baseVersion: input.baseVersion,
+        userId: ctx.user.id,
+      }),
+    ),
   /** Every issue of a graph, as saving it would find them (nothing is saved). */
   validateGraph: protectedProcedure
     .input(z.object({ name: flowName.optional(), graph: z.unknown() }))
