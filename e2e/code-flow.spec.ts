@@ -204,3 +204,32 @@ test('the REST API page lists the endpoints and how to authenticate', async ({ p
   await expect(start).toContainText('input_value');
   await expect(start).toContainText('is_productive');
 });
+
+test('two tabs editing one flow: the second save is refused with who saved and when, nothing is overwritten', async ({
+  page,
+  context,
+}) => {
+  await signInAsAdmin(page);
+  await createFlow(page, 'shared-edit');
+  const other = await context.newPage();
+  await other.goto('/flows/shared-edit');
+  await expect(other.locator('.monaco-editor .view-lines')).toBeVisible();
+
+  await replaceCode(page, fixed.replace('greeted', 'first tab'));
+  await page.keyboard.press('ControlOrMeta+S');
+  await expect(page.getByRole('status').filter({ hasText: 'Saved as version 2' })).toBeVisible();
+
+  await replaceCode(other, fixed.replace('greeted', 'second tab'));
+  await other.keyboard.press('ControlOrMeta+S');
+  const refusal = other.getByRole('alert').filter({ hasText: 'Not saved' });
+  await expect(refusal).toContainText(
+    /Not saved: changed by .+ at \d{4}-\d\d-\d\dT.+ \(version 2; you edited version 1\)/,
+  );
+  await expect(other.getByTestId('flow-version')).toHaveText('v1');
+
+  // Reload shows the first tab's save; it was not overwritten.
+  await refusal.getByRole('button', { name: 'Reload' }).click();
+  await expect(other.getByTestId('flow-version')).toHaveText('v2');
+  await expect(other.locator('.monaco-editor .view-lines')).toContainText("this.success('first tab')");
+  await other.close();
+});

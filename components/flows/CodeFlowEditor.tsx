@@ -17,7 +17,10 @@ function syntaxMarker(message: string): SourceMarker | null {
   return { line: Number(match[1]), column: Number(match[2]), message };
 }
 
-type SaveState = { kind: 'idle' } | { kind: 'saved'; version: number } | { kind: 'error'; message: string };
+type SaveState =
+  | { kind: 'idle' }
+  | { kind: 'saved'; version: number }
+  | { kind: 'error'; message: string; conflict: boolean };
 
 type EditedFlow = { id: string; name: string; version: number; code: string; timeoutSeconds: number };
 
@@ -45,7 +48,7 @@ export function CodeFlowEditor({ flow }: { flow: EditedFlow }) {
       },
       onError: (error) => {
         const message = errorMessage(error);
-        setSaveState({ kind: 'error', message });
+        setSaveState({ kind: 'error', message, conflict: error.data?.code === 'CONFLICT' });
         setServerError(syntaxMarker(message));
       },
     }),
@@ -55,9 +58,10 @@ export function CodeFlowEditor({ flow }: { flow: EditedFlow }) {
   );
 
   const { mutate: saveCode, isPending: saving } = save;
+  // Based on the version this editor holds: a save over someone else's newer one is refused, not lost.
   const saveNow = useCallback(() => {
-    if (!saving) saveCode({ name: flow.name, code: codeRef.current });
-  }, [saveCode, saving, flow.name]);
+    if (!saving) saveCode({ name: flow.name, code: codeRef.current, baseVersion: version });
+  }, [saveCode, saving, flow.name, version]);
 
   // Ctrl/Cmd+S anywhere on the page (the editor binds it too, for when it has the focus).
   useEffect(() => {
@@ -136,6 +140,14 @@ export function CodeFlowEditor({ flow }: { flow: EditedFlow }) {
           {saveState.kind === 'error' && (
             <span className="alert" role="alert">
               Not saved: {saveState.message}
+              {saveState.conflict && (
+                <>
+                  {' '}
+                  <button type="button" className="button button-small" onClick={() => router.refresh()}>
+                    Reload
+                  </button>
+                </>
+              )}
             </span>
           )}
           {saveState.kind === 'saved' && !unsaved && (
