@@ -233,3 +233,34 @@ test('two tabs editing one flow: the second save is refused with who saved and w
   await expect(other.locator('.monaco-editor .view-lines')).toContainText("this.success('first tab')");
   await other.close();
 });
+
+test('unsaved code: an in-app link asks before leaving, and a local draft survives the tab', async ({
+  page,
+  context,
+}) => {
+  await signInAsAdmin(page);
+  await createFlow(page, 'draft-keeper');
+  await replaceCode(page, fixed.replace('greeted', 'not saved yet'));
+  await expect(page.getByTestId('unsaved')).toBeVisible();
+
+  // Declining stays; the sidebar link and the breadcrumb both ask.
+  const questions: string[] = [];
+  page.once('dialog', (dialog) => {
+    questions.push(dialog.message());
+    void dialog.dismiss();
+  });
+  await page.getByRole('link', { name: 'Connections' }).click();
+  await expect(page).toHaveURL(/\/flows\/draft-keeper$/);
+  expect(questions).toEqual(['You have unsaved changes. Leave this page and lose them?']);
+  await expect(page.getByTestId('unsaved')).toBeVisible();
+
+  // Another tab (or the same one after a crash) is offered the draft.
+  await page.waitForTimeout(600); // the draft is written a moment after the last change
+  const later = await context.newPage();
+  await later.goto('/flows/draft-keeper');
+  await expect(later.getByTestId('draft')).toContainText('Unsaved changes from');
+  await later.getByRole('button', { name: 'Restore them' }).click();
+  await expect(later.locator('.monaco-editor .view-lines')).toContainText("this.success('not saved yet')");
+  await expect(later.getByTestId('unsaved')).toBeVisible();
+  await later.close();
+});

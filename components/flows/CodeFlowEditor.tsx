@@ -9,6 +9,7 @@ import styles from '../editor/editor.module.css';
 import { RunDialog } from '../editor/RunDialog';
 import { useTRPC } from '../trpc';
 import { errorMessage } from '../ui/errors';
+import { useLeaveGuard, useLocalDraft } from '../ui/unsaved';
 
 /** FlowSyntaxError's message is "syntax error at line L, column C: ..." (engine/flows/compile.ts). */
 function syntaxMarker(message: string): SourceMarker | null {
@@ -75,13 +76,14 @@ export function CodeFlowEditor({ flow }: { flow: EditedFlow }) {
     return () => window.removeEventListener('keydown', onKeyDown);
   }, [saveNow]);
 
-  // Leaving with unsaved changes asks first.
-  useEffect(() => {
-    if (!unsaved) return;
-    const onBeforeUnload = (event: BeforeUnloadEvent) => event.preventDefault();
-    window.addEventListener('beforeunload', onBeforeUnload);
-    return () => window.removeEventListener('beforeunload', onBeforeUnload);
-  }, [unsaved]);
+  // Leaving with unsaved changes asks first; a local draft keeps them even through a crash.
+  useLeaveGuard(unsaved);
+  const draft = useLocalDraft(`flow:${flow.id}`, flow.version, code, savedCode);
+  const restoreDraft = (value: string) => {
+    codeRef.current = value;
+    setCode(value);
+    draft.discard();
+  };
 
   const openRun = (productive: boolean) => {
     run.reset();
@@ -121,6 +123,21 @@ export function CodeFlowEditor({ flow }: { flow: EditedFlow }) {
         </div>
       </header>
 
+      {draft.pending && !unsaved && (
+        <div className="alert" role="alert" data-testid="draft">
+          Unsaved changes from {new Date(draft.pending.at).toLocaleString()} were kept in this browser.{' '}
+          <button
+            type="button"
+            className="button button-small"
+            onClick={() => restoreDraft(draft.pending!.value)}
+          >
+            Restore them
+          </button>{' '}
+          <button type="button" className="button button-small button-ghost" onClick={draft.discard}>
+            Discard
+          </button>
+        </div>
+      )}
       <section className={`card ${styles.editorCard}`} aria-label="Flow code">
         <div className={styles.editorFrame}>
           <CodeEditor
