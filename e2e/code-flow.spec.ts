@@ -126,6 +126,12 @@ test('write a code flow, see a type error underlined, save, run and follow the e
   await expect(page.getByTestId('execution-status')).toHaveText('ENDED_SUCCESS');
   await expect(page.getByText('Dev mode', { exact: true }).first()).toBeVisible();
   await expect(page.getByLabel('Output value')).toContainText('Hello, Grace!');
+
+  // The Run dialog starts from the input this flow last ran with.
+  await page.getByRole('link', { name: 'greeter v2' }).click();
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await expect(page.getByRole('dialog').getByLabel('Input (JSON)')).toHaveValue('{"name": "Grace"}');
+  await page.keyboard.press('Escape');
   expect(elsewhere).toEqual([]);
 });
 

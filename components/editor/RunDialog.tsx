@@ -1,6 +1,6 @@
 'use client';
 
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Dialog } from '../ui/Dialog';
 import styles from './editor.module.css';
 import { FormError } from '../ui/FormError';
@@ -41,6 +41,15 @@ export function RunDialog({
 }) {
   const [text, setText] = useState('{}');
   const [parseError, setParseError] = useState<string | null>(null);
+  const lastInputKey = `flowline:last-input:${flowName}`;
+
+  // Each time it opens, the dialog starts from the input this flow last ran with (in this browser).
+  useEffect(() => {
+    if (!open) return;
+    const last = readStored(lastInputKey);
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- storage is read when the dialog opens
+    if (last !== null) setText(last);
+  }, [open, lastInputKey]);
 
   const submit = () => {
     const parsed = parseInput(text);
@@ -49,6 +58,7 @@ export function RunDialog({
       return;
     }
     setParseError(null);
+    writeStored(lastInputKey, text);
     onRun(parsed.value);
   };
 
@@ -102,4 +112,20 @@ export function RunDialog({
       </form>
     </Dialog>
   );
+}
+
+function readStored(key: string): string | null {
+  try {
+    return window.localStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+
+function writeStored(key: string, value: string): void {
+  try {
+    window.localStorage.setItem(key, value);
+  } catch {
+    // Remembering the input is a convenience; a full or disabled storage just forgets it.
+  }
 }
