@@ -50,7 +50,9 @@ describe('the flows router for graph flows', () => {
     expect(await signedIn.flows.checkDraft({ name: 'drawn', graph })).toEqual(
       await signedIn.flows.validateGraph({ name: 'drawn', graph }),
     );
-    expect(await signedIn.flows.compileDraft({ graph })).toEqual(await signedIn.flows.compileGraph({ graph }));
+    expect(await signedIn.flows.compileDraft({ graph })).toEqual(
+      await signedIn.flows.compileGraph({ graph }),
+    );
   });
 
   it('renames a node with its references', async () => {
