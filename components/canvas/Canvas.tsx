@@ -31,6 +31,7 @@ export const PALETTE_DRAG_TYPE = 'application/x-flowline-node';
 const SNAP_GRID: [number, number] = [GRID, GRID];
 const FIT_VIEW_OPTIONS = { maxZoom: 1, minZoom: 0.3, padding: 0.15 };
 const DELETE_KEYS = ['Delete', 'Backspace'];
+const MULTI_SELECT_KEYS = ['Shift', 'Meta', 'Control'];
 const PRO_OPTIONS = { hideAttribution: true };
 /** Above this many nodes only the visible ones are drawn (canvas-facts §2.2: measured, docs/canvas.md). */
 const CULL_ABOVE_NODES = 300;
@@ -63,6 +64,8 @@ export function Canvas({ onSelectionChange }: { onSelectionChange: OnSelectionCh
   const request = useCanvasUi((state) => state.selectRequest);
   const hint = useCanvasUi((state) => state.connectionHint);
   const flow = useReactFlow();
+  // Fit the view to the nodes a flow opens with; an empty flow keeps its view when the first node lands.
+  const [fitOnOpen] = useState(() => graph.nodes.length > 0);
   const [synced, setSynced] = useState<Synced>(() => ({
     modelNodes: graph.nodes,
     modelEdges: graph.edges,
@@ -166,9 +169,10 @@ export function Canvas({ onSelectionChange }: { onSelectionChange: OnSelectionCh
         onConnectEnd={onConnectEnd}
         isValidConnection={isValidConnection}
         deleteKeyCode={DELETE_KEYS}
+        multiSelectionKeyCode={MULTI_SELECT_KEYS}
         snapToGrid
         snapGrid={SNAP_GRID}
-        fitView
+        fitView={fitOnOpen}
         fitViewOptions={FIT_VIEW_OPTIONS}
         minZoom={0.05}
         onlyRenderVisibleElements={graph.nodes.length > CULL_ABOVE_NODES}

@@ -68,9 +68,18 @@ export default function MonacoScriptEditor({
       const model = editor.getModel();
       if (!model) return;
       const { code, framed } = codeOf(model.getValue());
-      if (!framed) model.setValue(SCRIPT_HEAD + code + SCRIPT_TAIL);
-      hideFrame();
       onChangeRef.current(code);
+      if (framed) return hideFrame();
+      // Put the frame back after this edit is done (an edit inside Monaco's change event is lost).
+      setTimeout(() => {
+        if (codeOf(model.getValue()).framed) return;
+        model.setValue(SCRIPT_HEAD + code + SCRIPT_TAIL);
+        hideFrame();
+        const last = model.getLineCount() - 2;
+        editor.setPosition({ lineNumber: last, column: model.getLineMaxColumn(last) });
+        editor.revealLine(last);
+        editor.setScrollLeft(0);
+      }, 0);
     });
   };
 
