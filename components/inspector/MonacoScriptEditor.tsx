@@ -75,6 +75,7 @@ export default function MonacoScriptEditor({
         if (codeOf(model.getValue()).framed) return;
         model.setValue(SCRIPT_HEAD + code + SCRIPT_TAIL);
         hideFrame();
+        requestAnimationFrame(hideFrame); // a whole-model replace resets the view's hidden areas once more
         const last = model.getLineCount() - 2;
         editor.setPosition({ lineNumber: last, column: model.getLineMaxColumn(last) });
         editor.revealLine(last);
