@@ -2,62 +2,9 @@
 
 // This module touches `window` as soon as it loads: import it only through next/dynamic with ssr: false
 // (see CodeEditor.tsx). Monaco comes from node_modules, never from a CDN: nothing is downloaded at run time.
-import Editor, { loader, type OnMount } from '@monaco-editor/react';
-import * as monaco from 'monaco-editor';
-import { useEffect, useRef, useState } from 'react';
-import { flowApiDeclarations } from '@/engine/api/flow-api-types';
-
-self.MonacoEnvironment = {
-  getWorker(_workerId: string, label: string) {
-    switch (label) {
-      case 'typescript':
-      case 'javascript':
-        return new Worker(new URL('monaco-editor/language/typescript/ts.worker', import.meta.url), {
-          type: 'module',
-        });
-      case 'json':
-        return new Worker(new URL('monaco-editor/language/json/json.worker', import.meta.url), {
-          type: 'module',
-        });
-      default:
-        return new Worker(new URL('monaco-editor/editor/editor.worker', import.meta.url), { type: 'module' });
-    }
-  },
-};
-loader.config({ monaco });
-
-const ts = monaco.typescript;
-ts.typescriptDefaults.setCompilerOptions({
-  target: ts.ScriptTarget.ESNext,
-  module: ts.ModuleKind.ESNext,
-  moduleResolution: ts.ModuleResolutionKind.NodeJs,
-  lib: ['es2023'],
-  strict: true,
-  // A handler written as `handler(this, system)` (no types) is allowed, as the engine runs it; typing
-  // it `this: Execution, system: System` is what turns on completion and checking.
-  noImplicitAny: false,
-  allowNonTsExtensions: true,
-  isolatedModules: true,
-});
-ts.typescriptDefaults.setDiagnosticsOptions({ noSemanticValidation: false, noSyntaxValidation: false });
-
-// The flow API's declarations (global `Execution`, `System`, ...), so `this.` completes in a handler
-// typed `handler(this: Execution, system: System)` and wrong calls are underlined.
-ts.typescriptDefaults.addExtraLib(flowApiDeclarations, 'file:///node_modules/@types/flowline/index.d.ts');
-
-// The editor's background matches the card it sits in (globals.css --surface), in both themes.
-monaco.editor.defineTheme('flowline-light', {
-  base: 'vs',
-  inherit: true,
-  rules: [],
-  colors: { 'editor.background': '#ffffff' },
-});
-monaco.editor.defineTheme('flowline-dark', {
-  base: 'vs-dark',
-  inherit: true,
-  rules: [],
-  colors: { 'editor.background': '#161a21', 'editorGutter.background': '#161a21' },
-});
+import Editor, { type OnMount } from '@monaco-editor/react';
+import { useEffect, useRef } from 'react';
+import { monaco, usePrefersDark } from './monaco-setup';
 
 export type SourceMarker = { line: number; column: number; message: string };
 
@@ -71,21 +18,12 @@ export type MonacoCodeEditorProps = {
   serverError: SourceMarker | null;
   /** The editor's accessible name. */
   label: string;
+  /** Shows the code without letting it be edited (a graph's compiled module). */
+  readOnly?: boolean;
 };
 
-function usePrefersDark(): boolean {
-  const [dark, setDark] = useState(() => window.matchMedia('(prefers-color-scheme: dark)').matches);
-  useEffect(() => {
-    const media = window.matchMedia('(prefers-color-scheme: dark)');
-    const update = () => setDark(media.matches);
-    media.addEventListener('change', update);
-    return () => media.removeEventListener('change', update);
-  }, []);
-  return dark;
-}
-
 export default function MonacoCodeEditor(props: MonacoCodeEditorProps) {
-  const { path, value, onChange, onSave, serverError, label } = props;
+  const { path, value, onChange, onSave, serverError, label, readOnly = false } = props;
   const dark = usePrefersDark();
   const editorRef = useRef<monaco.editor.IStandaloneCodeEditor | null>(null);
   const saveRef = useRef(onSave);
@@ -131,6 +69,8 @@ export default function MonacoCodeEditor(props: MonacoCodeEditorProps) {
       loading={<div className="placeholder">Loading the editor…</div>}
       options={{
         ariaLabel: label,
+        readOnly,
+        domReadOnly: readOnly,
         minimap: { enabled: false },
         fontSize: 13,
         lineHeight: 20,

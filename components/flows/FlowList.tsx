@@ -112,12 +112,13 @@ export function FlowList() {
       <NameDialog
         open={editing?.mode === 'create'}
         title="New flow"
-        description="Give the flow a name. It starts as a small code flow that you can edit."
+        description="Give the flow a name, and choose how to build it. A graph can become code later."
         initialName=""
         submitLabel="Create flow"
         pending={create.isPending}
         error={create.error ? errorMessage(create.error) : null}
-        onSubmit={(name) => create.mutate({ name })}
+        onSubmit={(name, kind) => create.mutate({ name, kind })}
+        chooseKind
         onClose={close}
       />
       <NameDialog

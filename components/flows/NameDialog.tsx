@@ -15,6 +15,7 @@ export function NameDialog({
   error,
   onSubmit,
   onClose,
+  chooseKind = false,
 }: {
   open: boolean;
   title: string;
@@ -23,8 +24,10 @@ export function NameDialog({
   submitLabel: string;
   pending: boolean;
   error: string | null;
-  onSubmit: (name: string) => void;
+  onSubmit: (name: string, kind: FlowKind) => void;
   onClose: () => void;
+  /** Offer the choice of a graph or a code flow (creating). */
+  chooseKind?: boolean;
 }) {
   return (
     <Dialog open={open} title={title} onClose={onClose}>
@@ -37,10 +40,13 @@ export function NameDialog({
         error={error}
         onSubmit={onSubmit}
         onClose={onClose}
+        chooseKind={chooseKind}
       />
     </Dialog>
   );
 }
+
+export type FlowKind = 'graph' | 'code';
 
 function NameForm(props: {
   description: string;
@@ -48,13 +54,15 @@ function NameForm(props: {
   submitLabel: string;
   pending: boolean;
   error: string | null;
-  onSubmit: (name: string) => void;
+  onSubmit: (name: string, kind: FlowKind) => void;
   onClose: () => void;
+  chooseKind: boolean;
 }) {
   const [name, setName] = useState(props.initialName);
+  const [kind, setKind] = useState<FlowKind>('code');
   function submit(event: FormEvent) {
     event.preventDefault();
-    props.onSubmit(name);
+    props.onSubmit(name, kind);
   }
   return (
     <form className="stack" onSubmit={submit} noValidate>
@@ -75,6 +83,28 @@ function NameForm(props: {
           Up to 128 letters, digits, spaces, - _ and . — unique among your flows.
         </span>
       </div>
+      {props.chooseKind && (
+        <fieldset className="kind-choice">
+          <legend>Kind</legend>
+          <label>
+            <input
+              type="radio"
+              name="flow-kind"
+              checked={kind === 'graph'}
+              onChange={() => setKind('graph')}
+            />
+            <span>
+              <strong>Graph</strong> drawn on a canvas: nodes for calls, flows, scripts and conditions
+            </span>
+          </label>
+          <label>
+            <input type="radio" name="flow-kind" checked={kind === 'code'} onChange={() => setKind('code')} />
+            <span>
+              <strong>Code</strong> a TypeScript handler, written in the editor
+            </span>
+          </label>
+        </fieldset>
+      )}
       <FormError message={props.error} />
       <div className="dialog-actions">
         <button type="button" className="button" onClick={props.onClose}>

@@ -11,7 +11,8 @@ import {
 } from '../../engine/flows/graph-flows';
 import { getFlowVersion, listFlowVersions } from '../../engine/store/flow-versions';
 import { saveCodeFlow } from '../../engine/flows/save';
-import { EMPTY_GRAPH, graphSchema } from '../../engine/graph/model';
+import { EMPTY_GRAPH, graphSchema, type Graph } from '../../engine/graph/model';
+import type { Db } from '../../engine/store/db';
 import { validateGraph } from '../../engine/graph/validate';
 import { startExecution } from '../../engine/runtime/start';
 import {
@@ -36,6 +37,21 @@ const flowId = z.uuid('must be a flow id');
 const baseVersion = z.number().int().min(1);
 /** A code flow's source; the REST API bounds whole bodies at 1 MiB, this keeps the UI in the same range. */
 const flowCode = pgText().max(1_000_000, 'the code is longer than 1,000,000 characters');
+
+const validateInput = z.object({ name: flowName.optional(), graph: z.unknown() });
+const compileInput = z.object({ graph: graphSchema });
+
+async function validateDraft(db: Db, input: z.output<typeof validateInput>) {
+  const { graph, issues } = await checkGraph(db, input.graph, input.name);
+  return { graph, issues };
+}
+
+function compileDraft(input: Graph) {
+  const { graph, issues } = validateGraph(input);
+  if (!graph) return { code: null, nodes: [], issues };
+  const compiled = compileGraph(graph);
+  return { code: compiled.code, nodes: compiled.nodes, issues: [...issues, ...compiled.issues] };
+}
 
 export const flowsRouter = router({
   list: protectedProcedure.query(({ ctx }) => listFlows(ctx.db)),
@@ -117,18 +133,18 @@ export const flowsRouter = router({
     ),
   /** Every issue of a graph, as saving it would find them (nothing is saved). */
   validateGraph: protectedProcedure
-    .input(z.object({ name: flowName.optional(), graph: z.unknown() }))
-    .query(async ({ ctx, input }) => {
-      const { graph, issues } = await checkGraph(ctx.db, input.graph, input.name);
-      return { graph, issues };
-    }),
+    .input(validateInput)
+    .query(({ ctx, input }) => validateDraft(ctx.db, input)),
   /** The module a graph compiles to, with the lines of each node (for the canvas's code tab). */
-  compileGraph: protectedProcedure.input(z.object({ graph: graphSchema })).query(({ input }) => {
-    const { graph, issues } = validateGraph(input.graph);
-    if (!graph) return { code: null, nodes: [], issues };
-    const compiled = compileGraph(graph);
-    return { code: compiled.code, nodes: compiled.nodes, issues: [...issues, ...compiled.issues] };
-  }),
+  compileGraph: protectedProcedure.input(compileInput).query(({ input }) => compileDraft(input.graph)),
+  /**
+   * validateGraph and compileGraph as POSTs, for the canvas: a query travels in the URL, and the URL of
+   * a graph of a few dozen nodes is over the server's 16 KB header limit (431). Nothing is saved.
+   */
+  checkDraft: protectedProcedure
+    .input(validateInput)
+    .mutation(({ ctx, input }) => validateDraft(ctx.db, input)),
+  compileDraft: protectedProcedure.input(compileInput).mutation(({ input }) => compileDraft(input.graph)),
   /** Renames a node of a graph and rewrites every reference to it (edges, expressions); nothing is saved. */
   renameNode: protectedProcedure
     .input(z.object({ graph: graphSchema, from: z.string().max(64), to: z.string().max(64) }))

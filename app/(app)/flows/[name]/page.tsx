@@ -1,9 +1,9 @@
 import type { Metadata } from 'next';
-import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { TRPCError } from '@trpc/server';
 import { CodeFlowEditor } from '@/components/flows/CodeFlowEditor';
-import { formatDateTime } from '@/components/ui/time';
+import { GraphEditor } from '@/components/canvas/GraphEditor';
+import { EMPTY_GRAPH, graphSchema } from '@/engine/graph/model';
 import { getServerCaller } from '@/server/caller';
 
 type Props = { params: Promise<{ name: string }> };
@@ -30,56 +30,35 @@ async function loadFlow(name: string) {
   }
 }
 
-/** A code flow opens in the editor; other kinds show their record until their editor exists. */
+/** A code flow opens in the code editor, a graph flow on the canvas. */
 export default async function FlowPage({ params }: Props) {
   const flow = await loadFlow(flowNameFrom((await params).name));
-  if (flow.kind === 'code') {
+  if (flow.kind === 'graph') {
+    const graph = graphSchema.safeParse(flow.graph);
     return (
-      <CodeFlowEditor
-        // A new key per flow and version: the editor starts again from the stored code after a rename or reload.
+      <GraphEditor
+        // A new key per flow and version: the editor starts again from the stored graph after a reload.
         key={`${flow.id}:${flow.version}`}
         flow={{
           id: flow.id,
           name: flow.name,
           version: flow.version,
-          code: flow.code ?? '',
-          timeoutSeconds: flow.timeout_seconds,
+          graph: graph.success ? graph.data : EMPTY_GRAPH,
         }}
       />
     );
   }
   return (
-    <div className="page">
-      <header className="page-header">
-        <div>
-          <div className="breadcrumb">
-            <Link href="/flows">Flows</Link> /
-          </div>
-          <h1>{flow.name}</h1>
-        </div>
-      </header>
-      <section className="card">
-        <div className="card-body">
-          <dl className="meta">
-            <div>
-              <dt>Kind</dt>
-              <dd>{flow.kind}</dd>
-            </div>
-            <div>
-              <dt>Version</dt>
-              <dd>v{flow.version}</dd>
-            </div>
-            <div>
-              <dt>Created</dt>
-              <dd>{formatDateTime(flow.created_at)}</dd>
-            </div>
-            <div>
-              <dt>Updated</dt>
-              <dd>{formatDateTime(flow.updated_at)}</dd>
-            </div>
-          </dl>
-        </div>
-      </section>
-    </div>
+    <CodeFlowEditor
+      // A new key per flow and version: the editor starts again from the stored code after a rename or reload.
+      key={`${flow.id}:${flow.version}`}
+      flow={{
+        id: flow.id,
+        name: flow.name,
+        version: flow.version,
+        code: flow.code ?? '',
+        timeoutSeconds: flow.timeout_seconds,
+      }}
+    />
   );
 }

@@ -1,0 +1,46 @@
+'use client';
+
+import { Dialog } from '../ui/Dialog';
+import { FormError } from '../ui/FormError';
+
+/** Asks before a graph flow becomes a code flow, and says what happens to the graph. */
+export function ConvertDialog({
+  open,
+  unsaved,
+  pending,
+  error,
+  onConvert,
+  onClose,
+}: {
+  open: boolean;
+  unsaved: boolean;
+  pending: boolean;
+  error: string | null;
+  onConvert: () => void;
+  onClose: () => void;
+}) {
+  return (
+    <Dialog open={open} title="Convert to code?" onClose={onClose}>
+      <div className="stack">
+        <p>
+          The flow&apos;s compiled module (the Code tab) becomes its source, as a new version of kind code,
+          and the page becomes the code editor. From then on you edit TypeScript.
+        </p>
+        <p className="muted">
+          The graph stays in the flow&apos;s history: every earlier version keeps it. Code that keeps the
+          compiled shape can be converted back to a graph.
+          {unsaved && ' Your unsaved changes are saved first.'}
+        </p>
+        <FormError message={error} />
+        <div className="dialog-actions">
+          <button type="button" className="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="button" className="button button-primary" disabled={pending} onClick={onConvert}>
+            {pending ? 'Converting…' : unsaved ? 'Save and convert' : 'Convert to code'}
+          </button>
+        </div>
+      </div>
+    </Dialog>
+  );
+}
