@@ -1,0 +1,135 @@
+import { expect, request, test, type APIRequestContext, type Page } from '@playwright/test';
+import { signInAsAdmin } from './auth';
+
+test.describe.configure({ mode: 'serial' });
+
+/**
+ * Live updates (docs/live.md) in the browser: executions started over REST appear and change on open
+ * pages without a reload, also after the page's connection dropped mid-run.
+ */
+let api: APIRequestContext;
+
+const CHILD = `export default async function handler(this: Execution) {
+  return this.success('child done');
+}`;
+// A short pause, a child, another pause: the tree changes while the page looks at it.
+const PARENT = `export default async function handler(this: Execution) {
+  await this.sleep(1.5);
+  await this.flow('live-child');
+  await this.sleep(1.5);
+  return this.success('parent done');
+}`;
+
+test.beforeAll(async ({ browser, baseURL }) => {
+  const page = await browser.newPage();
+  await signInAsAdmin(page);
+  const created = await page.request.post('/api/trpc/apiTokens.create', {
+    headers: { origin: new URL(baseURL!).origin },
+    data: { json: { name: 'live e2e' } },
+  });
+  expect(created.ok()).toBe(true);
+  const token = (await created.json()).result.data.json.token as string;
+  await page.close();
+  api = await request.newContext({ baseURL, extraHTTPHeaders: { authorization: `Bearer ${token}` } });
+  for (const [name, code] of [
+    ['live-child', CHILD],
+    ['live-parent', PARENT],
+  ]) {
+    expect((await api.post('/api/latest/flow', { data: { name, code } })).status()).toBe(201);
+  }
+});
+
+test.afterAll(async () => {
+  await api?.dispose();
+});
+
+async function startParent(): Promise<string> {
+  const started = await api.post('/api/latest/execution', { data: { flow: 'live-parent', wait: 0 } });
+  expect(started.status()).toBe(202);
+  return ((await started.json()) as { id: string }).id;
+}
+
+/** Counts the page's live subscription requests of one procedure (each reconnect is one more). */
+function countSubscriptions(page: Page, procedure: string): () => number {
+  let count = 0;
+  page.on('request', (sent) => {
+    if (sent.url().includes(`/api/trpc/executions.${procedure}`)) count += 1;
+  });
+  return () => count;
+}
+
+test('the Executions list shows a run started over REST, and its end, without a reload', async ({ page }) => {
+  await signInAsAdmin(page);
+  const subscriptions = countSubscriptions(page, 'onList');
+  const cookies: string[] = [];
+  page.on('request', (sent) => {
+    if (sent.url().includes('/api/trpc/executions.onList')) cookies.push(sent.headers()['cookie'] ?? '');
+  });
+  await page.goto('/executions');
+  await expect(page.getByRole('heading', { name: 'Executions' })).toBeVisible();
+  await expect.poll(subscriptions).toBeGreaterThan(0);
+
+  const id = await startParent();
+  const row = page.getByTestId('execution-row').filter({ has: page.locator(`a[href="/executions/${id}"]`) });
+  await expect(row).toBeVisible();
+  await expect(row.locator('[data-status]')).toHaveAttribute('data-status', /PENDING|RUNNING|WAITING/);
+  await page.screenshot({ path: 'test-results/live-list-running.png' });
+  await expect(row.locator('[data-status]')).toHaveAttribute('data-status', 'ENDED_SUCCESS', {
+    timeout: 20_000,
+  });
+  // The child appears too, as its own row.
+  await expect(page.getByTestId('execution-row').filter({ hasText: 'live-child' })).toHaveCount(1);
+  await page.screenshot({ path: 'test-results/live-list-ended.png' });
+  // The stream is an ordinary same-origin GET: the session cookie went with it.
+  expect(cookies[0]).toContain('next-auth.session-token');
+});
+
+test('the execution page follows its tree live, also across a dropped connection', async ({
+  page,
+  context,
+}) => {
+  await signInAsAdmin(page);
+  const subscriptions = countSubscriptions(page, 'onTree');
+  const id = await startParent();
+  await page.goto(`/executions/${id}`);
+  const status = page.getByTestId('execution-status').locator('[data-status]');
+  await expect(status).toHaveAttribute('data-status', /PENDING|RUNNING|WAITING/);
+  await expect.poll(subscriptions).toBe(1);
+
+  // The child appears in the tree while the parent still runs.
+  const nodes = page.getByTestId('tree-node');
+  await expect(nodes).toHaveCount(2, { timeout: 20_000 });
+  await expect(nodes.filter({ hasText: 'live-child' }).locator('[data-status]')).toHaveAttribute(
+    'data-status',
+    'ENDED_SUCCESS',
+  );
+  await expect(status).not.toHaveAttribute('data-status', /ENDED/);
+  await page.screenshot({ path: 'test-results/live-detail-running.png' });
+
+  // The connection drops, and the run ends meanwhile; new streams are refused until it comes back.
+  await context.setOffline(true);
+  await page.route('**/api/trpc/executions.onTree**', (route) => route.abort('internetdisconnected'));
+  await expect
+    .poll(async () => (await api.get(`/api/latest/execution/${id}`)).json(), { timeout: 20_000 })
+    .toMatchObject({
+      status: 'ENDED_SUCCESS',
+    });
+  await page.unroute('**/api/trpc/executions.onTree**');
+  await context.setOffline(false);
+
+  await expect(status).toHaveAttribute('data-status', 'ENDED_SUCCESS', { timeout: 20_000 });
+  await expect(page.getByTestId('execution-message')).toHaveText('parent done');
+  await expect(nodes.locator('[data-status="ENDED_SUCCESS"]')).toHaveCount(2);
+  await expect(page.getByText('Running for')).toHaveCount(0);
+  // It got there on a new stream (resumed from its last id), not by reloading the page.
+  expect(subscriptions()).toBeGreaterThan(1);
+  await page.screenshot({ path: 'test-results/live-detail-ended.png' });
+});
+
+test('a live subscription without a session is refused', async ({ baseURL }) => {
+  const anonymous = await request.newContext({ baseURL });
+  const input = encodeURIComponent(JSON.stringify({ json: {} }));
+  const refused = await anonymous.get(`/api/trpc/executions.onList?input=${input}`);
+  expect(refused.status()).toBe(401);
+  await anonymous.dispose();
+});
