@@ -116,11 +116,8 @@ export function ExecutionDetail({ id, initial }: { id: string; initial: Executio
   const tree = liveReady ? liveTree : query.data.tree;
   const unended = !isEndedStatus(execution.status) || tree.some((node) => !isEndedStatus(node.status));
   const { refetch } = query;
-  useReloadOnChange(
-    liveSelf ? `${liveSelf.status}/${logCount}` : '',
-    `${initial.execution.status}/${initial.logs.length}`,
-    refetch,
-  );
+  const renderedKey = `${initial.execution.status}/${initial.logs.length}`;
+  useReloadOnChange(liveSelf ? `${liveSelf.status}/${logCount}` : renderedKey, renderedKey, refetch);
   const [confirmingCancel, setConfirmingCancel] = useState(false);
   const cancel = useMutation(
     trpc.executions.cancel.mutationOptions({

@@ -1,7 +1,7 @@
 'use client';
 
 import { useSubscription } from '@trpc/tanstack-react-query';
-import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useMemo, useSyncExternalStore } from 'react';
 import type { ExecutionSummary } from '../../engine/executions/view';
 import type { LiveExecution, LiveNode } from '../../server/live';
 import { useTRPC } from '../trpc';
@@ -40,7 +40,9 @@ function connectionOf(status: string): LiveConnection {
  */
 export function useExecutionTreeLive(rootId: string): TreeStore {
   const trpc = useTRPC();
-  const [store] = useState(() => new TreeStore());
+  // Another tree (the page moved to an execution of another root) starts from an empty store.
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- the root is the key
+  const store = useMemo(() => new TreeStore(), [rootId]);
   const subscription = useSubscription(
     trpc.executions.onTree.subscriptionOptions(
       { rootId },
