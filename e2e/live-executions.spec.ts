@@ -89,18 +89,18 @@ async function startCuttableProxy(appUrl: string) {
   };
 }
 
-/** Counts the page's live subscription requests of one procedure (each reconnect is one more). */
-function countSubscriptions(page: Page, procedure: string): () => number {
-  let count = 0;
+/** The URLs of the page's live subscription requests of one procedure (each reconnect is one more). */
+function subscriptionUrls(page: Page, procedure: string): string[] {
+  const urls: string[] = [];
   page.on('request', (sent) => {
-    if (sent.url().includes(`/api/trpc/executions.${procedure}`)) count += 1;
+    if (sent.url().includes(`/api/trpc/executions.${procedure}`)) urls.push(decodeURIComponent(sent.url()));
   });
-  return () => count;
+  return urls;
 }
 
 test('the Executions list shows a run started over REST, and its end, without a reload', async ({ page }) => {
   await signInAsAdmin(page);
-  const subscriptions = countSubscriptions(page, 'onList');
+  const subscriptions = subscriptionUrls(page, 'onList');
   // allHeaders(): headers() leaves out the cookie.
   const cookies: Array<Promise<string | undefined>> = [];
   page.on('request', (sent) => {
@@ -109,7 +109,7 @@ test('the Executions list shows a run started over REST, and its end, without a 
   });
   await page.goto('/executions');
   await expect(page.getByRole('heading', { name: 'Executions' })).toBeVisible();
-  await expect.poll(subscriptions).toBeGreaterThan(0);
+  await expect.poll(() => subscriptions.length).toBeGreaterThan(0);
 
   const id = await startParent();
   const row = page.getByTestId('execution-row').filter({ has: page.locator(`a[href="/executions/${id}"]`) });
@@ -132,12 +132,12 @@ test('the execution page follows its tree live, also across a dropped connection
 }) => {
   await signInAsAdmin(page);
   const proxy = await startCuttableProxy(baseURL!);
-  const subscriptions = countSubscriptions(page, 'onTree');
+  const subscriptions = subscriptionUrls(page, 'onTree');
   const id = await startParent();
   await page.goto(`${proxy.url}/executions/${id}`);
   const status = page.getByTestId('execution-status').locator('[data-status]');
   await expect(status).toHaveAttribute('data-status', /PENDING|RUNNING|WAITING/);
-  await expect.poll(subscriptions).toBe(1);
+  await expect.poll(() => subscriptions.length).toBe(1);
 
   // The child appears in the tree while the parent still runs.
   const nodes = page.getByTestId('tree-node');
@@ -163,8 +163,9 @@ test('the execution page follows its tree live, also across a dropped connection
   await expect(page.getByTestId('execution-message')).toHaveText('parent done');
   await expect(nodes.locator('[data-status="ENDED_SUCCESS"]')).toHaveCount(2);
   await expect(page.getByText('Running for')).toHaveCount(0);
-  // It got there on a new stream (resumed from its last id), not by reloading the page.
-  expect(subscriptions()).toBeGreaterThan(1);
+  // It got there on a new stream resumed from its last id, not by reloading the page.
+  expect(subscriptions.length).toBeGreaterThan(1);
+  expect(subscriptions.at(-1)).toMatch(/"lastEventId":"\d+:\d+:/);
   await page.screenshot({ path: 'test-results/live-detail-ended.png' });
   await proxy.close();
 });

@@ -101,3 +101,10 @@ export function getLiveHub(): LiveHub {
   holder.flowlineLiveHub ??= new LiveHub(url);
   return holder.flowlineLiveHub;
 }
+
+/** Closes the process's live hub, if one was opened (tests, before their database is dropped). */
+export async function closeLiveHub(): Promise<void> {
+  const hub = holder.flowlineLiveHub;
+  holder.flowlineLiveHub = undefined;
+  await hub?.close();
+}

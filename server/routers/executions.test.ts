@@ -7,6 +7,7 @@ import {
   type WorkerProcess,
 } from '../../engine/runtime/testing';
 import { createTestDatabase } from '../../test/database';
+import { closeLiveHub } from '../live';
 import { routerCallers, trpcFailureOf as failureOf } from './testing';
 
 const { db, url } = await createTestDatabase();
@@ -58,6 +59,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await worker?.stop();
+  await closeLiveHub();
 });
 
 describe('flows.saveCode and flows.run', () => {
