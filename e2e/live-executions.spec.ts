@@ -89,18 +89,25 @@ async function startCuttableProxy(appUrl: string) {
   };
 }
 
-/** The URLs of the page's live subscription requests of one procedure (each reconnect is one more). */
-function subscriptionUrls(page: Page, procedure: string): string[] {
-  const urls: string[] = [];
-  page.on('request', (sent) => {
-    if (sent.url().includes(`/api/trpc/executions.${procedure}`)) urls.push(decodeURIComponent(sent.url()));
+/**
+ * The page's live subscription requests of one procedure (each reconnect is one more): the URL, and the
+ * id it resumes from (the `lastEventId` input tRPC's link adds, or the browser's own `Last-Event-ID`).
+ */
+function subscriptionRequests(page: Page, procedure: string): Array<Promise<string>> {
+  const sent: Array<Promise<string>> = [];
+  page.on('request', (request) => {
+    if (!request.url().includes(`/api/trpc/executions.${procedure}`)) return;
+    const input = decodeURIComponent(request.url());
+    sent.push(
+      request.allHeaders().then((headers) => `${input} last-event-id=${headers['last-event-id'] ?? ''}`),
+    );
   });
-  return urls;
+  return sent;
 }
 
 test('the Executions list shows a run started over REST, and its end, without a reload', async ({ page }) => {
   await signInAsAdmin(page);
-  const subscriptions = subscriptionUrls(page, 'onList');
+  const subscriptions = subscriptionRequests(page, 'onList');
   // allHeaders(): headers() leaves out the cookie.
   const cookies: Array<Promise<string | undefined>> = [];
   page.on('request', (sent) => {
@@ -108,7 +115,7 @@ test('the Executions list shows a run started over REST, and its end, without a 
       cookies.push(sent.allHeaders().then((headers) => headers['cookie']));
   });
   await page.goto('/executions');
-  await expect(page.getByRole('heading', { name: 'Executions' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Executions', exact: true })).toBeVisible();
   await expect.poll(() => subscriptions.length).toBeGreaterThan(0);
 
   const id = await startParent();
@@ -132,7 +139,7 @@ test('the execution page follows its tree live, also across a dropped connection
 }) => {
   await signInAsAdmin(page);
   const proxy = await startCuttableProxy(baseURL!);
-  const subscriptions = subscriptionUrls(page, 'onTree');
+  const subscriptions = subscriptionRequests(page, 'onTree');
   const id = await startParent();
   await page.goto(`${proxy.url}/executions/${id}`);
   const status = page.getByTestId('execution-status').locator('[data-status]');
@@ -165,7 +172,7 @@ test('the execution page follows its tree live, also across a dropped connection
   await expect(page.getByText('Running for')).toHaveCount(0);
   // It got there on a new stream resumed from its last id, not by reloading the page.
   expect(subscriptions.length).toBeGreaterThan(1);
-  expect(subscriptions.at(-1)).toMatch(/"lastEventId":"\d+:\d+:/);
+  expect(await subscriptions.at(-1)).toMatch(/("lastEventId":"|last-event-id=)\d+:\d+:/);
   await page.screenshot({ path: 'test-results/live-detail-ended.png' });
   await proxy.close();
 });
