@@ -20,6 +20,15 @@ export async function createContext(options?: { req: Request }): Promise<Context
 
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
+  // Live subscriptions (docs/live.md). Pings every 3 s keep proxies from closing an idle stream and let
+  // the browser notice a dead one: no message for 8 s and it reconnects, resuming from its last id. A
+  // response ends after 5 minutes and the browser reconnects the same way, so no stream (and no
+  // generator) lives forever.
+  sse: {
+    ping: { enabled: true, intervalMs: 3000 },
+    maxDurationMs: 5 * 60 * 1000,
+    client: { reconnectAfterInactivityMs: 8000 },
+  },
   errorFormatter({ shape, error }) {
     // A zod failure becomes one readable line naming the field, instead of zod's JSON dump.
     if (error.cause instanceof ZodError) {

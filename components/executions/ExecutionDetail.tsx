@@ -3,7 +3,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { inferRouterOutputs } from '@trpc/server';
 import Link from 'next/link';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import type { LiveExecution } from '@/server/live';
 import type { AppRouter } from '@/server/routers/_app';
 import { useTRPC } from '../trpc';
 import { ConfirmDialog } from '../ui/Dialog';
@@ -16,11 +17,51 @@ import { elapsedMs, formatDuration, isEndedStatus } from './format';
 import { JsonBlock } from './JsonBlock';
 import { useNow } from './use-now';
 import { ExecutionLogs } from './ExecutionLogs';
+import {
+  useExecutionTreeLive,
+  useLiveExecution,
+  useLiveExecutions,
+  useLiveLogCount,
+  useLiveReady,
+} from './live';
 
 export type ExecutionDetails = inferRouterOutputs<AppRouter>['executions']['get'];
 
-/** While anything in the tree runs, the page refreshes itself this often (live updates come later). */
-const AUTO_REFRESH_MS = 1500;
+/**
+ * The page's logs (and the error's source excerpt) are read with the page; when the live view says the
+ * execution wrote lines or changed its status, the page reads them again, at most this often.
+ */
+const RELOAD_GAP_MS = 300;
+
+/**
+ * Reads the page again (logs, error source) when the execution's log count or status changed since
+ * what the page last read: a trailing reload at most every RELOAD_GAP_MS, so a flood of lines costs a
+ * few requests, and the last state is always read.
+ */
+function useReloadOnChange(key: string, initialKey: string, reload: () => unknown) {
+  const synced = useRef(initialKey);
+  useEffect(() => {
+    if (key === synced.current) return;
+    const timer = setTimeout(() => {
+      synced.current = key;
+      void reload();
+    }, RELOAD_GAP_MS);
+    return () => clearTimeout(timer);
+  }, [key, reload]);
+}
+
+/** What the live tree knows of the execution, over what the page read. */
+function liveFields(live: LiveExecution) {
+  return {
+    name: live.name,
+    status: live.status,
+    started_at: live.started_at,
+    ended_at: live.ended_at,
+    output_value: live.output_value,
+    message: live.message,
+    error: live.error,
+  };
+}
 
 function dateTime(iso: string | null): string {
   return iso ? formatDateTime(new Date(iso)) : '—';
@@ -64,17 +105,19 @@ export function ExecutionDetail({ id, initial }: { id: string; initial: Executio
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const query = useQuery(trpc.executions.get.queryOptions({ id }, { initialData: initial }));
-  const unended =
-    !isEndedStatus(query.data.execution.status) ||
-    query.data.tree.some((node) => !isEndedStatus(node.status));
+  // The tree, live from the database (executions.onTree): the header, the result and the tree show it
+  // as it changes; until its first message, what the server rendered.
+  const live = useExecutionTreeLive(initial.execution.root_id);
+  const liveReady = useLiveReady(live);
+  const liveSelf = useLiveExecution(live, id);
+  const liveTree = useLiveExecutions(live);
+  const logCount = useLiveLogCount(live, id);
+  const execution = liveSelf ? { ...query.data.execution, ...liveFields(liveSelf) } : query.data.execution;
+  const tree = liveReady ? liveTree : query.data.tree;
+  const unended = !isEndedStatus(execution.status) || tree.some((node) => !isEndedStatus(node.status));
   const { refetch } = query;
-  // While anything in the tree runs, refresh on a timer of our own: refetch() restarts a request that
-  // is still hanging, where a skipped interval tick would silently wait for it.
-  useEffect(() => {
-    if (!unended) return;
-    const timer = setInterval(() => void refetch(), AUTO_REFRESH_MS);
-    return () => clearInterval(timer);
-  }, [unended, refetch]);
+  const renderedKey = `${initial.execution.status}/${initial.logs.length}`;
+  useReloadOnChange(liveSelf ? `${liveSelf.status}/${logCount}` : renderedKey, renderedKey, refetch);
   const [confirmingCancel, setConfirmingCancel] = useState(false);
   const cancel = useMutation(
     trpc.executions.cancel.mutationOptions({
@@ -85,7 +128,7 @@ export function ExecutionDetail({ id, initial }: { id: string; initial: Executio
     }),
   );
 
-  const { execution, tree, logs, logsTruncated, flowName, errorSource } = query.data;
+  const { logs, logsTruncated, flowName, errorSource } = query.data;
   const ended = isEndedStatus(execution.status);
   const now = useNow(unended);
   const duration = elapsedMs(execution.started_at, execution.ended_at, now);

@@ -12,6 +12,8 @@ import { formatDateTime, timeAgo } from '../ui/time';
 import { DevBadge, StatusBadge } from './Badges';
 import styles from './executions.module.css';
 import { elapsedMs, formatDuration } from './format';
+import { useExecutionListLive } from './live';
+import { mergeListRows } from './live-store';
 import { useNow } from './use-now';
 
 const MODES = ['productive', 'dev'] as const;
@@ -72,7 +74,12 @@ export function ExecutionList() {
       { getNextPageParam: (page) => page.nextCursor },
     ),
   );
-  const rows = executions.data?.pages.flatMap((page) => page.items) ?? [];
+  // New executions and status changes arrive live (executions.onList) and show over the loaded pages.
+  const live = useExecutionListLive(filters);
+  const pages = executions.data?.pages.flatMap((page) => page.items) ?? [];
+  const rows = executions.isSuccess
+    ? mergeListRows(pages, live, { status: filters.status }, !executions.hasNextPage)
+    : pages;
   const now = useNow(rows.some((row) => !row.ended_at));
   const filtered = Boolean(filters.flowId || filters.status || filters.type || filters.mode);
 

@@ -19,7 +19,7 @@ export function ExecutionTree({
   currentId,
   now,
 }: {
-  nodes: TreeNode[];
+  nodes: readonly TreeNode[];
   currentId: string;
   now: number | null;
 }) {

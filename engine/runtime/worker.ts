@@ -8,6 +8,7 @@ import {
   announceAfterCommit,
   EVENTS_CHANNEL,
   listen,
+  statusEvent,
   WAKE_CHANNEL,
   type ExecutionEvent,
   type Listener,
@@ -243,6 +244,8 @@ export class Worker implements RuntimeServices {
       return;
     }
     this.slots.endClaim(ids, claimed);
+    // Live views learn at once that these run (after the commit, batched: see announceAfterCommit).
+    announceAfterCommit(this.db, claimed.map(statusEvent));
     try {
       // Claimed first, completed second: a crash in between leaves a job that a retry (or the sweep) covers.
       await this.boss.complete(

@@ -134,6 +134,8 @@ export interface ExecutionsTable {
   attempts: Generated<number>;
   /** The source of user code's Math.random and crypto randomness, the same on every replay. */
   seed: ColumnType<string | null, string | undefined, string>;
+  /** The transaction that last changed what users see of the row (migration 0011; set by the database). */
+  change_xid: ColumnType<string | null, never, never>;
 }
 
 export type StepStatus = 'STARTED' | 'SUCCEEDED' | 'FAILED';
@@ -185,6 +187,8 @@ export interface ExecutionNodesTable {
   /** A node's own output (a condition's boolean, a value its body returned); null for a child's node. */
   output: Json | null;
   error: ColumnType<NodeError | null, string | null | undefined, string | null>;
+  /** The transaction that last changed the record (migration 0011; set by the database). */
+  change_xid: ColumnType<string | null, never, never>;
 }
 
 export type NodeError = { name: string; message: string; childId?: string };

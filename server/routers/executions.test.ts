@@ -7,6 +7,7 @@ import {
   type WorkerProcess,
 } from '../../engine/runtime/testing';
 import { createTestDatabase } from '../../test/database';
+import { closeLiveHub } from '../live';
 import { routerCallers, trpcFailureOf as failureOf } from './testing';
 
 const { db, url } = await createTestDatabase();
@@ -58,6 +59,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await worker?.stop();
+  await closeLiveHub();
 });
 
 describe('flows.saveCode and flows.run', () => {
@@ -197,5 +199,52 @@ describe('executions router', () => {
       message: `execution '${unknown}' does not exist`,
     });
     expect((await failureOf(signedIn.executions.cancel({ id: unknown }))).code).toBe('NOT_FOUND');
+  });
+});
+
+/**
+ * A server-side caller yields tRPC's tracked envelopes (`[id, data, marker]`); the type says
+ * `{ id, data }`, which is what the browser's link makes of them.
+ */
+function envelope<T>(message: { id: string; data: T } | void): [string, T] {
+  return message as unknown as [string, T];
+}
+
+describe('executions.onTree and executions.onList (live subscriptions)', () => {
+  it('refuses an anonymous subscription', async () => {
+    const rootId = crypto.randomUUID();
+    expect((await failureOf(anonymous.executions.onTree({ rootId }))).code).toBe('UNAUTHORIZED');
+    expect((await failureOf(anonymous.executions.onList({}))).code).toBe('UNAUTHORIZED');
+  });
+
+  it('yields the tree as a snapshot tracked by its cursor, then its changes until the end', async () => {
+    const { id } = await signedIn.flows.run({ name: 'router parent', input: { n: 2 }, productive: true });
+    const abort = new AbortController();
+    const createCaller = (await import('../trpc')).createCallerFactory((await import('./_app')).appRouter);
+    const caller = createCaller({ db, user }, { signal: abort.signal });
+    const statuses = new Map<string, string>();
+    const kinds: string[] = [];
+    const ids: string[] = [];
+    for await (const message of await caller.executions.onTree({ rootId: id })) {
+      const [eventId, event] = envelope(message);
+      ids.push(eventId);
+      kinds.push(event.kind);
+      for (const execution of event.executions) statuses.set(execution.id, execution.status);
+      if (statuses.get(id) === 'ENDED_SUCCESS') break;
+    }
+    abort.abort();
+    expect(kinds[0]).toBe('snapshot');
+    expect(kinds.slice(1).every((kind) => kind === 'changes')).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...statuses.values()]).toEqual(['ENDED_SUCCESS', 'ENDED_SUCCESS']); // the parent and its child
+
+    // The list's first message is its first page, the parent and its child on it.
+    const listAbort = new AbortController();
+    const listCaller = createCaller({ db, user }, { signal: listAbort.signal });
+    const list = (await listCaller.executions.onList({}))[Symbol.asyncIterator]();
+    const [, page] = envelope((await list.next()).value);
+    listAbort.abort();
+    expect(page.reset).toBe(true);
+    expect(page.executions.map((execution) => execution.id)).toContain(id);
   });
 });

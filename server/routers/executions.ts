@@ -1,3 +1,4 @@
+import { tracked } from '@trpc/server';
 import { z } from 'zod';
 import {
   ExecutionNotFoundError,
@@ -5,14 +6,22 @@ import {
   getExecutionView,
   summarizeExecution,
 } from '../../engine/executions/view';
+import { liveList, liveTree } from '../../engine/executions/live';
 import { cancelExecution } from '../../engine/runtime/finish';
-import { EXECUTION_STATUSES, EXECUTION_TYPES } from '../../engine/store/database';
+import {
+  EXECUTION_STATUSES,
+  EXECUTION_TYPES,
+  type ExecutionStatus,
+  type ExecutionType,
+} from '../../engine/store/database';
 import { cursorTime, listExecutionPage } from '../../engine/store/execution-list';
 import { getExecution, getExecutionTree } from '../../engine/store/executions';
 import { getFlowVersion } from '../../engine/store/flow-versions';
 import { getFlowById, FlowNotFoundError } from '../../engine/store/flows';
+import { isSnapshotText } from '../../engine/store/live';
 import { listLogs } from '../../engine/store/logs';
 import { getEngine } from '../engine';
+import { getLiveHub, listLiveEvent, treeLiveEvent } from '../live';
 import { protectedProcedure, router } from '../trpc';
 
 const executionId = z.uuid('must be an execution id');
@@ -20,11 +29,38 @@ const PAGE_SIZE_MAX = 200;
 /** The execution page shows this many log lines; older lines stay in the database and the REST API. */
 const LOG_LINES = 1000;
 
-const listInput = z.object({
+const listFilter = {
   flowId: z.uuid('must be a flow id').optional(),
   status: z.array(z.enum(EXECUTION_STATUSES)).max(EXECUTION_STATUSES.length).optional(),
   type: z.array(z.enum(EXECUTION_TYPES)).max(EXECUTION_TYPES.length).optional(),
   mode: z.enum(['productive', 'dev']).optional(),
+};
+
+function pageFilter(input: {
+  flowId?: string;
+  status?: ExecutionStatus[];
+  type?: ExecutionType[];
+  mode?: string;
+}) {
+  return {
+    flowId: input.flowId,
+    status: input.status,
+    type: input.type,
+    isProductive: input.mode === undefined ? undefined : input.mode === 'productive',
+  };
+}
+
+/**
+ * A live subscription's resume point: the id of the last message the browser received (tRPC's SSE
+ * link sends it back on reconnect). One this server did not give out starts the view afresh.
+ */
+const lastEventId = z.string().max(20_000).nullish();
+const resumeFrom = (id: string | null | undefined) => (id && isSnapshotText(id) ? id : null);
+/** The live list's first page, and the most changes one message carries before it sends that page again. */
+const LIVE_LIST_ROWS = 50;
+
+const listInput = z.object({
+  ...listFilter,
   limit: z.number().int().min(1).max(PAGE_SIZE_MAX).default(50),
   cursor: z
     .object({ createdAt: cursorTime, id: z.uuid() })
@@ -81,16 +117,10 @@ async function errorSource(
 export const executionsRouter = router({
   /** Latest first, one page at a time (keyset cursor: stable while new executions arrive). */
   list: protectedProcedure.input(listInput).query(async ({ ctx, input }) => {
-    const page = await listExecutionPage(
-      ctx.db,
-      {
-        flowId: input.flowId,
-        status: input.status,
-        type: input.type,
-        isProductive: input.mode === undefined ? undefined : input.mode === 'productive',
-      },
-      { limit: input.limit, after: input.cursor ?? undefined },
-    );
+    const page = await listExecutionPage(ctx.db, pageFilter(input), {
+      limit: input.limit,
+      after: input.cursor ?? undefined,
+    });
     return { items: page.items.map(summarizeExecution), nextCursor: page.next };
   }),
 
@@ -132,6 +162,30 @@ export const executionsRouter = router({
   nodes: protectedProcedure
     .input(z.object({ id: executionId }))
     .query(({ ctx, input }) => getExecutionNodesView(ctx.db, input.id)),
+
+  /**
+   * An execution tree, live (server-sent events): first the whole tree from its root (executions and
+   * their graph node records), then every change, each message tracked by the snapshot it was read in.
+   */
+  onTree: protectedProcedure
+    .input(z.object({ rootId: executionId, lastEventId }))
+    .subscription(async function* ({ ctx, input, signal }) {
+      const abort = signal ?? new AbortController().signal;
+      const batches = liveTree(ctx.db, getLiveHub(), input.rootId, resumeFrom(input.lastEventId), abort);
+      for await (const batch of batches) yield tracked(batch.cursor, treeLiveEvent(batch.read, batch.first));
+    }),
+
+  /** The Executions list, live: its first page, then every new or changed execution of the filter. */
+  onList: protectedProcedure.input(z.object({ ...listFilter, lastEventId })).subscription(async function* ({
+    ctx,
+    input,
+    signal,
+  }) {
+    const abort = signal ?? new AbortController().signal;
+    const since = resumeFrom(input.lastEventId);
+    const batches = liveList(ctx.db, getLiveHub(), pageFilter(input), LIVE_LIST_ROWS, since, abort);
+    for await (const batch of batches) yield tracked(batch.cursor, listLiveEvent(batch.read));
+  }),
 
   /** Cancels the execution and every unfinished execution below it. */
   cancel: protectedProcedure.input(z.object({ id: executionId })).mutation(async ({ ctx, input }) => {
