@@ -16,8 +16,8 @@ export type CompiledModule = {
 };
 
 /**
- * The server's findings about the graph being drawn (flows.checkDraft), asked for a pause after each
- * change and put at their nodes; the compiled module (flows.compileDraft) too while the code tab is
+ * The server's findings about the graph being drawn (flows.validateGraph), asked for a pause after each
+ * change and put at their nodes; the compiled module (flows.compileGraph) too while the code tab is
  * open. An answer for an older graph than the last one asked about is dropped.
  */
 export function useDraftChecks(
@@ -27,8 +27,8 @@ export function useDraftChecks(
   withCode: boolean,
 ): { compiled: CompiledModule | null; compileError: string | null; checking: boolean } {
   const trpc = useTRPC();
-  const { mutateAsync: check } = useMutation(trpc.flows.checkDraft.mutationOptions());
-  const { mutateAsync: compile } = useMutation(trpc.flows.compileDraft.mutationOptions());
+  const { mutateAsync: check } = useMutation(trpc.flows.validateGraph.mutationOptions());
+  const { mutateAsync: compile } = useMutation(trpc.flows.compileGraph.mutationOptions());
   const [compiled, setCompiled] = useState<CompiledModule | null>(null);
   const [compileError, setCompileError] = useState<string | null>(null);
   const [checking, setChecking] = useState(false);

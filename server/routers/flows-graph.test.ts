@@ -46,15 +46,6 @@ describe('the flows router for graph flows', () => {
     expect(await signedIn.flows.convert({ name: 'drawn', to: 'graph' })).toMatchObject({ version: 4 });
   });
 
-  it('validates and compiles a draft over POST too, with the same answers as the queries', async () => {
-    expect(await signedIn.flows.checkDraft({ name: 'drawn', graph })).toEqual(
-      await signedIn.flows.validateGraph({ name: 'drawn', graph }),
-    );
-    expect(await signedIn.flows.compileDraft({ graph })).toEqual(
-      await signedIn.flows.compileGraph({ graph }),
-    );
-  });
-
   it('renames a node with its references', async () => {
     const renamed = await signedIn.flows.renameNode({ graph, from: 'a', to: 'first' });
     expect(renamed.nodes[1]?.params.expression).toBe('first.status === "success"');

@@ -131,20 +131,16 @@ export const flowsRouter = router({
         userId: ctx.user.id,
       }),
     ),
+  /*
+   * validateGraph and compileGraph change nothing, yet are mutations: a query travels in the URL, and the
+   * URL of a graph of a few dozen nodes is over the server's 16 KB header limit (431).
+   */
   /** Every issue of a graph, as saving it would find them (nothing is saved). */
   validateGraph: protectedProcedure
     .input(validateInput)
-    .query(({ ctx, input }) => validateDraft(ctx.db, input)),
-  /** The module a graph compiles to, with the lines of each node (for the canvas's code tab). */
-  compileGraph: protectedProcedure.input(compileInput).query(({ input }) => compileDraft(input.graph)),
-  /**
-   * validateGraph and compileGraph as POSTs, for the canvas: a query travels in the URL, and the URL of
-   * a graph of a few dozen nodes is over the server's 16 KB header limit (431). Nothing is saved.
-   */
-  checkDraft: protectedProcedure
-    .input(validateInput)
     .mutation(({ ctx, input }) => validateDraft(ctx.db, input)),
-  compileDraft: protectedProcedure.input(compileInput).mutation(({ input }) => compileDraft(input.graph)),
+  /** The module a graph compiles to, with the lines of each node (for the canvas's code tab). */
+  compileGraph: protectedProcedure.input(compileInput).mutation(({ input }) => compileDraft(input.graph)),
   /** Renames a node of a graph and rewrites every reference to it (edges, expressions); nothing is saved. */
   renameNode: protectedProcedure
     .input(z.object({ graph: graphSchema, from: z.string().max(64), to: z.string().max(64) }))
