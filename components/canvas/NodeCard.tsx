@@ -6,8 +6,9 @@ import type { GraphNode } from '@/engine/graph/model';
 import { findNodeType } from '@/engine/nodes';
 import { useCanvasUi } from './context';
 import { handlesOf } from './graph-ops';
-import { useNodeStatus } from './node-status';
+import { useNodeRun, useNodeStatus, type NodeRun } from './node-status';
 import { NodeIcon } from './NodeIcon';
+import { formatDuration } from '../executions/format';
 import styles from './canvas.module.css';
 
 export type FlowNodeData = { node: GraphNode };
@@ -33,6 +34,7 @@ export const NodeCard = memo(function NodeCard({ id, data, selected }: NodeProps
   const handles = useMemo(() => handlesOf(node), [node]);
   const issues = useCanvasUi((state) => state.issuesByNode[id]);
   const status = useNodeStatus(id);
+  const run = useNodeRun(id);
   const errors = issues?.filter((issue) => issue.severity === 'error') ?? [];
   const warnings = issues?.filter((issue) => issue.severity === 'warning') ?? [];
   const labelled = handles.length > 1;
@@ -58,6 +60,7 @@ export const NodeCard = memo(function NodeCard({ id, data, selected }: NodeProps
       <div className={styles.nodeSummary} title={summary}>
         {summary || '\u00a0'}
       </div>
+      {run && <RunLine run={run} />}
       {(errors.length > 0 || warnings.length > 0) && (
         <div
           className={errors.length > 0 ? styles.nodeError : styles.nodeWarning}
@@ -92,5 +95,29 @@ export const NodeCard = memo(function NodeCard({ id, data, selected }: NodeProps
     </div>
   );
 });
+
+/** A run's status, how long the node took (or that it runs), and its attempts when it retried. */
+function RunLine({ run }: { run: NodeRun }) {
+  const took =
+    run.started_at && run.ended_at
+      ? formatDuration(Date.parse(run.ended_at) - Date.parse(run.started_at))
+      : null;
+  const text = [STATUS_TEXT[run.status], took, run.attempts > 1 ? `${run.attempts} attempts` : null]
+    .filter(Boolean)
+    .join(' · ');
+  return (
+    <div className={styles.nodeRun} data-testid="node-run">
+      {text}
+    </div>
+  );
+}
+
+const STATUS_TEXT: Record<NodeRun['status'], string> = {
+  running: 'Running',
+  success: 'Succeeded',
+  error: 'Failed',
+  skipped: 'Skipped',
+  cancelled: 'Cancelled',
+};
 
 export const nodeTypesForReactFlow = { flowline: NodeCard };

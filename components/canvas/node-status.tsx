@@ -9,8 +9,20 @@ import { createContext, useCallback, useContext, useSyncExternalStore, type Reac
  */
 export type NodeStatus = 'running' | 'success' | 'error' | 'skipped' | 'cancelled';
 
+/** What a run knows of a node beyond its status: shown on its card (the same object until it changes). */
+export type NodeRun = {
+  status: NodeStatus;
+  started_at: string | null;
+  ended_at: string | null;
+  attempts: number;
+  /** The handle the node ended on (`true`/`false` for a condition, `error` when it failed). */
+  handle?: 'out' | 'true' | 'false' | 'error';
+};
+
 export type NodeStatusSource = {
   get(nodeId: string): NodeStatus | undefined;
+  /** The node's run, when the source knows it (a live or finished execution). */
+  run?(nodeId: string): NodeRun | undefined;
   subscribe(listener: () => void): () => void;
 };
 
@@ -33,5 +45,13 @@ export function useNodeStatus(nodeId: string): NodeStatus | undefined {
   const source = useContext(NodeStatusContext);
   const subscribe = source?.subscribe ?? noSubscription;
   const read = useCallback(() => source?.get(nodeId), [source, nodeId]);
+  return useSyncExternalStore(subscribe, read, () => undefined);
+}
+
+/** A node's run (times, attempts), when the source has one; undefined in the editor. */
+export function useNodeRun(nodeId: string): NodeRun | undefined {
+  const source = useContext(NodeStatusContext);
+  const subscribe = source?.subscribe ?? noSubscription;
+  const read = useCallback(() => source?.run?.(nodeId), [source, nodeId]);
   return useSyncExternalStore(subscribe, read, () => undefined);
 }

@@ -16,6 +16,7 @@ import styles from './executions.module.css';
 import { elapsedMs, formatDuration, isEndedStatus } from './format';
 import { JsonBlock } from './JsonBlock';
 import { useNow } from './use-now';
+import { ExecutionGraph } from './ExecutionGraph';
 import { ExecutionLogs } from './ExecutionLogs';
 import {
   useExecutionTreeLive,
@@ -231,6 +232,15 @@ export function ExecutionDetail({ id, initial }: { id: string; initial: Executio
           </dl>
         </div>
       </section>
+
+      {query.data.graph && (
+        <ExecutionGraph
+          store={live}
+          execution={{ executionId: execution.id, name: execution.name }}
+          graph={query.data.graph}
+          flowName={flowName}
+        />
+      )}
 
       {(message || execution.error) && (
         <section className={styles.section} aria-label="Result">

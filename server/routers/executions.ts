@@ -1,5 +1,6 @@
 import { tracked } from '@trpc/server';
 import { z } from 'zod';
+import type { Graph } from '../../engine/graph/model';
 import {
   ExecutionNotFoundError,
   getExecutionNodesView,
@@ -104,14 +105,21 @@ export function sourceExcerpt(stack: string, code: string): SourceExcerpt | null
   return { line, column, lines };
 }
 
-async function errorSource(
+/** The exact flow version an execution ran (its code, or its graph and compiled module). */
+async function versionOf(
   db: Parameters<typeof getFlowVersion>[0],
-  execution: { error: { stack?: string } | null; flow_id: string | null; flow_version: number | null },
-): Promise<SourceExcerpt | null> {
+  execution: { flow_id: string | null; flow_version: number | null },
+) {
+  if (!execution.flow_id || execution.flow_version === null) return undefined;
+  return getFlowVersion(db, execution.flow_id, execution.flow_version);
+}
+
+function errorSource(
+  execution: { error: { stack?: string } | null },
+  code: string | null | undefined,
+): SourceExcerpt | null {
   const stack = execution.error?.stack;
-  if (!stack || !execution.flow_id || execution.flow_version === null) return null;
-  const version = await getFlowVersion(db, execution.flow_id, execution.flow_version);
-  return version?.code ? sourceExcerpt(stack, version.code) : null;
+  return stack && code ? sourceExcerpt(stack, code) : null;
 }
 
 export const executionsRouter = router({
@@ -134,17 +142,19 @@ export const executionsRouter = router({
       .setAccessMode('read only')
       .execute(async (trx) => {
         const execution = await getExecutionView(trx, input.id);
-        const [tree, logs, flowName, source] = await Promise.all([
+        const [tree, logs, flowName, version] = await Promise.all([
           getExecutionTree(trx, execution.root_id),
           listLogs(trx, input.id, { limit: LOG_LINES }),
           flowNameOf(trx, execution.flow_id),
-          errorSource(trx, execution),
+          versionOf(trx, execution),
         ]);
         return {
           execution,
           flowName,
           /** Where the error happened in the flow's code (that version's), when the stack says. */
-          errorSource: source,
+          errorSource: errorSource(execution, version?.code),
+          /** The graph of the version a graph flow's execution ran (null for code and other executions). */
+          graph: version?.kind === 'graph' ? (version.graph as Graph) : null,
           tree: tree.map(summarizeExecution),
           logs: logs.map((line) => ({
             id: line.id,
