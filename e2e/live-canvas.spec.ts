@@ -85,7 +85,6 @@ test('a graph run started over REST lights up on its canvas; a child flow opens 
   await expect(page.getByRole('navigation', { name: 'Opened flows' })).toContainText('live-graph-child');
   await expect(node('wait_a_bit')).toBeVisible();
   await expect(node('done')).toHaveAttribute('data-status', 'success', { timeout: 20_000 });
-  await page.screenshot({ path: 'docs/canvas-live-run.png' });
 
   // Back up: the parent's graph, ended.
   await page
@@ -96,6 +95,7 @@ test('a graph run started over REST lights up on its canvas; a child flow opens 
   await expect(page.getByTestId('execution-status')).toHaveText('ENDED_SUCCESS');
   await node('double').click();
   await expect(page.getByTestId('node-details').getByLabel('Node output')).toContainText('"n": 42');
+  await page.getByRole('region', { name: 'Graph' }).screenshot({ path: 'docs/canvas-live-run.png' });
   await page.getByRole('link', { name: 'Back to editing' }).click();
   await expect(page).toHaveURL(/\/flows\/live-graph-parent$/);
 });
