@@ -155,7 +155,7 @@ const benchmarks: Benchmark[] = [
   sequentialChildren,
   fanOut,
   idleMemory,
-  { name: 'P1', run: measureHttp }, // also P3: both need the HTTP server
+  { name: 'P1', run: measureHttp }, // also P3 and P4: they need the running app
   { name: 'P3e', run: measureEngineThroughput },
   { name: 'P5', run: async (ctx) => measureCompile(ctx.log) },
 ];

@@ -125,3 +125,39 @@ export async function measureCanvas(page: Page, baseURL: string): Promise<Record
   const p95 = Math.round((sorted[Math.floor(sorted.length * 0.95)] ?? 0) * 10) / 10;
   return { P4_open_ms, P4_frame_ms, P4_frame_p95_ms: p95, P4_frames: frames.length };
 }
+
+/**
+ * P4 from the bench: headless Chromium (Debian's, as the browser tests use) against the running app,
+ * signed in with the given account. Undefined when there is no Chromium on the machine.
+ */
+export async function measureCanvasInChromium(
+  baseURL: string,
+  account: { email: string; password: string },
+  log: (line: string) => void,
+): Promise<Record<string, number> | undefined> {
+  const executablePath = '/usr/bin/chromium';
+  const { existsSync } = await import('node:fs');
+  if (!existsSync(executablePath)) {
+    log('P4 skipped: no Chromium at /usr/bin/chromium');
+    return undefined;
+  }
+  const { chromium } = await import('@playwright/test');
+  const browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-gpu'] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    // tsx (which runs the bench) names functions with a `__name` helper, also those sent to the page.
+    await page.addInitScript({ content: 'globalThis.__name = (target) => target;' });
+    await page.goto(`${baseURL}/signin`);
+    await page.getByLabel('Email').fill(account.email);
+    await page.getByLabel('Password').fill(account.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/flows$/);
+    const figures = await measureCanvas(page, baseURL);
+    log(
+      `P4 a ${P4_NODES}-node graph: opens in ${figures.P4_open_ms} ms, drags at ${figures.P4_frame_ms} ms a frame`,
+    );
+    return figures;
+  } finally {
+    await browser.close();
+  }
+}

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { measureCanvasInChromium } from './canvas';
 import { createUser } from '../../engine/auth/accounts';
 import { createApiToken } from '../../engine/auth/api-tokens';
 import { EVENTS_CHANNEL, listen, type ExecutionEvent } from '../../engine/events/events';
@@ -96,11 +97,8 @@ async function freePort(): Promise<number> {
 /** P1 and P3: over HTTP against the production server; its worker plus the bench's spawned one make 2. */
 export async function measureHttp(ctx: ThroughputContext): Promise<Record<string, number>> {
   await ctx.define('bench-trivial', TRIVIAL);
-  const user = await createUser(
-    ctx.db,
-    { email: `bench-${crypto.randomUUID()}@example.com`, name: 'bench', password: crypto.randomUUID() },
-    { isAdmin: true },
-  );
+  const account = { email: `bench-${crypto.randomUUID()}@example.com`, password: crypto.randomUUID() };
+  const user = await createUser(ctx.db, { ...account, name: 'bench' }, { isAdmin: true });
   const { token } = await createApiToken(ctx.db, user.id, 'bench');
   const server = await startServer(ctx.url);
   try {
@@ -129,10 +127,13 @@ export async function measureHttp(ctx: ThroughputContext): Promise<Record<string
 
     const ended = await keepBusy(P3_SECONDS, 32, startAndWait);
     ctx.log(`P3: ${ended} executions started over HTTP and ended in ${P3_SECONDS} s (32 clients)`);
+    // P4 needs the same running app, in a browser.
+    const canvas = await measureCanvasInChromium(server.baseUrl, account, ctx.log);
     return {
       P1_p50_ms: round(percentile(latencies, 50)),
       P1_p99_ms: round(percentile(latencies, 99)),
       P3_per_s: round(ended / P3_SECONDS, 1),
+      ...canvas,
     };
   } finally {
     await server.stop();
