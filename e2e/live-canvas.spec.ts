@@ -96,6 +96,7 @@ test('a graph run started over REST lights up on its canvas; a child flow opens 
   await node('double').click();
   await expect(page.getByTestId('node-details').getByLabel('Node output')).toContainText('"n": 42');
   await page.getByRole('region', { name: 'Graph' }).screenshot({ path: 'docs/canvas-live-run.png' });
+  await page.getByRole('region', { name: 'Executions in this tree' }).screenshot({ path: 'docs/execution-tree.png' });
   await page.getByRole('link', { name: 'Back to editing' }).click();
   await expect(page).toHaveURL(/\/flows\/live-graph-parent$/);
 });
