@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { expect, request, test, type APIRequestContext } from '@playwright/test';
-import { signInAsAdmin } from './auth';
+import { expect, test, type APIRequestContext } from '@playwright/test';
+import { apiAsAdmin, signInAsAdmin } from './auth';
 
 /**
  * The edges only the real server has: what Next.js does before our code runs (malformed percent
@@ -59,16 +59,7 @@ test.describe('requests with the session cookie', () => {
   let attackerUrl = '';
 
   test.beforeAll(async ({ browser, baseURL }) => {
-    const page = await browser.newPage();
-    await signInAsAdmin(page);
-    const created = await page.request.post('/api/trpc/apiTokens.create', {
-      headers: { origin: new URL(baseURL!).origin },
-      data: { json: { name: 'edges e2e' } },
-    });
-    expect(created.ok()).toBe(true);
-    const token = (await created.json()).result.data.json.token as string;
-    await page.close();
-    api = await request.newContext({ baseURL, extraHTTPHeaders: { authorization: `Bearer ${token}` } });
+    api = await apiAsAdmin(browser, baseURL!, 'edges e2e');
 
     // Another page on the same host, another port: the same site, so the browser sends it our cookie.
     attacker = http.createServer((_req, res) => {

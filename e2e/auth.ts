@@ -1,4 +1,4 @@
-import { expect, type Page } from '@playwright/test';
+import { expect, request, type APIRequestContext, type Browser, type Page } from '@playwright/test';
 
 /** The one administrator of the browser tests' fresh database, shared by every spec. */
 export const admin = { name: 'Ada Admin', email: 'ada@example.com', password: 'correct horse battery' };
@@ -24,4 +24,22 @@ export async function signInAsAdmin(page: Page): Promise<void> {
   await page.getByLabel('Password').fill(admin.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).toHaveURL(/\/flows$/);
+}
+
+/**
+ * A REST client with a new API token of the administrator's, made the way a user makes one: signed in,
+ * through the app's own tRPC procedure. Outside the page Playwright sends no Origin of its own, and the
+ * app refuses a session request that changes something without one (server/auth/same-origin.ts).
+ */
+export async function apiAsAdmin(browser: Browser, baseURL: string, tokenName: string): Promise<APIRequestContext> {
+  const page = await browser.newPage();
+  await signInAsAdmin(page);
+  const created = await page.request.post('/api/trpc/apiTokens.create', {
+    headers: { origin: new URL(baseURL).origin },
+    data: { json: { name: tokenName } },
+  });
+  expect(created.ok()).toBe(true);
+  const token = (await created.json()).result.data.json.token as string;
+  await page.close();
+  return request.newContext({ baseURL, extraHTTPHeaders: { authorization: `Bearer ${token}` } });
 }

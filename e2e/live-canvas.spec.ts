@@ -1,5 +1,5 @@
-import { expect, request, test, type APIRequestContext } from '@playwright/test';
-import { signInAsAdmin } from './auth';
+import { expect, test, type APIRequestContext } from '@playwright/test';
+import { apiAsAdmin, signInAsAdmin } from './auth';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -39,15 +39,7 @@ const parent = {
 };
 
 test.beforeAll(async ({ browser, baseURL }) => {
-  const page = await browser.newPage();
-  await signInAsAdmin(page);
-  const created = await page.request.post('/api/trpc/apiTokens.create', {
-    headers: { origin: new URL(baseURL!).origin },
-    data: { json: { name: 'live canvas e2e' } },
-  });
-  const token = (await created.json()).result.data.json.token as string;
-  await page.close();
-  api = await request.newContext({ baseURL, extraHTTPHeaders: { authorization: `Bearer ${token}` } });
+  api = await apiAsAdmin(browser, baseURL!, 'live canvas e2e');
   for (const [name, graph] of [
     ['live-graph-child', child],
     ['live-graph-parent', parent],

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { expect, request, test, type APIRequestContext, type Page } from '@playwright/test';
-import { signInAsAdmin } from './auth';
+import { apiAsAdmin, signInAsAdmin } from './auth';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -23,16 +23,7 @@ const PARENT = `export default async function handler(this: Execution) {
 }`;
 
 test.beforeAll(async ({ browser, baseURL }) => {
-  const page = await browser.newPage();
-  await signInAsAdmin(page);
-  const created = await page.request.post('/api/trpc/apiTokens.create', {
-    headers: { origin: new URL(baseURL!).origin },
-    data: { json: { name: 'live e2e' } },
-  });
-  expect(created.ok()).toBe(true);
-  const token = (await created.json()).result.data.json.token as string;
-  await page.close();
-  api = await request.newContext({ baseURL, extraHTTPHeaders: { authorization: `Bearer ${token}` } });
+  api = await apiAsAdmin(browser, baseURL!, 'live e2e');
   for (const [name, code] of [
     ['live-child', CHILD],
     ['live-parent', PARENT],

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect, request, test, type APIRequestContext } from '@playwright/test';
-import { signInAsAdmin } from './auth';
+import { apiAsAdmin } from './auth';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -24,19 +24,7 @@ test.beforeAll(async ({ browser, baseURL }) => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   serverUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  // A token made the way a user makes one: signed in, through the app's own tRPC procedure.
-  const page = await browser.newPage();
-  await signInAsAdmin(page);
-  // Outside the page, Playwright sends no Origin of its own: the app's procedures refuse a session
-  // request that changes something without one (server/auth/same-origin.ts).
-  const created = await page.request.post('/api/trpc/apiTokens.create', {
-    headers: { origin: new URL(baseURL!).origin },
-    data: { json: { name: 'rest e2e' } },
-  });
-  expect(created.ok()).toBe(true);
-  const token = (await created.json()).result.data.json.token as string;
-  await page.close();
-  api = await request.newContext({ baseURL, extraHTTPHeaders: { authorization: `Bearer ${token}` } });
+  api = await apiAsAdmin(browser, baseURL!, 'rest e2e');
 });
 
 test.afterAll(async () => {

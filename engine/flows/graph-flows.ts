@@ -82,24 +82,59 @@ export async function createGraphFlow(
   return { flow, warnings: version.warnings };
 }
 
+/** Where a new version goes: the flow, the kind it must be now (if any), the version it is based on. */
+type VersionTarget = {
+  flowId: string;
+  expectKind?: 'graph' | 'code';
+  baseVersion?: number;
+  userId: string | null;
+  /** The message when the flow is not there as expected (deleted, or changed kind meanwhile). */
+  gone: string;
+};
+
+/** Stores a prepared graph as the flow's new version. */
+async function storeGraphVersion(db: Db, target: VersionTarget, version: GraphVersion) {
+  const saved = await saveFlowVersion(db, {
+    flowId: target.flowId,
+    kind: 'graph',
+    expectKind: target.expectKind,
+    baseVersion: target.baseVersion,
+    code: version.code,
+    graph: version.graph,
+    compiled: version.compiled,
+    userId: target.userId,
+  });
+  if (!saved) throw new FlowNotFoundError(target.gone);
+  return { version: saved.version, warnings: version.warnings };
+}
+
+/** Compiles code and stores it as the flow's new version (a code flow's). */
+async function storeCodeVersion(db: Db, target: VersionTarget, code: string, flowName: string) {
+  const saved = await saveFlowVersion(db, {
+    flowId: target.flowId,
+    kind: 'code',
+    expectKind: target.expectKind,
+    baseVersion: target.baseVersion,
+    code,
+    graph: null,
+    compiled: packCompiled(await compileFlowCode(code, `${flowName}.ts`)),
+    userId: target.userId,
+  });
+  if (!saved) throw new FlowNotFoundError(target.gone);
+  return { version: saved.version };
+}
+
 /** A new version of a graph flow. */
 export async function saveGraphFlow(
   db: Db,
   input: { flowId: string; flowName: string; graph: unknown; baseVersion?: number; userId: string | null },
 ): Promise<{ version: number; warnings: GraphIssue[] }> {
   const version = await prepareGraphVersion(db, input.graph, input.flowName);
-  const saved = await saveFlowVersion(db, {
-    flowId: input.flowId,
-    kind: 'graph',
-    expectKind: 'graph',
-    baseVersion: input.baseVersion,
-    code: version.code,
-    graph: version.graph,
-    compiled: version.compiled,
-    userId: input.userId,
-  });
-  if (!saved) throw new FlowNotFoundError(`no graph flow has the id '${input.flowId}'`);
-  return { version: saved.version, warnings: version.warnings };
+  return storeGraphVersion(
+    db,
+    { ...input, expectKind: 'graph', gone: `no graph flow has the id '${input.flowId}'` },
+    version,
+  );
 }
 
 /**
@@ -114,17 +149,13 @@ export async function convertFlowToCode(
   const flow = await getFlowByName(db, name);
   if (flow.kind === 'code') return { version: flow.version };
   const code = flow.code ?? compileGraph(flow.graph as Graph).code;
-  const saved = await saveFlowVersion(db, {
+  const target = {
     flowId: flow.id,
-    kind: 'code',
-    expectKind: 'graph',
-    code,
-    graph: null,
-    compiled: packCompiled(await compileFlowCode(code, `${flow.name}.ts`)),
+    expectKind: 'graph' as const,
     userId,
-  });
-  if (!saved) throw new FlowNotFoundError(`flow '${name}' changed while it was converted; try again`);
-  return saved;
+    gone: changedWhileConverting(name),
+  };
+  return storeCodeVersion(db, target, code, flow.name);
 }
 
 /**
@@ -139,19 +170,13 @@ export async function convertFlowToGraph(
 ): Promise<{ version: number; warnings: GraphIssue[] }> {
   const flow = await getFlowByName(db, name);
   if (flow.kind === 'graph') return { version: flow.version, warnings: [] };
-  const graph = decompileGraph(flow.code ?? '');
-  const version = await prepareGraphVersion(db, graph, flow.name);
-  const saved = await saveFlowVersion(db, {
-    flowId: flow.id,
-    kind: 'graph',
-    expectKind: 'code',
-    code: version.code,
-    graph: version.graph,
-    compiled: version.compiled,
-    userId,
-  });
-  if (!saved) throw new FlowNotFoundError(`flow '${name}' changed while it was converted; try again`);
-  return { version: saved.version, warnings: version.warnings };
+  const version = await prepareGraphVersion(db, decompileGraph(flow.code ?? ''), flow.name);
+  const target = { flowId: flow.id, expectKind: 'code' as const, userId, gone: changedWhileConverting(name) };
+  return storeGraphVersion(db, target, version);
+}
+
+function changedWhileConverting(name: string): string {
+  return `flow '${name}' changed while it was converted; try again`;
 }
 
 /**
@@ -165,30 +190,13 @@ export async function restoreFlowVersion(
   const flow = await getFlowByName(db, input.name);
   const old = await getFlowVersion(db, flow.id, input.version);
   if (!old) throw new FlowNotFoundError(`flow '${flow.name}' has no version ${input.version}`);
-  if (old.kind === 'graph') {
-    const version = await prepareGraphVersion(db, old.graph, flow.name);
-    const saved = await saveFlowVersion(db, {
-      flowId: flow.id,
-      kind: 'graph',
-      baseVersion: input.baseVersion,
-      code: version.code,
-      graph: version.graph,
-      compiled: version.compiled,
-      userId: input.userId,
-    });
-    if (!saved) throw new FlowNotFoundError(`no flow has the id '${flow.id}'`);
-    return { version: saved.version, warnings: version.warnings };
-  }
-  const code = old.code ?? '';
-  const saved = await saveFlowVersion(db, {
+  const target = {
     flowId: flow.id,
-    kind: 'code',
     baseVersion: input.baseVersion,
-    code,
-    graph: null,
-    compiled: packCompiled(await compileFlowCode(code, `${flow.name}.ts`)),
     userId: input.userId,
-  });
-  if (!saved) throw new FlowNotFoundError(`no flow has the id '${flow.id}'`);
-  return { version: saved.version, warnings: [] };
+    gone: `no flow has the id '${flow.id}'`,
+  };
+  if (old.kind === 'graph')
+    return storeGraphVersion(db, target, await prepareGraphVersion(db, old.graph, flow.name));
+  return { ...(await storeCodeVersion(db, target, old.code ?? '', flow.name)), warnings: [] };
 }
