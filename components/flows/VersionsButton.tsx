@@ -63,7 +63,11 @@ function VersionsPanel({
 }: VersionsButtonProps & { onClose: () => void }) {
   const trpc = useTRPC();
   const router = useRouter();
-  const versions = useQuery(trpc.flows.versions.queryOptions({ name: flowName }));
+  // Asked afresh at each opening: a save or restore a moment ago (here or in another tab) must show.
+  const versions = useQuery({
+    ...trpc.flows.versions.queryOptions({ name: flowName }),
+    refetchOnMount: 'always',
+  });
   const [picked, setPicked] = useState<number | null>(null);
   const list: Listed[] = versions.data ?? [];
   const latest = list[0]?.version;
