@@ -86,7 +86,8 @@ function VersionsPanel({
   const conflict = restore.error?.data?.code === 'CONFLICT';
 
   return (
-    <div className={styles.panel}>
+    // nokey: React Flow's Delete and Backspace are document-wide; here they must not reach the editor's canvas.
+    <div className={`nokey ${styles.panel}`}>
       <div className={styles.list}>
         <LoadState query={versions} noun="versions" />
         <ul aria-label="Versions">
