@@ -237,6 +237,15 @@ test('two tabs editing one flow: the second save is refused with who saved and w
   await refusal.getByRole('button', { name: 'Reload' }).click();
   await expect(other.getByTestId('flow-version')).toHaveText('v2');
   await expect(other.locator('.monaco-editor .view-lines')).toContainText("this.success('first tab')");
+
+  // The Versions panel serves code flows too: each version's code, read-only.
+  await other.getByRole('button', { name: 'Versions' }).click();
+  const panel = other.getByRole('dialog', { name: 'Versions of shared-edit' });
+  await expect(panel.getByTestId('version-entry')).toHaveCount(2);
+  await expect(panel.getByTestId('version-entry').first()).toContainText(/v2\s*code\s*latest/);
+  await expect(panel.getByTestId('version-view').locator('.view-lines')).toContainText("'first tab'");
+  await panel.getByTestId('version-entry').nth(1).click();
+  await expect(panel.getByRole('button', { name: 'Restore version 1' })).toBeVisible();
   await other.close();
 });
 

@@ -4,15 +4,17 @@ import { useMutation } from '@tanstack/react-query';
 import { ReactFlowProvider, useReactFlow, type OnSelectionChangeFunc } from '@xyflow/react';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { memo, useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { memo, useCallback, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useStore } from 'zustand';
 import type { GraphIssue } from '@/engine/graph/issues';
-import type { Graph } from '@/engine/graph/model';
+import { graphSchema, type Graph } from '@/engine/graph/model';
 import editorStyles from '../editor/editor.module.css';
 import { RunDialog } from '../editor/RunDialog';
 import { Inspector } from '../inspector/Inspector';
 import { useTRPC } from '../trpc';
 import { errorMessage } from '../ui/errors';
+import { useLeaveGuard, useLocalDraft } from '../ui/unsaved';
+import { VersionsButton } from '../flows/VersionsButton';
 import { computeLayout } from './auto-layout';
 import { Canvas } from './Canvas';
 import { CodeTab } from './CodeTab';
@@ -38,7 +40,10 @@ export type GraphEditorProps = {
   toolbarExtra?: ReactNode;
 };
 
-type SaveState = { kind: 'idle' } | { kind: 'saved'; version: number } | { kind: 'error'; message: string };
+type SaveState =
+  | { kind: 'idle' }
+  | { kind: 'saved'; version: number }
+  | { kind: 'error'; message: string; conflict: boolean };
 
 /** The graph flow editor: palette, canvas, inspector, the compiled code, and the toolbar that saves and runs. */
 export function GraphEditor(props: GraphEditorProps) {
@@ -99,7 +104,11 @@ function Editor({
         setSaveState({ kind: 'saved', version: result.version });
       },
       onError: (error, variables) => {
-        setSaveState({ kind: 'error', message: errorMessage(error) });
+        setSaveState({
+          kind: 'error',
+          message: errorMessage(error),
+          conflict: error.data?.code === 'CONFLICT',
+        });
         const issues = issuesOfError(error);
         const sent = variables.graph as Graph;
         if (issues) ui.getState().setIssues(issues, new Set(sent.nodes.map((node) => node.id)));
@@ -107,9 +116,10 @@ function Editor({
     }),
   );
   const { mutate: saveGraph, mutateAsync: saveGraphAsync, isPending: saving } = save;
+  // Based on the version this editor holds: a save over someone else's newer one is refused, not lost.
   const saveNow = useCallback(() => {
-    if (!saving) saveGraph({ name: flow.name, graph: model.getState().graph });
-  }, [saveGraph, saving, flow.name, model]);
+    if (!saving) saveGraph({ name: flow.name, graph: model.getState().graph, baseVersion: version });
+  }, [saveGraph, saving, flow.name, model, version]);
 
   const run = useMutation(
     trpc.flows.run.mutationOptions({ onSuccess: ({ id }) => router.push(`/executions/${id}`) }),
@@ -167,13 +177,15 @@ function Editor({
     rename,
   });
 
-  // Leaving with unsaved changes asks first.
-  useEffect(() => {
-    if (!unsaved) return;
-    const onBeforeUnload = (event: BeforeUnloadEvent) => event.preventDefault();
-    window.addEventListener('beforeunload', onBeforeUnload);
-    return () => window.removeEventListener('beforeunload', onBeforeUnload);
-  }, [unsaved]);
+  // Leaving with unsaved changes asks first; a local draft keeps them even through a crash.
+  useLeaveGuard(unsaved);
+  const draft = useLocalDraft(`graph:${flow.id}`, version, graph, savedGraph);
+  const restoreDraft = (value: Graph) => {
+    // The draft was written by this editor, but perhaps by an older build: load only a graph it can read.
+    const parsed = graphSchema.safeParse(value);
+    if (parsed.success) model.getState().replace(parsed.data);
+    draft.discard();
+  };
 
   const onSelectionChange = useCallback<OnSelectionChangeFunc>(({ nodes }) => {
     const ids = nodes.map((node) => node.id);
@@ -214,6 +226,12 @@ function Editor({
           <button type="button" className="button" onClick={() => setConverting(true)}>
             Convert to code
           </button>
+          <VersionsButton
+            flowName={flow.name}
+            heldVersion={version}
+            unsaved={unsaved}
+            onRestored={draft.discard}
+          />
           {toolbarExtra}
           <button type="button" className="button" onClick={saveNow} disabled={saving}>
             {saving ? 'Saving…' : 'Save'}
@@ -227,6 +245,21 @@ function Editor({
         </div>
       </header>
 
+      {draft.pending && !unsaved && (
+        <div className="alert" role="alert" data-testid="draft">
+          Unsaved changes from {new Date(draft.pending.at).toLocaleString()} were kept in this browser.{' '}
+          <button
+            type="button"
+            className="button button-small"
+            onClick={() => restoreDraft(draft.pending!.value)}
+          >
+            Restore them
+          </button>{' '}
+          <button type="button" className="button button-small button-ghost" onClick={draft.discard}>
+            Discard
+          </button>
+        </div>
+      )}
       <section className={`card ${styles.editorCard}`}>
         <div className={styles.tabs} role="toolbar" aria-label="Canvas">
           <div role="tablist" aria-label="View" className={styles.tabList}>
@@ -315,6 +348,14 @@ function Editor({
           {saveState.kind === 'error' && (
             <span className="alert" role="alert">
               Not saved: {saveState.message}
+              {saveState.conflict && (
+                <>
+                  {' '}
+                  <button type="button" className="button button-small" onClick={() => router.refresh()}>
+                    Reload
+                  </button>
+                </>
+              )}
             </span>
           )}
           {saveState.kind === 'saved' && !unsaved && (
@@ -358,7 +399,7 @@ function Editor({
         onConvert={async () => {
           if (unsaved) {
             try {
-              await saveGraphAsync({ name: flow.name, graph: model.getState().graph });
+              await saveGraphAsync({ name: flow.name, graph: model.getState().graph, baseVersion: version });
             } catch {
               return; // the refusal shows in the dialog and at the nodes
             }

@@ -145,6 +145,19 @@ describe('undo and redo', () => {
     expect(store.getState().future).toEqual([]);
   });
 
+  it('replacing the whole graph (a restored draft) is one step that undo takes back', () => {
+    const saved = sample();
+    const draft: Graph = { ...saved, nodes: saved.nodes.slice(0, 2), edges: saved.edges.slice(0, 1) };
+    const store = createCanvasStore(saved);
+    store.getState().replace(draft);
+    expect(store.getState().graph).toBe(draft);
+    expect(store.getState().past).toEqual([saved]);
+    store.getState().undo();
+    expect(store.getState().graph).toBe(saved);
+    store.getState().redo();
+    expect(store.getState().graph).toBe(draft);
+  });
+
   it('typing into one field is one step per pause, and a move of several nodes is one step', () => {
     let clock = 0;
     const store = createCanvasStore(sample(), () => clock);

@@ -34,6 +34,8 @@ export type CanvasState = {
 
   /** Starts again from a stored graph (load, after a save-as-new-version): no history. */
   load(graph: Graph): void;
+  /** Puts a whole other graph in place (a restored local draft) as one undo step: undo brings back the saved one. */
+  replace(graph: Graph): void;
   addNode(type: string, position: Position): string;
   /** Sets params of a node; a field patched to undefined is removed. */
   updateNodeParams(id: string, patch: Record<string, unknown>): void;
@@ -96,6 +98,8 @@ export function createCanvasStore(initial: Graph, now: () => number = Date.now):
       lastChange: null,
 
       load: (graph) => set({ graph, past: [], future: [], lastChange: null }),
+
+      replace: (graph) => commit(graph),
 
       addNode(type, position) {
         const { graph } = get();

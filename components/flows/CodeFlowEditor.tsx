@@ -10,6 +10,7 @@ import { RunDialog } from '../editor/RunDialog';
 import { useTRPC } from '../trpc';
 import { errorMessage } from '../ui/errors';
 import { useLeaveGuard, useLocalDraft } from '../ui/unsaved';
+import { VersionsButton } from './VersionsButton';
 
 /** FlowSyntaxError's message is "syntax error at line L, column C: ..." (engine/flows/compile.ts). */
 function syntaxMarker(message: string): SourceMarker | null {
@@ -78,7 +79,8 @@ export function CodeFlowEditor({ flow }: { flow: EditedFlow }) {
 
   // Leaving with unsaved changes asks first; a local draft keeps them even through a crash.
   useLeaveGuard(unsaved);
-  const draft = useLocalDraft(`flow:${flow.id}`, flow.version, code, savedCode);
+  // Based on the version held now, not the one opened: a draft typed after a save belongs to that save.
+  const draft = useLocalDraft(`flow:${flow.id}`, version, code, savedCode);
   const restoreDraft = (value: string) => {
     codeRef.current = value;
     setCode(value);
@@ -111,6 +113,12 @@ export function CodeFlowEditor({ flow }: { flow: EditedFlow }) {
         </div>
         <div className={styles.toolbar}>
           <TimeoutField flowId={flow.id} initial={flow.timeoutSeconds} />
+          <VersionsButton
+            flowName={flow.name}
+            heldVersion={version}
+            unsaved={unsaved}
+            onRestored={draft.discard}
+          />
           <button type="button" className="button" onClick={saveNow} disabled={saving}>
             {saving ? 'Saving…' : 'Save'}
           </button>
