@@ -31,7 +31,11 @@ export async function signInAsAdmin(page: Page): Promise<void> {
  * through the app's own tRPC procedure. Outside the page Playwright sends no Origin of its own, and the
  * app refuses a session request that changes something without one (server/auth/same-origin.ts).
  */
-export async function apiAsAdmin(browser: Browser, baseURL: string, tokenName: string): Promise<APIRequestContext> {
+export async function apiAsAdmin(
+  browser: Browser,
+  baseURL: string,
+  tokenName: string,
+): Promise<APIRequestContext> {
   const page = await browser.newPage();
   await signInAsAdmin(page);
   const created = await page.request.post('/api/trpc/apiTokens.create', {

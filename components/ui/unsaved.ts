@@ -66,8 +66,10 @@ export function useLocalDraft<T>(key: string, base: number, value: T, saved: T) 
   useEffect(() => {
     const timer = setTimeout(() => {
       try {
-        if (JSON.stringify(value) === JSON.stringify(saved)) window.localStorage.removeItem(storageKey);
-        else
+        // An offered draft stays stored until it is restored or discarded, even while nothing is edited.
+        if (JSON.stringify(value) === JSON.stringify(saved)) {
+          if (!pending) window.localStorage.removeItem(storageKey);
+        } else
           window.localStorage.setItem(
             storageKey,
             JSON.stringify({ base, value, at: Date.now() } satisfies Draft<T>),
@@ -77,7 +79,7 @@ export function useLocalDraft<T>(key: string, base: number, value: T, saved: T) 
       }
     }, 400);
     return () => clearTimeout(timer);
-  }, [storageKey, base, value, saved]);
+  }, [storageKey, base, value, saved, pending]);
 
   return {
     pending,
