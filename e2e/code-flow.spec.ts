@@ -274,6 +274,10 @@ test('unsaved code: an in-app link asks before leaving, and a local draft surviv
   const later = await context.newPage();
   await later.goto('/flows/draft-keeper');
   await expect(later.getByTestId('draft')).toContainText('Unsaved changes from');
+  // Offered and not chosen yet, it is still there after another reload.
+  await later.waitForTimeout(600);
+  await later.reload();
+  await expect(later.getByTestId('draft')).toContainText('Unsaved changes from');
   await later.getByRole('button', { name: 'Restore them' }).click();
   await expect(later.locator('.monaco-editor .view-lines')).toContainText("this.success('not saved yet')");
   await expect(later.getByTestId('unsaved')).toBeVisible();
