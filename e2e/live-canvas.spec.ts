@@ -113,3 +113,29 @@ test('Run in dev mode from the canvas: the new execution opens live, marked dev 
   await expect(page.getByTestId('node-details').getByLabel('Node output')).toContainText('10');
   await expect(page.getByTestId('execution-status')).toHaveText('ENDED_SUCCESS');
 });
+
+test('a run started over REST shows in the open editor at once; drop to code and back to the graph', async ({
+  page,
+}) => {
+  await signInAsAdmin(page);
+  await page.goto('/flows/live-graph-child');
+  await expect(page.getByTestId('canvas-node').first()).toBeVisible();
+  const runs = page.getByTestId('recent-runs');
+  await runs.locator('summary').click();
+  const entries = runs.getByRole('menuitem');
+  const before = await entries.count();
+  await api.post('/api/latest/execution', {
+    data: { flow: 'live-graph-child', input_value: { n: 1 }, wait: 0 },
+  });
+  await expect(entries).toHaveCount(before + 1);
+  await expect(runs.locator('summary')).toContainText('1 running');
+  await expect(runs.locator('summary')).not.toContainText('running', { timeout: 20_000 });
+  await runs.locator('summary').click();
+
+  await page.getByRole('button', { name: 'Convert to code' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Convert to code' }).click();
+  await expect(page.locator('.monaco-editor .view-lines')).toContainText('this.graph()');
+  await page.getByRole('button', { name: 'Convert to graph' }).click();
+  await expect(page.getByTestId('canvas-node')).toHaveCount(2);
+  await expect(page.locator('[data-node-id="wait_a_bit"]')).toBeVisible();
+});

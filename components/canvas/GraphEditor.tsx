@@ -14,6 +14,7 @@ import { Inspector } from '../inspector/Inspector';
 import { useTRPC } from '../trpc';
 import { errorMessage } from '../ui/errors';
 import { useLeaveGuard, useLocalDraft } from '../ui/unsaved';
+import { RecentRuns } from '../executions/RecentRuns';
 import { VersionsButton } from '../flows/VersionsButton';
 import { computeLayout } from './auto-layout';
 import { Canvas } from './Canvas';
@@ -226,6 +227,7 @@ function Editor({
           <button type="button" className="button" onClick={() => setConverting(true)}>
             Convert to code
           </button>
+          <RecentRuns flowId={flow.id} />
           <VersionsButton
             flowName={flow.name}
             heldVersion={version}

@@ -10,6 +10,7 @@ import { RunDialog } from '../editor/RunDialog';
 import { useTRPC } from '../trpc';
 import { errorMessage } from '../ui/errors';
 import { useLeaveGuard, useLocalDraft } from '../ui/unsaved';
+import { RecentRuns } from '../executions/RecentRuns';
 import { VersionsButton } from './VersionsButton';
 
 /** FlowSyntaxError's message is "syntax error at line L, column C: ..." (engine/flows/compile.ts). */
@@ -55,6 +56,8 @@ export function CodeFlowEditor({ flow }: { flow: EditedFlow }) {
       },
     }),
   );
+  // Code in the compiled graph's shape reads back into its graph (docs/graph.md, "Back from code").
+  const toGraph = useMutation(trpc.flows.convert.mutationOptions({ onSuccess: () => router.refresh() }));
   const run = useMutation(
     trpc.flows.run.mutationOptions({ onSuccess: ({ id }) => router.push(`/executions/${id}`) }),
   );
@@ -113,6 +116,18 @@ export function CodeFlowEditor({ flow }: { flow: EditedFlow }) {
         </div>
         <div className={styles.toolbar}>
           <TimeoutField flowId={flow.id} initial={flow.timeoutSeconds} />
+          {code.includes('this.graph()') && (
+            <button
+              type="button"
+              className="button"
+              disabled={unsaved || toGraph.isPending}
+              title={unsaved ? 'Save first: the saved code is converted' : undefined}
+              onClick={() => toGraph.mutate({ name: flow.name, to: 'graph' })}
+            >
+              {toGraph.isPending ? 'Converting…' : 'Convert to graph'}
+            </button>
+          )}
+          <RecentRuns flowId={flow.id} />
           <VersionsButton
             flowName={flow.name}
             heldVersion={version}
@@ -162,6 +177,11 @@ export function CodeFlowEditor({ flow }: { flow: EditedFlow }) {
           />
         </div>
         <div className={styles.status} aria-live="polite">
+          {toGraph.error && (
+            <span className="alert" role="alert">
+              Not converted: {errorMessage(toGraph.error)}
+            </span>
+          )}
           {saveState.kind === 'error' && (
             <span className="alert" role="alert">
               Not saved: {saveState.message}
