@@ -36,6 +36,19 @@ export const callPayloads = {
     })
     .strict(),
   setOutput: z.object({ key: z.string().min(1).max(200), value: z.unknown() }),
+  /** A webhook call's HTTP answer (docs/triggers.md); the body obeys the output limit. */
+  respond: z
+    .object({
+      status: z.number().int().min(100).max(599),
+      headers: z
+        .record(
+          z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'a header name is a token (RFC 9110)'),
+          z.string().regex(/^[^\r\n\0]*$/, 'a header value has no CR, LF or NUL'),
+        )
+        .optional(),
+      body: z.unknown().optional(),
+    })
+    .strict(),
   /**
    * A graph node's state, for its record in execution_nodes (not journaled: a replay reports again, and
    * the record's rules make that a repeat). `output` obeys the output limit, as `save` does.

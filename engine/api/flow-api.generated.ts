@@ -117,6 +117,17 @@ interface Execution<Input = any> {
    */
   setOutput(key: string, value: unknown): Promise<void>;
   /**
+   * The HTTP answer of the webhook call that started this flow (a later call replaces it): \`status\`
+   * 100 to 599, \`headers\` as strings, \`body\` a string (sent as it is: HTML with a text/html content
+   * type) or any JSON value (sent as JSON). Without it the answer is the output as JSON. Outside a
+   * webhook call it is kept on the execution and changes nothing else.
+   */
+  respond(response: {
+    status: number;
+    headers?: Record<string, string>;
+    body?: unknown;
+  }): Promise<void>;
+  /**
    * A log line on this execution (console.log writes one too). By default an execution keeps 10,000
    * lines (later ones are dropped and counted) of at most 64 KiB each (a longer one is cut).
    */

@@ -67,6 +67,11 @@ export type RunnerContext = {
   startedAt?: number;
   /** The answers the journal holds, in the order the first run received them (see ReplaySchedule). */
   replay?: ScheduledAnswer[];
+  /**
+   * The trigger node that started this run (a webhook call's): it passes the input on and the graph's
+   * other triggers are skipped. Absent (a run started by hand or by a parent): every trigger passes it on.
+   */
+  trigger?: string | null;
 };
 
 export type RpcCall = (method: string, args: unknown[]) => Promise<unknown>;
@@ -190,6 +195,13 @@ export interface Execution<Input = any> {
    * limit (1 MiB by default) ends the execution ENDED_ERROR.
    */
   setOutput(key: string, value: unknown): Promise<void>;
+  /**
+   * The HTTP answer of the webhook call that started this flow (a later call replaces it): `status`
+   * 100 to 599, `headers` as strings, `body` a string (sent as it is: HTML with a text/html content
+   * type) or any JSON value (sent as JSON). Without it the answer is the output as JSON. Outside a
+   * webhook call it is kept on the execution and changes nothing else.
+   */
+  respond(response: { status: number; headers?: Record<string, string>; body?: unknown }): Promise<void>;
   /**
    * A log line on this execution (console.log writes one too). By default an execution keeps 10,000
    * lines (later ones are dropped and counted) of at most 64 KiB each (a longer one is cut).
@@ -583,6 +595,14 @@ export function createFlowApi(
       await invoke('setOutput', { key, value });
     },
 
+    async respond(response: {
+      status: number;
+      headers?: Record<string, string>;
+      body?: unknown;
+    }): Promise<void> {
+      await invoke('respond', response);
+    },
+
     async log(...args: unknown[]): Promise<void> {
       await invoke('log', { level: 'info', args: args.map(toLoggable) });
     },
@@ -616,6 +636,7 @@ export function createFlowApi(
     graph(): GraphRun {
       graphRun ??= createGraphRun({
         input: context.input,
+        trigger: context.trigger ?? null,
         invoke,
         sleep: (seconds) => execution.sleep(seconds),
         isHandle: (value): value is ExecutionHandle => value instanceof ExecutionHandle,
@@ -858,6 +879,8 @@ function failedNodeError(nodeId: string, error: unknown): Error {
 
 type GraphServices = {
   input: unknown;
+  /** The trigger node that fired (RunnerContext.trigger). */
+  trigger: string | null;
   invoke: Invoke;
   sleep(seconds: number): Promise<void>;
   isHandle(value: unknown): value is ExecutionHandle;
@@ -925,13 +948,17 @@ function createGraphRun(services: GraphServices): GraphRun & {
       const output = branch === 'true';
       return { handle: branch, result: plainResult(output), recorded: output };
     }
-    if (typeof value === 'object' && value !== null && triggers.has(value)) {
-      // Seam for triggers that did not fire (the triggers issue): today a trigger always fires.
+    if (isTrigger(value)) {
+      // The trigger that fired (or any, in a run not started by a trigger): the input is its output.
       const output = services.input ?? null;
       return { handle: 'out', result: plainResult(output), recorded: output };
     }
     const output = value === undefined ? null : value;
     return { handle: 'out', result: plainResult(output), recorded: output };
+  }
+
+  function isTrigger(value: unknown): boolean {
+    return typeof value === 'object' && value !== null && triggers.has(value);
   }
 
   function plainResult(output: unknown): NodeResult {
@@ -979,7 +1006,15 @@ function createGraphRun(services: GraphServices): GraphRun & {
         }
         report({ id, state: 'running', attempt: number });
         try {
-          const { handle, result, childId, recorded } = outcomeOf(await attempt(id, body));
+          const value = await attempt(id, body);
+          if (isTrigger(value) && services.trigger !== null && services.trigger !== id) {
+            // Another trigger started this run: this one did not fire, so its branch does not run.
+            const result = skippedResult();
+            finished.set(id, result);
+            report({ id, state: 'skipped' });
+            return { ran: false, handle: null, result };
+          }
+          const { handle, result, childId, recorded } = outcomeOf(value);
           finished.set(id, result);
           report({
             id,

@@ -13,7 +13,13 @@ type WebhookParams = {
   async?: boolean;
   productive?: boolean;
   enabled?: boolean;
+  timeout_seconds?: number;
+  cors_origins?: string[];
 };
+
+/** How long a synchronous call waits for the flow before answering 504 (the flow goes on). */
+export const WEBHOOK_DEFAULT_TIMEOUT_SECONDS = 30;
+export const WEBHOOK_MAX_TIMEOUT_SECONDS = 300;
 
 /** Starts the flow when /api/latest/webhook/<name>/call is called; the flow's input is the request. */
 export const webhookNode: NodeType<WebhookParams> = {
@@ -56,6 +62,25 @@ export const webhookNode: NodeType<WebhookParams> = {
       .boolean()
       .optional()
       .meta({ title: 'Enabled', description: 'A webhook answers only when enabled' }),
+    timeout_seconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(WEBHOOK_MAX_TIMEOUT_SECONDS)
+      .optional()
+      .meta({
+        title: 'Timeout (s)',
+        description: `How long a call waits for the flow before 504 (default ${WEBHOOK_DEFAULT_TIMEOUT_SECONDS})`,
+      }),
+    cors_origins: z
+      .array(z.string().regex(/^(\*|https?:\/\/[^\s/]+)$/, "an origin such as 'https://example.com', or '*'"))
+      .min(1)
+      .max(50)
+      .optional()
+      .meta({
+        title: 'CORS origins',
+        description: 'Browser origins allowed to call it (preflight answered)',
+      }),
   }),
   trigger: true,
   plainParams: 'all',

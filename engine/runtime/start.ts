@@ -144,6 +144,76 @@ async function start(
 }
 
 /**
+ * A webhook call (docs/triggers.md): a WEBHOOK execution and its FLOW child, in one transaction. The
+ * WEBHOOK row runs nothing (no worker, no job, no deadline): it is there so that the call is one tree, and
+ * it ends when its child ends, with the child's status and results (migration 0012's trigger). The child
+ * names the webhook node that fired (`node_id`, started_by `webhook`): the graph runtime passes the request
+ * on from that trigger only. `mode` inline: the child is created claimed by this process's worker.
+ */
+export async function startWebhookCall(
+  engine: EngineHandles,
+  call: {
+    flow: RunnableFlow;
+    webhook: string;
+    nodeId: string;
+    input: unknown;
+    isProductive: boolean;
+    mode?: StartMode;
+  },
+): Promise<{ webhook: Execution; flow: Execution }> {
+  const mode = call.mode ?? { kind: 'queue' };
+  if (mode.kind === 'created') throw new Error('startWebhookCall: a call starts its flow');
+  const startedBy: StartedBy = { kind: 'webhook', id: call.webhook };
+  const webhookId = crypto.randomUUID();
+  const parentRow: InsertObject<Database, 'executions'> & { id: string } = {
+    ...rowFor(
+      { type: 'WEBHOOK', name: call.webhook, input: call.input, isProductive: call.isProductive, startedBy },
+      call.flow,
+      webhookId,
+    ),
+    node_id: call.nodeId,
+    status: 'RUNNING',
+    started_at: sql<Date>`now()`,
+    lease_until: null,
+  };
+  const childRow = {
+    ...rowFor(
+      {
+        flow: { id: call.flow.id },
+        input: call.input,
+        startedBy,
+        nodeId: call.nodeId,
+        mode,
+        parent: {
+          id: webhookId,
+          rootId: webhookId,
+          depth: 0,
+          isProductive: call.isProductive,
+          fence: { executionId: webhookId, attempt: 0 },
+        },
+      },
+      call.flow,
+      crypto.randomUUID(),
+    ),
+    started_by: startedBy,
+  };
+  const written = await engine.db.transaction().execute(async (trx) => {
+    const rows = await insertExecutions(trx, [parentRow, childRow]);
+    const webhook = rows.find((row) => row.id === parentRow.id);
+    const flow = rows.find((row) => row.id === childRow.id);
+    if (!webhook || !flow) throw new Error('startWebhookCall: the rows were not written');
+    if (mode.kind === 'queue') await sendExecutionJob(engine.boss, trx, flow.id);
+    return { webhook, flow };
+  });
+  announceAfterCommit(
+    engine.db,
+    [statusEvent(written.webhook), statusEvent(written.flow)],
+    mode.kind === 'queue',
+  );
+  return written;
+}
+
+/**
  * Many children of one parent at once (`{ wait: false }` / `{ run: false }` children, which the flow API
  * collects while user code keeps going): the same rows, journal steps and jobs as startExecution, in
  * one transaction. Each request carries its id, already handed to user code.

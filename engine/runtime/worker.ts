@@ -468,6 +468,8 @@ export class Worker implements RuntimeServices {
       seed: execution.seed ?? undefined,
       startedAt: (execution.started_at ?? execution.created_at).getTime(),
       replay: replayOrder(recorded),
+      // A webhook call's FLOW execution names the webhook node that fired in its node_id.
+      trigger: execution.started_by.kind === 'webhook' ? execution.node_id : null,
     };
     const sourceName =
       execution.type === 'SCRIPT' ? `script-${execution.id.slice(0, 8)}.ts` : `${execution.name}.ts`;

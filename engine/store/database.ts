@@ -115,6 +115,8 @@ export interface ExecutionsTable {
   is_productive: Generated<boolean>;
   input: Json | null;
   output: Json | null;
+  /** The HTTP answer a webhook's flow set (this.respond): { status, headers, body } (migration 0012). */
+  response: Json | null;
   message: string | null;
   error: ColumnType<ExecutionError | null, ExecutionError | null | undefined, ExecutionError | null>;
   /** SCRIPT: { compiled, sourceMap }; CONNECTION: the connector call. */

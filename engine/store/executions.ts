@@ -499,6 +499,18 @@ export async function saveOwnFields(
   return result.numUpdatedRows > 0n;
 }
 
+/** A webhook call's HTTP answer, set by the flow (this.respond), fenced like saveOwnFields. */
+export async function saveResponse(conn: Conn, fence: Fence, response: unknown): Promise<boolean> {
+  const result = await conn
+    .updateTable('executions')
+    .set({ response: JSON.stringify(response) })
+    .where('id', '=', fence.executionId)
+    .where('attempts', '=', fence.attempt)
+    .where('status', '=', 'RUNNING')
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
 /**
  * Sets one key of the output object (the output becomes an object if it was not one), if the output
  * that makes is at most `maxBytes` of JSON text (as PostgreSQL prints it). Returns the size of that

@@ -104,6 +104,40 @@ export async function listWebhookNames(db: Db): Promise<{ name: string; flow: st
   return result.rows;
 }
 
+/** A webhook node of a graph flow's current version, with what a call needs to start its flow. */
+export type WebhookTarget = {
+  flow: { id: string; name: string; kind: string; version: number; timeout_seconds: number };
+  nodeId: string;
+  params: Record<string, unknown>;
+};
+
+/**
+ * The webhook node named `name` in a graph flow's current version, and its flow, in one query (a call's
+ * only read before it starts). Containment (`@>`) finds the flow; names are unique across flows (checked
+ * at save), so the first match is the one.
+ */
+export async function findWebhook(db: Db, name: string): Promise<WebhookTarget | undefined> {
+  const probe = JSON.stringify({ nodes: [{ type: 'webhook', params: { name } }] });
+  const result = await sql<{
+    id: string;
+    name: string;
+    kind: string;
+    version: number;
+    timeout_seconds: number;
+    node: { id: string; params: Record<string, unknown> };
+  }>`
+    select f.id, f.name, f.kind, f.version, f.timeout_seconds, node
+      from flows f,
+           jsonb_path_query(f.graph, '$.nodes[*] ? (@.type == "webhook" && @.params.name == $name)',
+                            jsonb_build_object('name', ${name}::text)) as node
+     where f.kind = 'graph' and f.graph @> ${probe}::jsonb
+     limit 1`.execute(db);
+  const row = result.rows[0];
+  if (!row) return undefined;
+  const { node, ...flow } = row;
+  return { flow, nodeId: node.id, params: node.params };
+}
+
 /** The most a flow's timeout may be: a day (a longer wait belongs in this.sleep, which holds no runner). */
 export const MAX_FLOW_TIMEOUT_SECONDS = 86_400;
 

@@ -11,6 +11,7 @@ import {
   mapFenceErrors,
   saveOwnFields,
   setOutputKey,
+  saveResponse,
   StaleRunError,
   StepAlreadyRecordedError,
 } from '../../store/executions';
@@ -212,6 +213,12 @@ export function createHost(
         if (fields.output !== undefined) endIfTooLarge('output', jsonBytes(fields.output));
         if (typeof fields.message === 'string') endIfTooLarge('message', Buffer.byteLength(fields.message));
         if (!(await saveOwnFields(db, run.fence, fields))) refused();
+        return ok(null);
+      }
+      case 'respond': {
+        const response = request as CallPayload<'respond'>;
+        endIfTooLarge('output', jsonBytes(response));
+        if (!(await saveResponse(db, run.fence, response))) refused();
         return ok(null);
       }
       case 'setOutput': {
