@@ -1,5 +1,6 @@
 'use client';
 
+import { WebhookUrl } from './WebhookUrl';
 import { useMemo, useState } from 'react';
 import { findNodeType } from '@/engine/nodes';
 import { useCanvas, useCanvasStore, useCanvasUi, useCanvasUiStore } from '../canvas/context';
@@ -67,6 +68,7 @@ export function Inspector({
         </div>
       </header>
       <NodeIdField key={nodeId} id={nodeId} rename={rename} />
+      {node.type === 'webhook' && <WebhookUrl params={node.params} />}
       {elsewhere.length > 0 && (
         <ul className={styles.nodeIssues} data-testid="node-issues">
           {elsewhere.map((issue) => (

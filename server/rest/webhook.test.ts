@@ -82,7 +82,7 @@ type Call = {
   method?: string;
   path?: string[];
   query?: string;
-  body?: string | Uint8Array;
+  body?: string | Uint8Array<ArrayBuffer>;
   headers?: Record<string, string>;
 };
 
@@ -245,7 +245,7 @@ describe('webhooks', () => {
     );
     const unended = await db
       .selectFrom('executions')
-      .where('status', 'not like', 'ENDED_%')
+      .where('status', 'in', ['PENDING', 'RUNNING', 'WAITING', 'PAUSED'])
       .select('id')
       .execute();
     expect(unended).toEqual([]);
