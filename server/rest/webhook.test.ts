@@ -64,7 +64,11 @@ await graphFlow(
       type: 'end',
       params: {
         status: 'success',
-        response: { status: 200, headers: { 'content-type': 'text/html' }, body: '<h1>Hi</h1>' },
+        response: {
+          status: 200,
+          headers: { 'content-type': 'text/html', 'set-cookie': 'next-auth.session-token=planted' },
+          body: '<h1>Hi</h1>',
+        },
       },
     },
     { id: 'failed', type: 'end', params: { status: 'error', message: 'no such order' } },
@@ -206,6 +210,9 @@ describe('webhooks', () => {
       'text/html',
       '<h1>Hi</h1>',
     ]);
+    // Served from Flowline's origin but written by a flow: an opaque origin, and no cookies of its own.
+    expect(html.headers.get('content-security-policy')).toMatch(/^sandbox /);
+    expect(html.headers.get('set-cookie')).toBeNull();
     const failed = await call('fails', { method: 'GET' });
     expect(failed.status).toBe(500);
     expect(failed.json.error.message).toBe('no such order');

@@ -179,6 +179,31 @@ async function answer(request: Request, route: { name?: string; path?: string[] 
   return withHeaders(flowAnswer(ended, ids, request.method === 'HEAD'), cors);
 }
 
+/**
+ * A flow's answer is served from Flowline's own origin, yet written by a flow's author: as HTML it
+ * would otherwise run with the app's origin (read a signed-in user's pages, call the API with their
+ * session). `sandbox` makes the page a unique, opaque origin (scripts and forms still work for what a
+ * webhook page needs), and the browser is told not to guess content types.
+ */
+const FLOW_ANSWER_ISOLATION = {
+  'content-security-policy': 'sandbox allow-scripts allow-forms allow-popups',
+  'x-content-type-options': 'nosniff',
+};
+
+/** Headers a flow may not set on Flowline's origin: cookies (a session could be planted) and the isolation above. */
+const ORIGIN_POWER_HEADERS = new Set([
+  'set-cookie',
+  'set-cookie2',
+  'content-security-policy',
+  'x-content-type-options',
+]);
+
+function withoutOriginPowers(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers).filter(([name]) => !ORIGIN_POWER_HEADERS.has(name.toLowerCase())),
+  );
+}
+
 /** The HTTP answer for an ended flow: what it set with respond, else its output (or its failure). */
 function flowAnswer(flow: Execution, ids: Record<string, string>, head: boolean): Response {
   const set = flowResponse.safeParse(flow.response);
@@ -193,7 +218,10 @@ function flowAnswer(flow: Execution, ids: Record<string, string>, head: boolean)
     const payload = body === undefined ? '' : text ? body : JSON.stringify(body);
     // 204 and 304 carry no body, and neither does any answer to HEAD.
     const bodyless = head || status === 204 || status === 304 || status < 200;
-    return new Response(bodyless ? null : payload, { status, headers: { ...contentType, ...headers } });
+    return new Response(bodyless ? null : payload, {
+      status,
+      headers: { ...contentType, ...withoutOriginPowers(headers), ...FLOW_ANSWER_ISOLATION },
+    });
   }
   if (flow.status === 'ENDED_SUCCESS') {
     return new Response(head ? null : JSON.stringify(flow.output ?? null), {
