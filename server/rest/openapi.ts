@@ -84,6 +84,7 @@ export function buildOpenApiDocument(endpoints: readonly Endpoint[], serverUrl: 
       responses,
     };
   }
+  Object.assign(paths, webhookPaths());
   return {
     openapi: '3.1.0',
     info: {
@@ -96,4 +97,49 @@ export function buildOpenApiDocument(endpoints: readonly Endpoint[], serverUrl: 
     components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
     paths,
   };
+}
+
+/**
+ * The webhook endpoint (server/rest/webhook.ts, docs/triggers.md): not a defineEndpoint (any content
+ * type, any answer, authenticated by the webhook's key alone), so described here by hand.
+ */
+function webhookPaths(): Record<string, Record<string, object>> {
+  const operation = (method: string) => ({
+    tags: ['Webhooks'],
+    summary: `Call a webhook (${method})`,
+    description:
+      'Starts the flow of the enabled webhook node named `name` (a WEBHOOK execution with the FLOW as its child). ' +
+      "The flow gets `{ method, path, query, headers, body, json, raw }`. Answers the flow's output as JSON, or " +
+      "what it set with `this.respond(...)`; 202 with `async=1`; 504 past the webhook's timeout; 500 with the " +
+      "flow's message when it fails; 401 for a wrong or missing key; 404 when no enabled webhook has the name.",
+    security: [],
+    parameters: [
+      { name: 'name', in: 'path', required: true, schema: { type: 'string' } },
+      {
+        name: 'key',
+        in: 'query',
+        required: false,
+        schema: { type: 'string' },
+        description: "The webhook's key, when it has one (or the JSON body's `key`)",
+      },
+      {
+        name: 'async',
+        in: 'query',
+        required: false,
+        schema: { enum: ['1'] },
+        description: 'Answer 202 at once',
+      },
+    ],
+    ...(method === 'GET' || method === 'HEAD'
+      ? {}
+      : { requestBody: { required: false, content: { '*/*': { schema: {} } } } }),
+    responses: {
+      200: { description: "The flow's output, or the answer it set" },
+      202: { description: 'Started (async): `{ execution_id, flow_execution_id }`' },
+      default: { description: 'An error as JSON (see the description)' },
+    },
+  });
+  const methods = ['get', 'head', 'post', 'put', 'patch', 'delete'];
+  const call = Object.fromEntries(methods.map((method) => [method, operation(method.toUpperCase())]));
+  return { '/webhook/{name}/call': call, '/webhook/{name}/call/{path}': call };
 }

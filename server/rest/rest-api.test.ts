@@ -509,6 +509,8 @@ describe('REST API', () => {
     expect(document.json.paths['/execution/{id}/cancel'].post).toBeDefined();
     expect(document.json.paths['/execution/{id}/nodes'].get).toBeDefined();
     expect(document.json.paths['/connection/{name}'].patch).toBeDefined();
+    // Webhooks need no token, only their key.
+    expect(document.json.paths['/webhook/{name}/call'].post.security).toEqual([]);
     expect(start.parameters).toContainEqual(
       expect.objectContaining({ name: 'idempotency-key', in: 'header', required: false }),
     );
