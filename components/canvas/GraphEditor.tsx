@@ -15,6 +15,7 @@ import { useTRPC } from '../trpc';
 import { errorMessage } from '../ui/errors';
 import { useLeaveGuard, useLocalDraft } from '../ui/unsaved';
 import { RecentRuns } from '../executions/RecentRuns';
+import { DraftOffer, SaveAndRunButtons, SaveStatus, type SaveState } from '../flows/EditorChrome';
 import { VersionsButton } from '../flows/VersionsButton';
 import { computeLayout } from './auto-layout';
 import { Canvas } from './Canvas';
@@ -40,11 +41,6 @@ export type GraphEditorProps = {
   /** More toolbar buttons, placed before Save (a Versions button). */
   toolbarExtra?: ReactNode;
 };
-
-type SaveState =
-  | { kind: 'idle' }
-  | { kind: 'saved'; version: number }
-  | { kind: 'error'; message: string; conflict: boolean };
 
 /** The graph flow editor: palette, canvas, inspector, the compiled code, and the toolbar that saves and runs. */
 export function GraphEditor(props: GraphEditorProps) {
@@ -235,32 +231,16 @@ function Editor({
             onRestored={draft.discard}
           />
           {toolbarExtra}
-          <button type="button" className="button" onClick={saveNow} disabled={saving}>
-            {saving ? 'Saving…' : 'Save'}
-          </button>
-          <button type="button" className="button" onClick={() => openRun(false)}>
-            Run in dev mode
-          </button>
-          <button type="button" className="button button-primary" onClick={() => openRun(true)}>
-            Run
-          </button>
+          <SaveAndRunButtons saving={saving} onSave={saveNow} onRun={openRun} />
         </div>
       </header>
 
       {draft.pending && !unsaved && (
-        <div className="alert" role="alert" data-testid="draft">
-          Unsaved changes from {new Date(draft.pending.at).toLocaleString()} were kept in this browser.{' '}
-          <button
-            type="button"
-            className="button button-small"
-            onClick={() => restoreDraft(draft.pending!.value)}
-          >
-            Restore them
-          </button>{' '}
-          <button type="button" className="button button-small button-ghost" onClick={draft.discard}>
-            Discard
-          </button>
-        </div>
+        <DraftOffer
+          at={draft.pending.at}
+          onRestore={() => restoreDraft(draft.pending!.value)}
+          onDiscard={draft.discard}
+        />
       )}
       <section className={`card ${styles.editorCard}`}>
         <div className={styles.tabs} role="toolbar" aria-label="Canvas">
@@ -347,24 +327,7 @@ function Editor({
         )}
 
         <div className={editorStyles.status} aria-live="polite">
-          {saveState.kind === 'error' && (
-            <span className="alert" role="alert">
-              Not saved: {saveState.message}
-              {saveState.conflict && (
-                <>
-                  {' '}
-                  <button type="button" className="button button-small" onClick={() => router.refresh()}>
-                    Reload
-                  </button>
-                </>
-              )}
-            </span>
-          )}
-          {saveState.kind === 'saved' && !unsaved && (
-            <span className={editorStyles.saved} role="status">
-              Saved as version {saveState.version}
-            </span>
-          )}
+          <SaveStatus state={saveState} unsaved={unsaved} />
           {layoutError && (
             <span className="alert" role="alert">
               Tidy up failed: {layoutError}

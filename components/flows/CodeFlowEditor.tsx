@@ -11,6 +11,7 @@ import { useTRPC } from '../trpc';
 import { errorMessage } from '../ui/errors';
 import { useLeaveGuard, useLocalDraft } from '../ui/unsaved';
 import { RecentRuns } from '../executions/RecentRuns';
+import { DraftOffer, SaveAndRunButtons, SaveStatus, type SaveState } from './EditorChrome';
 import { VersionsButton } from './VersionsButton';
 
 /** FlowSyntaxError's message is "syntax error at line L, column C: ..." (engine/flows/compile.ts). */
@@ -19,11 +20,6 @@ function syntaxMarker(message: string): SourceMarker | null {
   if (!match) return null;
   return { line: Number(match[1]), column: Number(match[2]), message };
 }
-
-type SaveState =
-  | { kind: 'idle' }
-  | { kind: 'saved'; version: number }
-  | { kind: 'error'; message: string; conflict: boolean };
 
 type EditedFlow = { id: string; name: string; version: number; code: string; timeoutSeconds: number };
 
@@ -134,32 +130,16 @@ export function CodeFlowEditor({ flow }: { flow: EditedFlow }) {
             unsaved={unsaved}
             onRestored={draft.discard}
           />
-          <button type="button" className="button" onClick={saveNow} disabled={saving}>
-            {saving ? 'Saving…' : 'Save'}
-          </button>
-          <button type="button" className="button" onClick={() => openRun(false)}>
-            Run in dev mode
-          </button>
-          <button type="button" className="button button-primary" onClick={() => openRun(true)}>
-            Run
-          </button>
+          <SaveAndRunButtons saving={saving} onSave={saveNow} onRun={openRun} />
         </div>
       </header>
 
       {draft.pending && !unsaved && (
-        <div className="alert" role="alert" data-testid="draft">
-          Unsaved changes from {new Date(draft.pending.at).toLocaleString()} were kept in this browser.{' '}
-          <button
-            type="button"
-            className="button button-small"
-            onClick={() => restoreDraft(draft.pending!.value)}
-          >
-            Restore them
-          </button>{' '}
-          <button type="button" className="button button-small button-ghost" onClick={draft.discard}>
-            Discard
-          </button>
-        </div>
+        <DraftOffer
+          at={draft.pending.at}
+          onRestore={() => restoreDraft(draft.pending!.value)}
+          onDiscard={draft.discard}
+        />
       )}
       <section className={`card ${styles.editorCard}`} aria-label="Flow code">
         <div className={styles.editorFrame}>
@@ -182,24 +162,7 @@ export function CodeFlowEditor({ flow }: { flow: EditedFlow }) {
               Not converted: {errorMessage(toGraph.error)}
             </span>
           )}
-          {saveState.kind === 'error' && (
-            <span className="alert" role="alert">
-              Not saved: {saveState.message}
-              {saveState.conflict && (
-                <>
-                  {' '}
-                  <button type="button" className="button button-small" onClick={() => router.refresh()}>
-                    Reload
-                  </button>
-                </>
-              )}
-            </span>
-          )}
-          {saveState.kind === 'saved' && !unsaved && (
-            <span className={styles.saved} role="status">
-              Saved as version {saveState.version}
-            </span>
-          )}
+          <SaveStatus state={saveState} unsaved={unsaved} />
           <span className={styles.hint}>
             <kbd className={styles.kbd}>Ctrl</kbd> + <kbd className={styles.kbd}>S</kbd> saves ·{' '}
             <code>this.</code> lists the flow API

@@ -1,0 +1,89 @@
+'use client';
+
+import { useRouter } from 'next/navigation';
+import styles from '../editor/editor.module.css';
+
+/** What the last save of an editor did: the status line shows it. */
+export type SaveState =
+  | { kind: 'idle' }
+  | { kind: 'saved'; version: number }
+  | { kind: 'error'; message: string; conflict: boolean };
+
+/**
+ * The save outcome in an editor's status line, the same for graphs and code: "Saved as version N", or
+ * why not, with Reload when someone else saved a newer version (the page starts again from it).
+ */
+export function SaveStatus({ state, unsaved }: { state: SaveState; unsaved: boolean }) {
+  const router = useRouter();
+  if (state.kind === 'error') {
+    return (
+      <span className="alert" role="alert">
+        Not saved: {state.message}
+        {state.conflict && (
+          <>
+            {' '}
+            <button type="button" className="button button-small" onClick={() => router.refresh()}>
+              Reload
+            </button>
+          </>
+        )}
+      </span>
+    );
+  }
+  if (state.kind === 'saved' && !unsaved) {
+    return (
+      <span className={styles.saved} role="status">
+        Saved as version {state.version}
+      </span>
+    );
+  }
+  return null;
+}
+
+/** The offer of a local draft an earlier visit left (components/ui/unsaved.ts, useLocalDraft). */
+export function DraftOffer({
+  at,
+  onRestore,
+  onDiscard,
+}: {
+  at: number;
+  onRestore: () => void;
+  onDiscard: () => void;
+}) {
+  return (
+    <div className="alert" role="alert" data-testid="draft">
+      Unsaved changes from {new Date(at).toLocaleString()} were kept in this browser.{' '}
+      <button type="button" className="button button-small" onClick={onRestore}>
+        Restore them
+      </button>{' '}
+      <button type="button" className="button button-small button-ghost" onClick={onDiscard}>
+        Discard
+      </button>
+    </div>
+  );
+}
+
+/** Save, Run in dev mode and Run: the end of both editors' toolbars. */
+export function SaveAndRunButtons({
+  saving,
+  onSave,
+  onRun,
+}: {
+  saving: boolean;
+  onSave: () => void;
+  onRun: (productive: boolean) => void;
+}) {
+  return (
+    <>
+      <button type="button" className="button" onClick={onSave} disabled={saving}>
+        {saving ? 'Saving…' : 'Save'}
+      </button>
+      <button type="button" className="button" onClick={() => onRun(false)}>
+        Run in dev mode
+      </button>
+      <button type="button" className="button button-primary" onClick={() => onRun(true)}>
+        Run
+      </button>
+    </>
+  );
+}
