@@ -132,7 +132,12 @@ function webhookPaths(): Record<string, Record<string, object>> {
     ],
     ...(method === 'GET' || method === 'HEAD'
       ? {}
-      : { requestBody: { required: false, content: { '*/*': { schema: {} } } } }),
+      : {
+          requestBody: {
+            required: false,
+            content: { 'application/json': { schema: {} }, '*/*': { schema: {} } },
+          },
+        }),
     responses: {
       200: { description: "The flow's output, or the answer it set" },
       202: { description: 'Started (async): `{ execution_id, flow_execution_id }`' },

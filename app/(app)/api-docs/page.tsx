@@ -14,7 +14,8 @@ type Operation = {
   summary: string;
   description?: string;
   parameters: Parameter[];
-  requestBody?: { content: { 'application/json': { schema: JsonSchema } } };
+  /** JSON for every operation but a webhook's, which takes any content type. */
+  requestBody?: { content: { 'application/json'?: { schema: JsonSchema } } };
   responses: Record<
     string,
     { description: string; content?: { 'application/json': { schema: JsonSchema } } }
@@ -166,7 +167,7 @@ export default async function ApiDocsPage() {
                     </table>
                   </div>
                 )}
-                {operation.requestBody && (
+                {operation.requestBody?.content['application/json'] && (
                   <div>
                     <h3 className={styles.partTitle}>Request body</h3>
                     <SchemaView schema={operation.requestBody.content['application/json'].schema} />
