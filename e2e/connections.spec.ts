@@ -48,7 +48,10 @@ test('connections: create with a secret that is never shown back, test it, delet
 
   // A change without retyping the secret keeps it; a wrong status makes the test fail with the reason.
   await page.getByLabel('Path', { exact: true }).fill('/no-such-endpoint');
+  // Test tries what is saved: wait for the save to be answered before testing.
+  const saved = page.waitForResponse((response) => response.url().includes('/api/trpc/connections.update'));
   await page.getByRole('button', { name: 'Save' }).click();
+  expect((await saved).ok()).toBe(true);
   await expect(page.getByLabel('Path', { exact: true })).toHaveValue('/no-such-endpoint');
   await expect(page.getByTestId('secret-state-bearer_token')).toHaveText('set');
   await page.getByRole('button', { name: 'Test connection health api' }).click();
