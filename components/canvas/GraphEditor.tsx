@@ -9,13 +9,12 @@ import { useStore } from 'zustand';
 import type { GraphIssue } from '@/engine/graph/issues';
 import { graphSchema, type Graph } from '@/engine/graph/model';
 import editorStyles from '../editor/editor.module.css';
-import { RunDialog } from '../editor/RunDialog';
 import { Inspector } from '../inspector/Inspector';
 import { useTRPC } from '../trpc';
 import { errorMessage } from '../ui/errors';
 import { useLeaveGuard, useLocalDraft } from '../ui/unsaved';
 import { RecentRuns } from '../executions/RecentRuns';
-import { DraftOffer, SaveAndRunButtons, SaveStatus, type SaveState } from '../flows/EditorChrome';
+import { DraftOffer, SaveAndRunButtons, SaveStatus, useRunFlow, type SaveState } from '../flows/EditorChrome';
 import { VersionsButton } from '../flows/VersionsButton';
 import { computeLayout } from './auto-layout';
 import { Canvas } from './Canvas';
@@ -86,7 +85,6 @@ function Editor({
   const [selected, setSelected] = useState<string[]>([]);
   const [helpOpen, setHelpOpen] = useState(false);
   const [converting, setConverting] = useState(false);
-  const [running, setRunning] = useState<null | { productive: boolean }>(null);
   const [layoutError, setLayoutError] = useState<string | null>(null);
   const canvasRef = useRef<HTMLDivElement>(null);
   const unsaved = graph !== savedGraph;
@@ -118,9 +116,6 @@ function Editor({
     if (!saving) saveGraph({ name: flow.name, graph: model.getState().graph, baseVersion: version });
   }, [saveGraph, saving, flow.name, model, version]);
 
-  const run = useMutation(
-    trpc.flows.run.mutationOptions({ onSuccess: ({ id }) => router.push(`/executions/${id}`) }),
-  );
   const convert = useMutation(
     trpc.flows.convert.mutationOptions({
       onSuccess: () => {
@@ -163,10 +158,11 @@ function Editor({
     [model, reactFlow, ui],
   );
 
+  const { openRun, dialogOpen, runDialog } = useRunFlow({ name: flow.name, version, unsaved });
   useCanvasShortcuts({
     model,
     ui,
-    enabled: tab === 'canvas' && !helpOpen && !converting && running === null,
+    enabled: tab === 'canvas' && !helpOpen && !converting && !dialogOpen,
     canvasRef,
     onSave: saveNow,
     onHelp: () => setHelpOpen(true),
@@ -193,11 +189,6 @@ function Editor({
     () => generalIssues.filter((issue) => issue.severity === 'error').length,
     [generalIssues],
   );
-
-  const openRun = (productive: boolean) => {
-    run.reset();
-    setRunning({ productive });
-  };
 
   return (
     <div className={styles.editorPage}>
@@ -376,17 +367,7 @@ function Editor({
           setConverting(false);
         }}
       />
-      <RunDialog
-        open={running !== null}
-        productive={running?.productive ?? true}
-        flowName={flow.name}
-        version={version}
-        unsaved={unsaved}
-        pending={run.isPending || run.isSuccess}
-        error={run.error ? errorMessage(run.error) : null}
-        onRun={(input) => run.mutate({ name: flow.name, input, productive: running?.productive ?? true })}
-        onClose={() => setRunning(null)}
-      />
+      {runDialog}
     </div>
   );
 }

@@ -6,12 +6,11 @@ import { useRouter } from 'next/navigation';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { CodeEditor, type SourceMarker } from '../editor/CodeEditor';
 import styles from '../editor/editor.module.css';
-import { RunDialog } from '../editor/RunDialog';
 import { useTRPC } from '../trpc';
 import { errorMessage } from '../ui/errors';
 import { useLeaveGuard, useLocalDraft } from '../ui/unsaved';
 import { RecentRuns } from '../executions/RecentRuns';
-import { DraftOffer, SaveAndRunButtons, SaveStatus, type SaveState } from './EditorChrome';
+import { DraftOffer, SaveAndRunButtons, SaveStatus, useRunFlow, type SaveState } from './EditorChrome';
 import { VersionsButton } from './VersionsButton';
 
 /** FlowSyntaxError's message is "syntax error at line L, column C: ..." (engine/flows/compile.ts). */
@@ -34,7 +33,6 @@ export function CodeFlowEditor({ flow }: { flow: EditedFlow }) {
   const [version, setVersion] = useState(flow.version);
   const [saveState, setSaveState] = useState<SaveState>({ kind: 'idle' });
   const [serverError, setServerError] = useState<SourceMarker | null>(null);
-  const [running, setRunning] = useState<null | { productive: boolean }>(null);
   const unsaved = code !== savedCode;
 
   const save = useMutation(
@@ -54,9 +52,6 @@ export function CodeFlowEditor({ flow }: { flow: EditedFlow }) {
   );
   // Code in the compiled graph's shape reads back into its graph (docs/graph.md, "Back from code").
   const toGraph = useMutation(trpc.flows.convert.mutationOptions({ onSuccess: () => router.refresh() }));
-  const run = useMutation(
-    trpc.flows.run.mutationOptions({ onSuccess: ({ id }) => router.push(`/executions/${id}`) }),
-  );
 
   const { mutate: saveCode, isPending: saving } = save;
   // Based on the version this editor holds: a save over someone else's newer one is refused, not lost.
@@ -86,10 +81,7 @@ export function CodeFlowEditor({ flow }: { flow: EditedFlow }) {
     draft.discard();
   };
 
-  const openRun = (productive: boolean) => {
-    run.reset();
-    setRunning({ productive });
-  };
+  const { openRun, runDialog } = useRunFlow({ name: flow.name, version, unsaved });
 
   return (
     <div className="page">
@@ -170,17 +162,7 @@ export function CodeFlowEditor({ flow }: { flow: EditedFlow }) {
         </div>
       </section>
 
-      <RunDialog
-        open={running !== null}
-        productive={running?.productive ?? true}
-        flowName={flow.name}
-        version={version}
-        unsaved={unsaved}
-        pending={run.isPending || run.isSuccess}
-        error={run.error ? errorMessage(run.error) : null}
-        onRun={(input) => run.mutate({ name: flow.name, input, productive: running?.productive ?? true })}
-        onClose={() => setRunning(null)}
-      />
+      {runDialog}
     </div>
   );
 }

@@ -1,7 +1,12 @@
 'use client';
 
+import { useMutation } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
+import { useState, type ReactNode } from 'react';
 import styles from '../editor/editor.module.css';
+import { RunDialog } from '../editor/RunDialog';
+import { useTRPC } from '../trpc';
+import { errorMessage } from '../ui/errors';
 
 /** What the last save of an editor did: the status line shows it. */
 export type SaveState =
@@ -86,4 +91,43 @@ export function SaveAndRunButtons({
       </button>
     </>
   );
+}
+
+/**
+ * Run and Run in dev mode from an editor: `openRun(productive)` opens the input dialog (`runDialog`, to
+ * render), and a started run takes the user to its execution's live view at once.
+ */
+export function useRunFlow(flow: { name: string; version: number; unsaved: boolean }): {
+  openRun: (productive: boolean) => void;
+  /** Whether the input dialog is open (an editor's keyboard shortcuts stand back meanwhile). */
+  dialogOpen: boolean;
+  runDialog: ReactNode;
+} {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const [running, setRunning] = useState<null | { productive: boolean }>(null);
+  const run = useMutation(
+    trpc.flows.run.mutationOptions({ onSuccess: ({ id }) => router.push(`/executions/${id}`) }),
+  );
+  const productive = running?.productive ?? true;
+  return {
+    dialogOpen: running !== null,
+    openRun(next) {
+      run.reset();
+      setRunning({ productive: next });
+    },
+    runDialog: (
+      <RunDialog
+        open={running !== null}
+        productive={productive}
+        flowName={flow.name}
+        version={flow.version}
+        unsaved={flow.unsaved}
+        pending={run.isPending || run.isSuccess}
+        error={run.error ? errorMessage(run.error) : null}
+        onRun={(input) => run.mutate({ name: flow.name, input, productive })}
+        onClose={() => setRunning(null)}
+      />
+    ),
+  };
 }

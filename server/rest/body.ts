@@ -23,10 +23,20 @@ export async function readJsonBody(
       'header.content-type',
     );
   }
-  const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > MAX_BODY_BYTES) throw tooLarge();
-  if (!request.body) return undefined;
+  const text = (await readBodyBytes(request)).toString('utf8');
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : 'unparseable';
+    throw new ApiError(400, 'invalid_json', `The request body is not valid JSON: ${detail}`);
+  }
+}
 
+/** The request's bytes, at most 1 MiB: checked on the declared length first, then on the bytes received. */
+export async function readBodyBytes(request: Request): Promise<Buffer> {
+  if (Number(request.headers.get('content-length') ?? '0') > MAX_BODY_BYTES) throw tooLarge();
+  if (!request.body) return Buffer.alloc(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let received = 0;
@@ -40,14 +50,7 @@ export async function readJsonBody(
     }
     chunks.push(value);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    const detail = error instanceof Error ? error.message : 'unparseable';
-    throw new ApiError(400, 'invalid_json', `The request body is not valid JSON: ${detail}`);
-  }
+  return Buffer.concat(chunks);
 }
 
 function isJsonType(contentType: string | null): boolean {
