@@ -1,30 +1,15 @@
 import { z } from 'zod';
+import { cronProblem, timeZoneProblem } from '../schedules/cron';
 import { readTrigger } from './trigger';
 import type { NodeType } from './types';
 
-type ScheduleParams = { cron: string; timezone?: string; overlap?: 'skip' | 'allow'; enabled?: boolean };
-
-/** One cron field: numbers, ranges, steps, lists, names (MON, JAN), `*` and `?`. */
-const CRON_FIELD =
-  /^(\*|\?|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/[0-9]+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/[0-9]+)?)*$/;
-
-/** The shape of a cron expression: five fields, or six with seconds first (issue 11 checks the ranges). */
-export function cronProblem(cron: string): string | null {
-  const fields = cron.trim().split(/\s+/);
-  if (fields.length !== 5 && fields.length !== 6)
-    return `a cron expression has 5 fields (minute hour day month weekday) or 6 (seconds first), this one has ${fields.length}`;
-  const bad = fields.find((field) => !CRON_FIELD.test(field));
-  return bad === undefined ? null : `'${bad}' is not a cron field`;
-}
-
-export function timeZoneProblem(zone: string): string | null {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return null;
-  } catch {
-    return `'${zone}' is not a time zone (e.g. UTC, Europe/Vienna)`;
-  }
-}
+export type ScheduleParams = {
+  cron: string;
+  timezone?: string;
+  overlap?: 'skip' | 'allow';
+  catch_up?: 'none' | 'last';
+  enabled?: boolean;
+};
 
 /** Starts the flow on a cron schedule. */
 export const scheduleNode: NodeType<ScheduleParams> = {
@@ -41,7 +26,7 @@ export const scheduleNode: NodeType<ScheduleParams> = {
         const problem = cronProblem(cron);
         if (problem) ctx.addIssue({ code: 'custom', message: problem });
       })
-      .meta({ title: 'Cron', description: 'e.g. 0 9 * * MON-FRI (9:00 on weekdays)' }),
+      .meta({ title: 'Cron', description: 'e.g. 0 9 * * MON-FRI (9:00 on weekdays); 6 fields: seconds first' }),
     timezone: z
       .string()
       .max(64)
@@ -55,6 +40,10 @@ export const scheduleNode: NodeType<ScheduleParams> = {
       .enum(['skip', 'allow'])
       .optional()
       .meta({ title: 'Overlap', description: 'skip (default): no tick while the last run is still going' }),
+    catch_up: z.enum(['none', 'last']).optional().meta({
+      title: 'Missed ticks',
+      description: 'none (default): a tick missed while Flowline was down is not run late; last: run the last one once',
+    }),
     enabled: z
       .boolean()
       .optional()

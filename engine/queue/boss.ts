@@ -10,6 +10,11 @@ export const BOSS_SCHEMA = 'pgboss';
 
 export type ExecutionJob = { executionId: string };
 
+/** Schedule ticks: a delayed job per schedule, due at its next fire time (engine/schedules/clock.ts). */
+export const TICK_QUEUE = 'flowline-schedule-ticks';
+
+export type TickJob = { scheduleId: string; generation: number; fireAt: string };
+
 /**
  * A started pg-boss instance for sending and fetching execution jobs. Maintenance (expiry, archiving)
  * runs only where `maintain` is set (workers); a process that only starts executions (the web server)
@@ -42,7 +47,20 @@ export async function startBoss(databaseUrl: string, options: { maintain?: boole
     expireInSeconds: 60,
     deleteAfterSeconds: 3600,
   });
+  await boss.createQueue(TICK_QUEUE, {
+    // Like an execution job, a tick job is a wake-up call: the schedule row says which tick is due, and
+    // the tick record makes a redelivered job harmless.
+    retryLimit: 5,
+    retryDelay: 1,
+    expireInSeconds: 60,
+    deleteAfterSeconds: 3600,
+  });
   return boss;
+}
+
+/** Queues the tick job of a schedule, due at its fire time, inside the caller's transaction. */
+export async function sendTickJob(boss: PgBoss, trx: Transaction<Database>, job: TickJob): Promise<void> {
+  await boss.send(TICK_QUEUE, job, { db: fromKysely(trx), startAfter: new Date(job.fireAt) });
 }
 
 /** Queues a run of the execution inside the caller's transaction (a rollback discards it). */

@@ -1,4 +1,4 @@
-import { sql, type InsertObject } from 'kysely';
+import { sql, type InsertObject, type Transaction } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import { engineLimits } from '../config';
 import { announceAfterCommit, statusEvent } from '../events/events';
@@ -143,35 +143,51 @@ async function start(
   return written;
 }
 
+/** A trigger firing: a webhook call or a schedule's tick, and the flow it starts. */
+export type TriggerFiring = {
+  kind: 'webhook' | 'schedule';
+  /** The webhook's name, or the schedule's id. */
+  triggerId: string;
+  /** The parent execution's name. */
+  name: string;
+  flow: RunnableFlow;
+  /** The trigger node that fired. */
+  nodeId: string;
+  input: unknown;
+  isProductive: boolean;
+  mode?: StartMode;
+};
+
 /**
- * A webhook call (docs/triggers.md): a WEBHOOK execution and its FLOW child, in one transaction. The
- * WEBHOOK row runs nothing (no worker, no job, no deadline): it is there so that the call is one tree, and
- * it ends when its child ends, with the child's status and results (migration 0012's trigger). The child
- * names the webhook node that fired (`node_id`, started_by `webhook`): the graph runtime passes the request
- * on from that trigger only. `mode` inline: the child is created claimed by this process's worker.
+ * A trigger's run (docs/triggers.md): a WEBHOOK or SCHEDULE execution and its FLOW child, written in the
+ * caller's transaction (announce them after it commits: announceTriggeredFlow). The parent row runs
+ * nothing (no worker, no job, no deadline): it is there so that the call or tick is one tree, and it ends
+ * when its child ends, with the child's status and results (migration 0013's trigger). The child names
+ * the trigger node that fired (`node_id`, started_by webhook/schedule): the graph runtime passes the
+ * input on from that trigger only. `mode` inline: the child is created claimed by this process's worker.
  */
-export async function startWebhookCall(
-  engine: EngineHandles,
-  call: {
-    flow: RunnableFlow;
-    webhook: string;
-    nodeId: string;
-    input: unknown;
-    isProductive: boolean;
-    mode?: StartMode;
-  },
-): Promise<{ webhook: Execution; flow: Execution }> {
-  const mode = call.mode ?? { kind: 'queue' };
-  if (mode.kind === 'created') throw new Error('startWebhookCall: a call starts its flow');
-  const startedBy: StartedBy = { kind: 'webhook', id: call.webhook };
-  const webhookId = crypto.randomUUID();
+export async function writeTriggeredFlow(
+  trx: Transaction<Database>,
+  boss: PgBoss,
+  firing: TriggerFiring,
+): Promise<{ parent: Execution; flow: Execution }> {
+  const mode = firing.mode ?? { kind: 'queue' };
+  if (mode.kind === 'created') throw new Error('writeTriggeredFlow: a trigger starts its flow');
+  const startedBy: StartedBy = { kind: firing.kind, id: firing.triggerId };
+  const parentId = crypto.randomUUID();
   const parentRow: InsertObject<Database, 'executions'> & { id: string } = {
     ...rowFor(
-      { type: 'WEBHOOK', name: call.webhook, input: call.input, isProductive: call.isProductive, startedBy },
-      call.flow,
-      webhookId,
+      {
+        type: firing.kind === 'webhook' ? 'WEBHOOK' : 'SCHEDULE',
+        name: firing.name,
+        input: firing.input,
+        isProductive: firing.isProductive,
+        startedBy,
+      },
+      firing.flow,
+      parentId,
     ),
-    node_id: call.nodeId,
+    node_id: firing.nodeId,
     status: 'RUNNING',
     started_at: sql<Date>`now()`,
     lease_until: null,
@@ -179,38 +195,53 @@ export async function startWebhookCall(
   const childRow = {
     ...rowFor(
       {
-        flow: { id: call.flow.id },
-        input: call.input,
+        flow: { id: firing.flow.id },
+        input: firing.input,
         startedBy,
-        nodeId: call.nodeId,
+        nodeId: firing.nodeId,
         mode,
         parent: {
-          id: webhookId,
-          rootId: webhookId,
+          id: parentId,
+          rootId: parentId,
           depth: 0,
-          isProductive: call.isProductive,
-          fence: { executionId: webhookId, attempt: 0 },
+          isProductive: firing.isProductive,
+          fence: { executionId: parentId, attempt: 0 },
         },
       },
-      call.flow,
+      firing.flow,
       crypto.randomUUID(),
     ),
     started_by: startedBy,
   };
-  const written = await engine.db.transaction().execute(async (trx) => {
-    const rows = await insertExecutions(trx, [parentRow, childRow]);
-    const webhook = rows.find((row) => row.id === parentRow.id);
-    const flow = rows.find((row) => row.id === childRow.id);
-    if (!webhook || !flow) throw new Error('startWebhookCall: the rows were not written');
-    if (mode.kind === 'queue') await sendExecutionJob(engine.boss, trx, flow.id);
-    return { webhook, flow };
-  });
-  announceAfterCommit(
-    engine.db,
-    [statusEvent(written.webhook), statusEvent(written.flow)],
-    mode.kind === 'queue',
-  );
-  return written;
+  const rows = await insertExecutions(trx, [parentRow, childRow]);
+  const parent = rows.find((row) => row.id === parentRow.id);
+  const flow = rows.find((row) => row.id === childRow.id);
+  if (!parent || !flow) throw new Error('writeTriggeredFlow: the rows were not written');
+  if (mode.kind === 'queue') await sendExecutionJob(boss, trx, flow.id);
+  return { parent, flow };
+}
+
+/** Live views learn of a trigger's run, and (queued) idle workers wake: after its transaction committed. */
+export function announceTriggeredFlow(
+  db: Db,
+  written: { parent: Execution; flow: Execution },
+  queued: boolean,
+): void {
+  announceAfterCommit(db, [statusEvent(written.parent), statusEvent(written.flow)], queued);
+}
+
+/** A webhook call's WEBHOOK execution and FLOW child, in a transaction of their own. */
+export async function startWebhookCall(
+  engine: EngineHandles,
+  call: Omit<TriggerFiring, 'kind' | 'triggerId' | 'name'> & { webhook: string },
+): Promise<{ webhook: Execution; flow: Execution }> {
+  const { webhook, ...rest } = call;
+  const firing: TriggerFiring = { ...rest, kind: 'webhook', triggerId: webhook, name: webhook };
+  const written = await engine.db
+    .transaction()
+    .execute((trx) => writeTriggeredFlow(trx, engine.boss, firing));
+  announceTriggeredFlow(engine.db, written, (call.mode ?? { kind: 'queue' }).kind === 'queue');
+  return { webhook: written.parent, flow: written.flow };
 }
 
 /**

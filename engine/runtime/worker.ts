@@ -15,6 +15,7 @@ import {
 } from '../events/events';
 import { compileFlowCode, packCompiled, unpackCompiled, type CompiledModule } from '../flows/compile';
 import { EXECUTION_QUEUE, sendExecutionJobs, startBoss, type ExecutionJob } from '../queue/boss';
+import { ScheduleClock, type ScheduleClockOptions } from '../schedules/clock';
 import { createSandboxPool } from '../sandbox/pool';
 import type { SandboxOutcome, SandboxPool } from '../sandbox/types';
 import { decryptSecret, type SecretKey } from '../secrets/secrets';
@@ -30,6 +31,7 @@ import {
   type EndFields,
 } from '../store/executions';
 import { getFlowVersion, setCompiled } from '../store/flow-versions';
+import { SCHEDULES_CHANNEL } from '../store/triggers';
 import { appendRunLogs } from '../store/logs';
 import { loadJournal } from '../store/steps';
 import { withDbRetry } from './db-retry';
@@ -60,6 +62,8 @@ export type WorkerOptions = {
   heartbeatMs?: number;
   /** How often to sweep for overdue executions and due delayed jobs when nothing wakes the worker. */
   pollMs?: number;
+  /** The schedule clock's options; false: this worker fires no schedule ticks. */
+  schedules?: ScheduleClockOptions | false;
   log?: (line: string) => void;
 };
 
@@ -95,6 +99,7 @@ export class Worker implements RuntimeServices {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private loopDone: Promise<void> = Promise.resolve();
   private listener: Listener | undefined;
+  private clock: ScheduleClock | undefined;
   private ownsPool: boolean;
   private readonly ends = new EndGroup(this);
 
@@ -127,11 +132,19 @@ export class Worker implements RuntimeServices {
       options.pool ??
       (await createSandboxPool({ minIdle: Math.min(options.concurrency, 2), max: runnerCeiling(options) }));
     const worker = new Worker(db, leaseDb, boss, pool, options.secretKey, options, !options.pool);
+    if (options.schedules !== false)
+      worker.clock = await ScheduleClock.start(
+        { db, boss },
+        { log: worker.log, ...(options.schedules ?? {}) },
+      );
     worker.listener = listen(
       options.databaseUrl,
-      [WAKE_CHANNEL, EVENTS_CHANNEL],
+      [WAKE_CHANNEL, EVENTS_CHANNEL, SCHEDULES_CHANNEL],
       (channel, payload) => worker.onNotification(channel, payload),
-      () => worker.signal(),
+      () => {
+        worker.signal();
+        worker.clock?.arm(); // a save's notification may have been missed while disconnected
+      },
     );
     worker.heartbeatTimer = setInterval(() => void worker.heartbeat(), worker.heartbeatMs);
     worker.loopDone = worker.loop();
@@ -157,6 +170,7 @@ export class Worker implements RuntimeServices {
       run.abort.abort();
     }
     await this.handBack().catch(() => {});
+    await this.clock?.stop();
     clearInterval(this.heartbeatTimer);
     await this.listener?.close();
     if (this.ownsPool) await this.pool.close();
@@ -340,6 +354,10 @@ export class Worker implements RuntimeServices {
       this.signal();
       return;
     }
+    if (channel === SCHEDULES_CHANNEL) {
+      this.clock?.arm();
+      return;
+    }
     let event: ExecutionEvent;
     try {
       event = JSON.parse(payload) as ExecutionEvent;
@@ -468,8 +486,8 @@ export class Worker implements RuntimeServices {
       seed: execution.seed ?? undefined,
       startedAt: (execution.started_at ?? execution.created_at).getTime(),
       replay: replayOrder(recorded),
-      // A webhook call's FLOW execution names the webhook node that fired in its node_id.
-      trigger: execution.started_by.kind === 'webhook' ? execution.node_id : null,
+      // A webhook call's or a schedule tick's FLOW execution names the trigger node that fired in its node_id.
+      trigger: ['webhook', 'schedule'].includes(execution.started_by.kind) ? execution.node_id : null,
     };
     const sourceName =
       execution.type === 'SCRIPT' ? `script-${execution.id.slice(0, 8)}.ts` : `${execution.name}.ts`;

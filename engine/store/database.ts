@@ -13,6 +13,9 @@ export interface Database {
   settings: SettingsTable;
   connections: ConnectionsTable;
   idempotency_keys: IdempotencyKeysTable;
+  webhooks: WebhooksTable;
+  schedules: SchedulesTable;
+  schedule_ticks: ScheduleTicksTable;
 }
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -229,4 +232,48 @@ export interface IdempotencyKeysTable {
   request_hash: string;
   execution_id: string;
   created_at: CreatedAt;
+}
+
+/** A webhook node of a graph flow's current version (migration 0013): its name is unique. */
+export interface WebhooksTable {
+  name: string;
+  flow_id: string;
+  node_id: string;
+}
+
+export type ScheduleOverlap = 'skip' | 'allow';
+export type ScheduleCatchUp = 'none' | 'last';
+
+/** A schedule node of a graph flow's current version, with the clock's state (migration 0013). */
+export interface SchedulesTable {
+  id: Generated<string>;
+  flow_id: string;
+  node_id: string;
+  cron: string;
+  timezone: string;
+  overlap: ScheduleOverlap;
+  catch_up: ScheduleCatchUp;
+  enabled: boolean;
+  /** Goes up whenever the timing changes: tick jobs of an older generation are dropped. */
+  generation: Generated<number>;
+  /** The generation a tick job was sent for (null: not armed yet). */
+  armed_generation: number | null;
+  /** The tick the armed job is for. */
+  next_fire_at: Date | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export type TickOutcome = 'started' | 'skipped' | 'missed';
+
+/** One handled tick of a schedule; its key (schedule, fire time) lets a tick run at most once. */
+export interface ScheduleTicksTable {
+  schedule_id: string;
+  fire_at: Date;
+  outcome: TickOutcome;
+  reason: string | null;
+  /** The SCHEDULE execution, and its FLOW child (started ticks). */
+  execution_id: string | null;
+  flow_execution_id: string | null;
+  recorded_at: CreatedAt;
 }

@@ -3,6 +3,8 @@ import { UserError } from '../errors';
 import type { Db } from './db';
 import type { FlowKind, FlowVersion } from './database';
 import type { Conn } from './executions';
+import { syncFlowTriggers } from './triggers';
+import type { Graph } from '../graph/model';
 
 /**
  * Stores a new version of a flow: flows.version goes up by one, flows.kind/code/graph become the new
@@ -19,7 +21,7 @@ export async function saveFlowVersion(
     /** Only over this version: a save based on an older one is refused (FlowVersionConflictError). */
     baseVersion?: number;
     code: string;
-    graph: unknown;
+    graph: Graph | null;
     compiled: string;
     userId: string | null;
   },
@@ -56,6 +58,7 @@ export async function saveFlowVersion(
         created_by: input.userId,
       })
       .execute();
+    await syncFlowTriggers(trx, input.flowId, input.graph);
     return { version: flow.version };
   });
 }

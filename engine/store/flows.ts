@@ -2,7 +2,9 @@ import { sql } from 'kysely';
 import { UserError } from '../errors';
 import { assertValidFlowName } from '../flows/name';
 import type { Db } from './db';
+import type { Graph } from '../graph/model';
 import type { Flow, FlowKind } from './database';
+import { syncFlowTriggers } from './triggers';
 
 export class FlowNotFoundError extends UserError {
   override name = 'FlowNotFoundError';
@@ -57,7 +59,7 @@ export async function createFlow(
     kind?: FlowKind;
     /** A code flow's source, or a graph flow's compiled module. */
     code?: string;
-    graph?: unknown;
+    graph?: Graph;
     /** The JavaScript of `code`, when the caller compiled it (the worker compiles it otherwise). */
     compiled?: string;
     userId: string | null;
@@ -87,6 +89,7 @@ export async function createFlow(
           created_by: input.userId,
         })
         .execute();
+      await syncFlowTriggers(trx, flow.id, kind === 'graph' ? (input.graph ?? null) : null);
       return flow;
     });
   } catch (error) {
@@ -96,12 +99,11 @@ export async function createFlow(
 
 /** The webhook names the current versions of graph flows use, with the flow that uses each. */
 export async function listWebhookNames(db: Db): Promise<{ name: string; flow: string }[]> {
-  const result = await sql<{ name: string; flow: string }>`
-    select hook.name #>> '{}' as name, f.name as flow
-      from flows f,
-           jsonb_path_query(f.graph, '$.nodes[*] ? (@.type == "webhook").params.name') as hook(name)
-     where f.kind = 'graph'`.execute(db);
-  return result.rows;
+  return db
+    .selectFrom('webhooks')
+    .innerJoin('flows', 'flows.id', 'webhooks.flow_id')
+    .select(['webhooks.name', 'flows.name as flow'])
+    .execute();
 }
 
 /** A webhook node of a graph flow's current version, with what a call needs to start its flow. */
@@ -112,12 +114,10 @@ export type WebhookTarget = {
 };
 
 /**
- * The webhook node named `name` in a graph flow's current version, and its flow, in one query (a call's
- * only read before it starts). Containment (`@>`) finds the flow; names are unique across flows (checked
- * at save), so the first match is the one.
+ * The webhook named `name` and its flow, in one query (a call's only read before it starts): the
+ * `webhooks` table's primary key finds the flow, whose current graph holds the node's params.
  */
 export async function findWebhook(db: Db, name: string): Promise<WebhookTarget | undefined> {
-  const probe = JSON.stringify({ nodes: [{ type: 'webhook', params: { name } }] });
   const result = await sql<{
     id: string;
     name: string;
@@ -127,10 +127,10 @@ export async function findWebhook(db: Db, name: string): Promise<WebhookTarget |
     node: { id: string; params: Record<string, unknown> };
   }>`
     select f.id, f.name, f.kind, f.version, f.timeout_seconds, node
-      from flows f,
-           jsonb_path_query(f.graph, '$.nodes[*] ? (@.type == "webhook" && @.params.name == $name)',
-                            jsonb_build_object('name', ${name}::text)) as node
-     where f.kind = 'graph' and f.graph @> ${probe}::jsonb
+      from webhooks w
+      join flows f on f.id = w.flow_id,
+           jsonb_path_query(f.graph, '$.nodes[*] ? (@.id == $id)', jsonb_build_object('id', w.node_id)) as node
+     where w.name = ${name}
      limit 1`.execute(db);
   const row = result.rows[0];
   if (!row) return undefined;
