@@ -4,7 +4,11 @@ import { TEST_SECRET_KEY, waitUntil } from '../../engine/runtime/testing';
 import { setUpEngineTestbed } from '../../test/engine-testbed';
 
 // A real worker process runs the flows; the route module is called exactly as Next.js serves it.
-const { db, url } = await setUpEngineTestbed();
+const { db, url } = await setUpEngineTestbed({
+  flows: {
+    slow: `export default async function handler(this: any) { await this.sleep(2.5); return 'slept'; }`,
+  },
+});
 process.env.DATABASE_URL = url;
 process.env.FLOWLINE_SECRET_KEY = TEST_SECRET_KEY;
 const route = await import('../../app/api/latest/webhook/[name]/call/[[...path]]/route');
@@ -79,6 +83,31 @@ await graphFlow(
     { source: 'html', target: 'page' },
     { source: 'fail', target: 'failed' },
     { source: 'off', target: 'never' },
+  ],
+);
+
+await graphFlow(
+  'hooks-edges',
+  [
+    { id: 'hook', type: 'webhook', params: { name: 'slow', enabled: true, timeout_seconds: 1 } },
+    {
+      id: 'browser',
+      type: 'webhook',
+      params: {
+        name: 'from-browser',
+        enabled: true,
+        methods: ['POST'],
+        cors_origins: ['https://shop.example'],
+      },
+    },
+    { id: 'nap', type: 'flow', params: { flow: 'slow' } },
+    { id: 'done', type: 'end', params: { status: 'success', output: { slept: '{{ nap.output }}' } } },
+    { id: 'ok', type: 'end', params: { status: 'success', output: { ok: true } } },
+  ],
+  [
+    { source: 'hook', target: 'nap' },
+    { source: 'nap', target: 'done' },
+    { source: 'browser', target: 'ok' },
   ],
 );
 
@@ -240,6 +269,54 @@ describe('webhooks', () => {
     // Not declared JSON: kept as text and bytes, not parsed.
     const text = await call('echo', { body: '{"a":', headers: { 'content-type': 'text/plain' } });
     expect([text.status, text.json.body, text.json.json]).toEqual([200, '{"a":', null]);
+  });
+
+  it('a flow slower than the timeout answers 504 with its ids, and goes on to its end', async () => {
+    const answer = await call('slow', { method: 'GET' });
+    expect(answer.status).toBe(504);
+    expect(answer.json.error).toEqual({
+      code: 'timeout',
+      message: 'The flow did not end within 1 s; it goes on running',
+    });
+    await waitUntil(async () => {
+      const row = await db
+        .selectFrom('executions')
+        .where('id', '=', answer.json.execution_id as string)
+        .select(['status', 'output'])
+        .executeTakeFirst();
+      return row?.status === 'ENDED_SUCCESS' && row;
+    }, 30_000);
+    const child = await db
+      .selectFrom('executions')
+      .where('id', '=', answer.json.flow_execution_id as string)
+      .select('output')
+      .executeTakeFirstOrThrow();
+    expect(child.output).toEqual({ slept: 'slept' });
+  });
+
+  it('CORS: a preflight from an allowed origin is 204, another origin 403, a webhook without origins 405', async () => {
+    const preflight = (name: string, origin: string) =>
+      call(name, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST' },
+      });
+    const allowed = await preflight('from-browser', 'https://shop.example');
+    expect(allowed.status).toBe(204);
+    expect(Object.fromEntries(allowed.headers)).toMatchObject({
+      'access-control-allow-origin': 'https://shop.example',
+      'access-control-allow-methods': 'POST',
+    });
+    expect((await preflight('from-browser', 'https://evil.example')).status).toBe(403);
+    const none = await preflight('echo', 'https://shop.example');
+    expect(none.status).toBe(405);
+    // The call itself carries the allow-origin header for the allowed origin only.
+    const posted = await call('from-browser', { headers: { origin: 'https://shop.example' } });
+    expect([posted.status, posted.headers.get('access-control-allow-origin')]).toEqual([
+      200,
+      'https://shop.example',
+    ]);
+    const foreign = await call('from-browser', { headers: { origin: 'https://evil.example' } });
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('answers 100 concurrent calls, and every execution ends', async () => {
