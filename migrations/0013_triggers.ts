@@ -79,6 +79,10 @@ export async function up(db: AnyDb): Promise<void> {
     .addPrimaryKeyConstraint('schedule_ticks_pkey', ['schedule_id', 'fire_at'])
     .execute();
 
+  // A trigger's last calls or ticks (Webhooks and Schedules pages): only trigger rows are indexed.
+  await sql`create index executions_trigger_idx on executions ((started_by->>'id'), created_at desc)
+            where type in ('WEBHOOK', 'SCHEDULE')`.execute(db);
+
   await sql`
     create or replace function flowline_end_webhook_parent() returns trigger language plpgsql as $$
     begin
@@ -104,6 +108,7 @@ export async function up(db: AnyDb): Promise<void> {
 
 export async function down(db: AnyDb): Promise<void> {
   await sql`drop trigger if exists executions_end_trigger_parent on executions`.execute(db);
+  await sql`drop index if exists executions_trigger_idx`.execute(db);
   await sql
     .raw(
       `

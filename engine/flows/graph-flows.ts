@@ -200,3 +200,37 @@ export async function restoreFlowVersion(
     return storeGraphVersion(db, target, await prepareGraphVersion(db, old.graph, flow.name));
   return { ...(await storeCodeVersion(db, target, old.code ?? '', flow.name)), warnings: [] };
 }
+
+/**
+ * Switches a trigger node (webhook or schedule) on or off: the Webhooks and Schedules pages' toggle. It
+ * is the node's `enabled` param, so the switch is a new version like any other save (validated, and
+ * refused over a version saved in between: `baseVersion`).
+ */
+export async function setTriggerEnabled(
+  db: Db,
+  input: { flowName: string; nodeId: string; enabled: boolean; baseVersion?: number; userId: string | null },
+): Promise<{ version: number; warnings: GraphIssue[] }> {
+  const flow = await getFlowByName(db, input.flowName);
+  const graph = flow.kind === 'graph' ? (flow.graph as Graph) : undefined;
+  const node = graph?.nodes.find(
+    (candidate) =>
+      candidate.id === input.nodeId && (candidate.type === 'webhook' || candidate.type === 'schedule'),
+  );
+  if (!graph || !node)
+    throw new FlowNotFoundError(`flow '${flow.name}' has no webhook or schedule node '${input.nodeId}'`);
+  const switched: Graph = {
+    ...graph,
+    nodes: graph.nodes.map((candidate) =>
+      candidate === node
+        ? { ...candidate, params: { ...candidate.params, enabled: input.enabled } }
+        : candidate,
+    ),
+  };
+  return saveGraphFlow(db, {
+    flowId: flow.id,
+    flowName: flow.name,
+    graph: switched,
+    baseVersion: input.baseVersion ?? flow.version,
+    userId: input.userId,
+  });
+}

@@ -26,7 +26,10 @@ export const scheduleNode: NodeType<ScheduleParams> = {
         const problem = cronProblem(cron);
         if (problem) ctx.addIssue({ code: 'custom', message: problem });
       })
-      .meta({ title: 'Cron', description: 'e.g. 0 9 * * MON-FRI (9:00 on weekdays); 6 fields: seconds first' }),
+      .meta({
+        title: 'Cron',
+        description: 'e.g. 0 9 * * MON-FRI (9:00 on weekdays); 6 fields: seconds first',
+      }),
     timezone: z
       .string()
       .max(64)
@@ -42,7 +45,8 @@ export const scheduleNode: NodeType<ScheduleParams> = {
       .meta({ title: 'Overlap', description: 'skip (default): no tick while the last run is still going' }),
     catch_up: z.enum(['none', 'last']).optional().meta({
       title: 'Missed ticks',
-      description: 'none (default): a tick missed while Flowline was down is not run late; last: run the last one once',
+      description:
+        'none (default): a tick missed while Flowline was down is not run late; last: run the last one once',
     }),
     enabled: z
       .boolean()

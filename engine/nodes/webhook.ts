@@ -6,7 +6,7 @@ export const WEBHOOK_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']
 /** A webhook's name is a path segment of its URL, /api/latest/webhook/<name>/call. */
 export const WEBHOOK_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
-type WebhookParams = {
+export type WebhookParams = {
   name: string;
   methods?: (typeof WEBHOOK_METHODS)[number][];
   key?: string;

@@ -3,6 +3,7 @@ import { graphIssue, InvalidGraphError } from '../graph/issues';
 import type { Graph, GraphNode } from '../graph/model';
 import type { ScheduleParams } from '../nodes/schedule';
 import type { Database, ScheduleCatchUp, ScheduleOverlap } from './database';
+import type { Db } from './db';
 
 /** Channel that tells schedule clocks a schedule changed (engine/schedules/clock.ts arms it). */
 export const SCHEDULES_CHANNEL = 'flowline_schedules';
@@ -125,4 +126,52 @@ async function syncSchedules(trx: Transaction<Database>, flowId: string, nodes: 
     if (row.enabled && row.armed_generation !== row.generation) rearm = true;
   }
   if (rearm) await sql`select pg_notify(${SCHEDULES_CHANNEL}, ${flowId})`.execute(trx);
+}
+
+/** A webhook with its flow and its node's params (the Webhooks page). */
+export type WebhookSummary = {
+  name: string;
+  flow_id: string;
+  flow_name: string;
+  node_id: string;
+  params: Record<string, unknown>;
+};
+
+export async function listWebhooks(db: Db): Promise<WebhookSummary[]> {
+  const result = await sql<WebhookSummary>`
+    select w.name, w.flow_id, f.name as flow_name, w.node_id, node->'params' as params
+      from webhooks w
+      join flows f on f.id = w.flow_id,
+           jsonb_path_query(f.graph, '$.nodes[*] ? (@.id == $id)', jsonb_build_object('id', w.node_id)) as node
+     order by lower(w.name), w.name`.execute(db);
+  return result.rows;
+}
+
+export type TriggerRun = {
+  trigger_id: string;
+  id: string;
+  status: string;
+  created_at: Date;
+  ended_at: Date | null;
+  message: string | null;
+};
+
+/** The last `perTrigger` WEBHOOK (or SCHEDULE) executions of each trigger (by webhook name / schedule id). */
+export async function lastTriggerRuns(
+  db: Db,
+  type: 'WEBHOOK' | 'SCHEDULE',
+  triggerIds: string[],
+  perTrigger: number,
+): Promise<TriggerRun[]> {
+  if (triggerIds.length === 0) return [];
+  const result = await sql<TriggerRun>`
+    select t.id as trigger_id, e.id, e.status, e.created_at, e.ended_at, e.message
+      from unnest(${sql.val(triggerIds)}::text[]) as t(id)
+      cross join lateral (
+        select id, status, created_at, ended_at, message from executions
+         where type = ${sql.lit(type)} and started_by->>'id' = t.id
+         order by created_at desc limit ${perTrigger}
+      ) e
+     order by t.id, e.created_at desc`.execute(db);
+  return result.rows;
 }
