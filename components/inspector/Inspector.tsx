@@ -1,5 +1,6 @@
 'use client';
 
+import { ScheduleNextRuns } from '../triggers/NextRuns';
 import { WebhookUrl } from './WebhookUrl';
 import { useMemo, useState } from 'react';
 import { findNodeType } from '@/engine/nodes';
@@ -69,6 +70,7 @@ export function Inspector({
       </header>
       <NodeIdField key={nodeId} id={nodeId} rename={rename} />
       {node.type === 'webhook' && <WebhookUrl params={node.params} />}
+      {node.type === 'schedule' && <ScheduleNextRuns params={node.params} />}
       {elsewhere.length > 0 && (
         <ul className={styles.nodeIssues} data-testid="node-issues">
           {elsewhere.map((issue) => (

@@ -2,12 +2,22 @@
 
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
-import { ApiIcon, ConnectionsIcon, ExecutionsIcon, FlowsIcon, SettingsIcon } from '../ui/icons';
+import {
+  ApiIcon,
+  ClockIcon,
+  ConnectionsIcon,
+  ExecutionsIcon,
+  FlowsIcon,
+  SettingsIcon,
+  WebhookIcon,
+} from '../ui/icons';
 
 const links = [
   { href: '/flows', label: 'Flows', Icon: FlowsIcon },
   { href: '/executions', label: 'Executions', Icon: ExecutionsIcon },
   { href: '/connections', label: 'Connections', Icon: ConnectionsIcon },
+  { href: '/webhooks', label: 'Webhooks', Icon: WebhookIcon },
+  { href: '/schedules', label: 'Schedules', Icon: ClockIcon },
   { href: '/api-docs', label: 'REST API', Icon: ApiIcon },
   { href: '/settings', label: 'Settings', Icon: SettingsIcon },
 ];

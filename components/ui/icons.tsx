@@ -65,3 +65,18 @@ export const ApiIcon = (p: SVGProps<SVGSVGElement>) => (
     <path d="M8 7l-5 5 5 5M16 7l5 5-5 5M13.5 5l-3 14" />
   </Icon>
 );
+
+export const WebhookIcon = (p: SVGProps<SVGSVGElement>) => (
+  <Icon {...p}>
+    <path d="M10 7a3 3 0 1 1 4.5 2.6L17 14" />
+    <path d="M7 19.5A3 3 0 1 1 9 14h7" />
+    <path d="M17 20a3 3 0 1 1 0-6" />
+  </Icon>
+);
+
+export const ClockIcon = (p: SVGProps<SVGSVGElement>) => (
+  <Icon {...p}>
+    <circle cx="12" cy="12" r="9" />
+    <path d="M12 7v5l3 2" />
+  </Icon>
+);
