@@ -70,7 +70,9 @@ export function Inspector({
       </header>
       <NodeIdField key={nodeId} id={nodeId} rename={rename} />
       {node.type === 'webhook' && <WebhookUrl params={node.params} />}
-      {node.type === 'schedule' && <ScheduleNextRuns params={node.params} />}
+      {node.type === 'schedule' && (
+        <ScheduleNextRuns params={node.params} flowName={flowName} nodeId={nodeId} />
+      )}
       {elsewhere.length > 0 && (
         <ul className={styles.nodeIssues} data-testid="node-issues">
           {elsewhere.map((issue) => (

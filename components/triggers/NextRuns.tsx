@@ -1,9 +1,13 @@
 'use client';
 
+import { useQuery } from '@tanstack/react-query';
 import { cronProblem, DEFAULT_TIME_ZONE, nextFireTimes, timeZoneProblem } from '@/engine/schedules/cron';
+import { useTRPC } from '../trpc';
+import { TickList } from './TickList';
 import styles from './triggers.module.css';
 
 const NEXT_RUNS = 5;
+const TICKS_REFRESH_MS = 5000;
 
 function formatIn(date: Date, timeZone: string): string {
   return new Intl.DateTimeFormat('en', {
@@ -45,8 +49,19 @@ export function NextRuns({ times, timezone }: { times: readonly Date[]; timezone
   );
 }
 
-/** A schedule node's next runs from its params as they are in the editor (saved or not). */
-export function ScheduleNextRuns({ params }: { params: Record<string, unknown> }) {
+/**
+ * A schedule node in the inspector: its next runs from its params as they are in the editor (saved or
+ * not), and the last runs of the saved schedule.
+ */
+export function ScheduleNextRuns({
+  params,
+  flowName,
+  nodeId,
+}: {
+  params: Record<string, unknown>;
+  flowName: string;
+  nodeId: string;
+}) {
   const cron = typeof params.cron === 'string' ? params.cron : '';
   const timezone =
     typeof params.timezone === 'string' && params.timezone ? params.timezone : DEFAULT_TIME_ZONE;
@@ -63,6 +78,20 @@ export function ScheduleNextRuns({ params }: { params: Record<string, unknown> }
       {/^\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+\S+$/.test(cron.trim()) && (
         <p className="muted">6 fields: the first is seconds.</p>
       )}
+      <label>Last runs</label>
+      <SavedScheduleTicks flowName={flowName} nodeId={nodeId} />
     </div>
   );
+}
+
+function SavedScheduleTicks({ flowName, nodeId }: { flowName: string; nodeId: string }) {
+  const trpc = useTRPC();
+  const schedules = useQuery({
+    ...trpc.triggers.schedules.queryOptions({ flow: flowName }),
+    refetchInterval: TICKS_REFRESH_MS,
+  });
+  const saved = schedules.data?.find((schedule) => schedule.nodeId === nodeId);
+  if (!schedules.data) return null;
+  if (!saved) return <p className="muted">Not saved yet.</p>;
+  return <TickList ticks={saved.lastTicks} />;
 }
