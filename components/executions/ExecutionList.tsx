@@ -169,10 +169,11 @@ export function ExecutionList() {
             label="Show"
             value={rootsOnly ? undefined : 'all'}
             anyLabel="Top-level runs"
-            options={[{ value: 'all', label: 'All executions, children too' }]}
+            options={[{ value: 'all', label: 'All executions' }]}
             onChange={set}
           />
-          {filtered && <div className={styles.filterActions}>{clearButton}</div>}
+          {/* With no match, the empty state offers it instead. */}
+          {filtered && rows.length > 0 && <div className={styles.filterActions}>{clearButton}</div>}
         </div>
 
         {unknownFlow ? (
