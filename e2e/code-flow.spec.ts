@@ -115,13 +115,16 @@ test('write a code flow, see a type error underlined, save, run and follow the e
   await expect(page.getByTestId('execution-message')).toHaveText('greeted');
   await expect(page.getByTestId('log-line')).toContainText('greeting Ada');
   await expect(page.getByText('Dev mode')).toHaveCount(0);
-  await expect(page.getByRole('link', { name: 'greeter', exact: true })).toBeVisible();
-  await expect(page.getByRole('link', { name: 'v2', exact: true })).toBeVisible();
+  const flowLink = page.getByTestId('execution-flow').getByRole('link', { name: 'greeter', exact: true });
+  await expect(flowLink).toBeVisible();
+  await expect(
+    page.getByTestId('execution-flow').getByRole('link', { name: 'v2', exact: true }),
+  ).toBeVisible();
   await expect(page.getByTestId('tree-node')).toHaveCount(1);
   await expect(page.getByRole('button', { name: 'Cancel' })).toHaveCount(0);
 
   // Dev mode: the same flow, marked as such.
-  await page.getByRole('link', { name: 'greeter', exact: true }).click();
+  await flowLink.click();
   await run(page, 'dev', '{"name": "Grace"}');
   await expect(page).toHaveURL(/\/executions\/[0-9a-f-]{36}$/);
   await expect(page.getByTestId('execution-status')).toHaveText('Succeeded');
@@ -129,7 +132,7 @@ test('write a code flow, see a type error underlined, save, run and follow the e
   await expect(page.getByLabel('Output value')).toContainText('Hello, Grace!');
 
   // The Run dialog starts from the input this flow last ran with.
-  await page.getByRole('link', { name: 'greeter', exact: true }).click();
+  await flowLink.click();
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   await expect(page.getByRole('dialog').getByLabel('Input (JSON)')).toHaveValue('{"name": "Grace"}');
   await page.keyboard.press('Escape');

@@ -265,7 +265,7 @@ export function ExecutionDetail({ id, initial }: { id: string; initial: Executio
           <dl className={`meta ${styles.metaList}`}>
             <div>
               <dt>Flow</dt>
-              <dd>
+              <dd data-testid="execution-flow">
                 {flowName ? (
                   <FlowLink flowName={flowName} version={execution.flow_version} />
                 ) : execution.flow_id ? (
