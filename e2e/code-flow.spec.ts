@@ -109,26 +109,30 @@ test('write a code flow, see a type error underlined, save, run and follow the e
   await page.getByRole('dialog').getByLabel('Input (JSON)').fill('{"name": "Ada"}');
   await page.getByRole('dialog').getByRole('button', { name: 'Run', exact: true }).click();
   await expect(page).toHaveURL(/\/executions\/[0-9a-f-]{36}$/);
-  await expect(page.getByTestId('execution-status')).toHaveText('ENDED_SUCCESS');
+  await expect(page.getByTestId('execution-status')).toHaveText('Succeeded');
   await expect(page.getByLabel('Output value')).toContainText('"greeting": "Hello, Ada!"');
   await expect(page.getByLabel('Input value')).toContainText('"name": "Ada"');
   await expect(page.getByTestId('execution-message')).toHaveText('greeted');
   await expect(page.getByTestId('log-line')).toContainText('greeting Ada');
   await expect(page.getByText('Dev mode')).toHaveCount(0);
-  await expect(page.getByRole('link', { name: 'greeter v2' })).toBeVisible();
+  const flowLink = page.getByTestId('execution-flow').getByRole('link', { name: 'greeter', exact: true });
+  await expect(flowLink).toBeVisible();
+  await expect(
+    page.getByTestId('execution-flow').getByRole('link', { name: 'v2', exact: true }),
+  ).toBeVisible();
   await expect(page.getByTestId('tree-node')).toHaveCount(1);
   await expect(page.getByRole('button', { name: 'Cancel' })).toHaveCount(0);
 
   // Dev mode: the same flow, marked as such.
-  await page.getByRole('link', { name: 'greeter v2' }).click();
+  await flowLink.click();
   await run(page, 'dev', '{"name": "Grace"}');
   await expect(page).toHaveURL(/\/executions\/[0-9a-f-]{36}$/);
-  await expect(page.getByTestId('execution-status')).toHaveText('ENDED_SUCCESS');
+  await expect(page.getByTestId('execution-status')).toHaveText('Succeeded');
   await expect(page.getByText('Dev mode', { exact: true }).first()).toBeVisible();
   await expect(page.getByLabel('Output value')).toContainText('Hello, Grace!');
 
   // The Run dialog starts from the input this flow last ran with.
-  await page.getByRole('link', { name: 'greeter v2' }).click();
+  await flowLink.click();
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   await expect(page.getByRole('dialog').getByLabel('Input (JSON)')).toHaveValue('{"name": "Grace"}');
   await page.keyboard.press('Escape');
@@ -159,7 +163,7 @@ test('the Executions list shows both runs, latest first, and filters by flow and
   await expect(greeterRows).toHaveCount(2);
   await expect(greeterRows.nth(0)).toContainText('Dev mode');
   await expect(greeterRows.nth(1)).toContainText('Productive');
-  await expect(greeterRows.nth(0)).toContainText('ENDED_SUCCESS');
+  await expect(greeterRows.nth(0)).toContainText('Succeeded');
 
   await page.getByLabel('Flow', { exact: true }).selectOption({ label: 'greeter' });
   await expect(page).toHaveURL(/flow=/);
@@ -191,11 +195,11 @@ test('cancel a waiting execution from its page', async ({ page }) => {
   await expect(page.getByTestId('flow-version')).toHaveText('v2');
   await run(page, 'productive', '');
   await expect(page).toHaveURL(/\/executions\/[0-9a-f-]{36}$/);
-  await expect(page.getByTestId('execution-status')).toHaveText('WAITING');
+  await expect(page.getByTestId('execution-status')).toHaveText('Waiting');
 
   await page.getByRole('button', { name: 'Cancel', exact: true }).click();
   await page.getByRole('dialog').getByRole('button', { name: 'Cancel execution' }).click();
-  await expect(page.getByTestId('execution-status')).toHaveText('ENDED_CANCELLED');
+  await expect(page.getByTestId('execution-status')).toHaveText('Cancelled');
   await expect(page.getByRole('button', { name: 'Cancel', exact: true })).toHaveCount(0);
 });
 

@@ -84,7 +84,7 @@ test('a graph run started over REST lights up on its canvas; a child flow opens 
     .getByRole('button', { name: 'live-graph-parent' })
     .click();
   await expect(node('double')).toHaveAttribute('data-status', 'success');
-  await expect(page.getByTestId('execution-status')).toHaveText('ENDED_SUCCESS');
+  await expect(page.getByTestId('execution-status')).toHaveText('Succeeded');
   await node('double').click();
   await expect(page.getByTestId('node-details').getByLabel('Node output')).toContainText('"n": 42');
   await page.getByRole('region', { name: 'Graph' }).screenshot({ path: 'docs/canvas-live-run.png' });
@@ -111,7 +111,7 @@ test('Run in dev mode from the canvas: the new execution opens live, marked dev 
   await expect(node('done')).toHaveAttribute('data-status', 'success', { timeout: 20_000 });
   await node('wait_a_bit').click();
   await expect(page.getByTestId('node-details').getByLabel('Node output')).toContainText('10');
-  await expect(page.getByTestId('execution-status')).toHaveText('ENDED_SUCCESS');
+  await expect(page.getByTestId('execution-status')).toHaveText('Succeeded');
 });
 
 test('a run started over REST shows in the open editor at once; drop to code and back to the graph', async ({

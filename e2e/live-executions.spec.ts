@@ -117,8 +117,13 @@ test('the Executions list shows a run started over REST, and its end, without a 
   await expect(row.locator('[data-status]')).toHaveAttribute('data-status', 'ENDED_SUCCESS', {
     timeout: 20_000,
   });
-  // The child appears too, as its own row.
-  await expect(page.getByTestId('execution-row').filter({ hasText: 'live-child' })).toHaveCount(1);
+  // The list holds top-level runs: the child shows under its parent, expanded in place.
+  const childRows = page.getByTestId('execution-row').filter({ hasText: 'live-child' });
+  await expect(childRows).toHaveCount(0);
+  await row.getByRole('button', { name: 'Show the children of live-parent' }).click();
+  await expect(childRows).toHaveCount(1);
+  await expect(childRows).toHaveAttribute('data-depth', '1');
+  await expect(childRows.locator('[data-status]')).toHaveAttribute('data-status', 'ENDED_SUCCESS');
   await page.screenshot({ path: 'test-results/live-list-ended.png' });
   // The stream is an ordinary same-origin GET: the session cookie went with it.
   expect(await cookies[0]).toContain('next-auth.session-token');

@@ -214,7 +214,7 @@ function Editor({
           <button type="button" className="button" onClick={() => setConverting(true)}>
             Convert to code
           </button>
-          <RecentRuns flowId={flow.id} />
+          <RecentRuns flowId={flow.id} flowName={flow.name} />
           <VersionsButton
             flowName={flow.name}
             heldVersion={version}

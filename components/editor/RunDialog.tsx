@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import { Dialog } from '../ui/Dialog';
 import styles from './editor.module.css';
 import { FormError } from '../ui/FormError';
+import { DEV_MODE_EXPLANATION } from '../executions/labels';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -24,6 +25,7 @@ export function RunDialog({
   flowName,
   version,
   unsaved,
+  initialInput,
   pending,
   error,
   onRun,
@@ -34,6 +36,8 @@ export function RunDialog({
   flowName: string;
   version: number;
   unsaved: boolean;
+  /** The text to start from (an execution's input, to edit and run again) instead of the last input. */
+  initialInput?: string;
   pending: boolean;
   error: string | null;
   onRun: (input: JsonValue) => void;
@@ -43,13 +47,14 @@ export function RunDialog({
   const [parseError, setParseError] = useState<string | null>(null);
   const lastInputKey = `flowline:last-input:${flowName}`;
 
-  // Each time it opens, the dialog starts from the input this flow last ran with (in this browser).
+  // Each time it opens, the dialog starts from the input it is given, or else from the input this flow
+  // last ran with (in this browser).
   useEffect(() => {
     if (!open) return;
-    const last = readStored(lastInputKey);
+    const start = initialInput ?? readStored(lastInputKey);
     // eslint-disable-next-line react-hooks/set-state-in-effect -- storage is read when the dialog opens
-    if (last !== null) setText(last);
-  }, [open, lastInputKey]);
+    if (start !== null) setText(start);
+  }, [open, initialInput, lastInputKey]);
 
   const submit = () => {
     const parsed = parseInput(text);
@@ -75,10 +80,16 @@ export function RunDialog({
           event.preventDefault();
           submit();
         }}
+        onKeyDown={(event) => {
+          // Ctrl+Enter (Cmd+Enter on a Mac) runs from anywhere in the dialog, the textarea included.
+          if (event.key !== 'Enter' || !(event.ctrlKey || event.metaKey)) return;
+          event.preventDefault();
+          if (!pending) submit();
+        }}
       >
         <p className="muted">
           Runs version {version}
-          {productive ? '' : ' in dev mode (its children run in dev mode too)'}.
+          {productive ? '' : ' in dev mode'}.{!productive && ` ${DEV_MODE_EXPLANATION}`}
           {unsaved && ' Your unsaved changes are not part of this run: save first to include them.'}
         </p>
         <div className="field">
@@ -97,7 +108,8 @@ export function RunDialog({
             }}
           />
           <span id="run-input-hint" className="field-hint">
-            The flow reads it as <code>this.input</code>. Leave it empty for no input.
+            The flow reads it as <code>this.input</code>. Leave it empty for no input. <kbd>Ctrl</kbd>+
+            <kbd>Enter</kbd> runs it.
           </span>
         </div>
         <FormError message={shownError} />

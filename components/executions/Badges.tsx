@@ -1,13 +1,14 @@
 import styles from './executions.module.css';
+import { DEV_MODE_EXPLANATION, statusLabel } from './labels';
 
-/** The execution's status as a coloured pill, named as the engine and the REST API name it. */
+/** The execution's status as a coloured pill, in words ("Succeeded"); its title and data-status keep the code. */
 export function StatusBadge({ status }: { status: string }) {
   const className = [styles.status, styles[status], status === 'RUNNING' ? styles.running : '']
     .filter(Boolean)
     .join(' ');
   return (
-    <span className={className} title={status} data-status={status}>
-      {status}
+    <span className={className} title={`Status ${status}`} data-status={status}>
+      {statusLabel(status)}
     </span>
   );
 }
@@ -16,7 +17,7 @@ export function StatusBadge({ status }: { status: string }) {
 export function DevBadge({ isProductive }: { isProductive: boolean }) {
   if (isProductive) return null;
   return (
-    <span className={styles.dev} title="Started in dev mode (is_productive = false)">
+    <span className={styles.dev} title={DEV_MODE_EXPLANATION}>
       Dev mode
     </span>
   );

@@ -15,6 +15,8 @@ import { ExecutionTree } from './ExecutionTree';
 import styles from './executions.module.css';
 import { elapsedMs, formatDuration, isEndedStatus } from './format';
 import { JsonBlock } from './JsonBlock';
+import { typeLabel } from './labels';
+import { useRunFlow } from '../flows/EditorChrome';
 import { useNow } from './use-now';
 import { ExecutionGraph } from './ExecutionGraph';
 import { ExecutionLogs } from './ExecutionLogs';
@@ -79,6 +81,75 @@ function startedByText(startedBy: { kind: string; id?: string }): string {
     default:
       return startedBy.kind;
   }
+}
+
+/** The flow's name opens its editor; the version opens exactly the version this execution ran, read-only. */
+function FlowLink({ flowName, version }: { flowName: string; version: number | null }) {
+  const flowPath = `/flows/${encodeURIComponent(flowName)}`;
+  return (
+    <>
+      <Link href={flowPath}>{flowName}</Link>
+      {version !== null && (
+        <>
+          {' '}
+          <Link href={`${flowPath}/versions/${version}`} title={`Version ${version} as it ran, read-only`}>
+            v{version}
+          </Link>
+        </>
+      )}
+    </>
+  );
+}
+
+/**
+ * Run again (this input, this mode) and Edit input and run (the Run dialog, filled with this input).
+ * Both start the flow's latest version, as every run does; the title says which one that is.
+ */
+function RunAgainButtons({
+  flowName,
+  latestVersion,
+  input,
+  productive,
+}: {
+  flowName: string;
+  latestVersion: number;
+  input: unknown;
+  productive: boolean;
+}) {
+  const { openRun, runNow, starting, startError, runDialog } = useRunFlow({
+    name: flowName,
+    version: latestVersion,
+    unsaved: false,
+  });
+  const mode = productive ? '' : ' in dev mode';
+  return (
+    <>
+      {startError && (
+        <span className="alert" role="alert">
+          Not started: {startError}
+        </span>
+      )}
+      <button
+        type="button"
+        className="button"
+        disabled={starting}
+        title={`Runs version ${latestVersion} of ${flowName}${mode} with this input`}
+        onClick={() => runNow(productive, input)}
+      >
+        {starting ? 'Starting…' : 'Run again'}
+      </button>
+      <button
+        type="button"
+        className="button"
+        disabled={starting}
+        title="Opens the Run dialog with this input, to change it first"
+        onClick={() => openRun(productive, input)}
+      >
+        Edit input and run
+      </button>
+      {runDialog}
+    </>
+  );
 }
 
 function SourceExcerptView({ excerpt }: { excerpt: NonNullable<ExecutionDetails['errorSource']> }) {
@@ -152,13 +223,21 @@ export function ExecutionDetail({ id, initial }: { id: string; initial: Executio
               <StatusBadge status={execution.status} />
             </span>
             <DevBadge isProductive={execution.is_productive} />
-            <span className="badge">{execution.type}</span>
+            <span className="badge">{typeLabel(execution.type)}</span>
             <span className={styles.id} title="Execution id">
               {execution.id}
             </span>
           </div>
         </div>
         <div className={styles.headerActions}>
+          {execution.type === 'FLOW' && flowName && query.data.flowLatestVersion !== null && (
+            <RunAgainButtons
+              flowName={flowName}
+              latestVersion={query.data.flowLatestVersion}
+              input={execution.input_value}
+              productive={execution.is_productive}
+            />
+          )}
           <button
             type="button"
             className="button"
@@ -186,12 +265,9 @@ export function ExecutionDetail({ id, initial }: { id: string; initial: Executio
           <dl className={`meta ${styles.metaList}`}>
             <div>
               <dt>Flow</dt>
-              <dd>
+              <dd data-testid="execution-flow">
                 {flowName ? (
-                  <Link href={`/flows/${encodeURIComponent(flowName)}`}>
-                    {flowName}
-                    {execution.flow_version !== null && ` v${execution.flow_version}`}
-                  </Link>
+                  <FlowLink flowName={flowName} version={execution.flow_version} />
                 ) : execution.flow_id ? (
                   <span className="muted">deleted flow</span>
                 ) : (
@@ -297,11 +373,12 @@ export function ExecutionDetail({ id, initial }: { id: string; initial: Executio
         title="Cancel execution?"
         message={
           <>
-            <strong>{execution.name}</strong> and every unfinished execution below it end as ENDED_CANCELLED.
-            This cannot be undone.
+            <strong>{execution.name}</strong> and every unfinished execution below it end as Cancelled. This
+            cannot be undone.
           </>
         }
         confirmLabel="Cancel execution"
+        cancelLabel="Keep running"
         pending={cancel.isPending}
         error={cancel.error ? errorMessage(cancel.error) : null}
         onConfirm={() => cancel.mutate({ id })}

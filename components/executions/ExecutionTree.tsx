@@ -1,6 +1,7 @@
 import Link from 'next/link';
 import { StatusBadge } from './Badges';
 import styles from './executions.module.css';
+import { typeLabel } from './labels';
 import { elapsedMs, formatDuration } from './format';
 
 export type TreeNode = {
@@ -48,7 +49,7 @@ export function ExecutionTree({
               >
                 <StatusBadge status={node.status} />
                 <Link href={`/executions/${node.id}`}>{node.name}</Link>
-                <span className={styles.treeType}>{node.type}</span>
+                <span className={styles.treeType}>{typeLabel(node.type)}</span>
                 {duration !== null && (
                   <span className={styles.treeTime}>
                     {formatDuration(duration)}

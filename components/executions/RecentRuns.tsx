@@ -5,6 +5,7 @@ import { useMemo } from 'react';
 import { formatDateTime } from '../ui/time';
 import { DevBadge, StatusBadge } from './Badges';
 import styles from './executions.module.css';
+import { isEndedStatus } from './format';
 import { useExecutionListLive } from './live';
 
 const SHOWN = 8;
@@ -14,13 +15,13 @@ const SHOWN = 8;
  * started anywhere (Run, REST, a parent, later webhooks and schedules) appears while the editor is
  * open, and opens its live view.
  */
-export function RecentRuns({ flowId }: { flowId: string }) {
+export function RecentRuns({ flowId, flowName }: { flowId: string; flowName: string }) {
   const rows = useExecutionListLive({ flowId, type: 'FLOW' });
   const latest = useMemo(
     () => [...rows.values()].sort((a, b) => b.created_at.localeCompare(a.created_at)).slice(0, SHOWN),
     [rows],
   );
-  const running = latest.filter((run) => !run.status.startsWith('ENDED_')).length;
+  const running = latest.filter((run) => !isEndedStatus(run.status)).length;
   return (
     <details className={styles.recentRuns} data-testid="recent-runs">
       <summary className="button">
@@ -42,7 +43,7 @@ export function RecentRuns({ flowId }: { flowId: string }) {
             ))}
           </ul>
         )}
-        <Link className={styles.allRuns} href={`/executions?flow=${encodeURIComponent(flowId)}`}>
+        <Link className={styles.allRuns} href={`/executions?flow=${encodeURIComponent(flowName)}`}>
           All runs of this flow
         </Link>
       </div>

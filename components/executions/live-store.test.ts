@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ExecutionSummary } from '../../engine/executions/view';
 import type { LiveExecution, LiveNode } from '../../server/live';
-import { mergeListRows, TreeStore } from './live-store';
+import { hasLiveChild, mergeListRows, TreeStore } from './live-store';
 
 function summary(
   id: string,
@@ -105,5 +105,30 @@ describe('mergeListRows', () => {
     ]);
     expect(mergeListRows(pages, live, { status: 'RUNNING' }, false).map((row) => row.id)).toEqual(['b', 'a']);
     expect(mergeListRows(pages, live, {}, true).map((row) => row.id)).toEqual(['c', 'b', 'a', 'old']);
+  });
+
+  it("keeps a loaded row's child count under its live state", () => {
+    const counted = [{ ...summary('a', '2026-01-01T00:00:01.000Z'), childCount: 3 }];
+    const live = new Map([['a', summary('a', '2026-01-01T00:00:01.000Z', 'ENDED_SUCCESS')]]);
+    expect(mergeListRows(counted, live, {}, true)).toMatchObject([
+      { id: 'a', status: 'ENDED_SUCCESS', childCount: 3 },
+    ]);
+  });
+
+  it('adds new rows only of the parent the list shows: none for top-level runs, its own for children', () => {
+    const child = { ...summary('c', '2026-01-01T00:00:03.000Z'), parent_id: 'b' };
+    const root = summary('d', '2026-01-01T00:00:04.000Z');
+    const live = new Map([
+      ['c', child],
+      ['d', root],
+    ]);
+    expect(mergeListRows(pages, live, { parentId: null }, true).map((row) => row.id)).toEqual([
+      'd',
+      'b',
+      'a',
+    ]);
+    expect(mergeListRows([], live, { parentId: 'b' }, true).map((row) => row.id)).toEqual(['c']);
+    expect(hasLiveChild(live, 'b')).toBe(true);
+    expect(hasLiveChild(live, 'a')).toBe(false);
   });
 });

@@ -106,31 +106,49 @@ export class ListStore extends Emitter {
   readonly getRows = (): ReadonlyMap<string, ExecutionSummary> => this.rows;
 }
 
-export type ListFilter = { status?: string };
+/**
+ * The rows a list is filtering: `status` (the server filters the rest), and `parentId`: null for
+ * top-level runs only, an id for that execution's children, undefined for every execution.
+ */
+export type ListFilter = { status?: string; parentId?: string | null };
+
+/** A row of the Executions list: its summary, and how many children it had when its page was read. */
+export type ListedExecution = ExecutionSummary & { childCount?: number };
 
 const latestFirst = (a: ExecutionSummary, b: ExecutionSummary) =>
   b.created_at.localeCompare(a.created_at) || b.id.localeCompare(a.id);
 
 /**
  * The rows the list shows: the loaded pages with each row in its live state, and live rows the pages
- * do not hold yet (new executions) where they belong, latest first. A new row must match the status
- * filter (the server filters the rest) and be no older than the last loaded row, unless every page is
- * loaded: older ones belong to pages not loaded yet. A shown row that leaves the status filter stays,
- * in its new state, until the list is loaded again.
+ * do not hold yet (new executions) where they belong, latest first. A new row must match the filter
+ * and be no older than the last loaded row, unless every page is loaded: older ones belong to pages
+ * not loaded yet. A shown row that leaves the status filter stays, in its new state, until the list is
+ * loaded again.
  */
 export function mergeListRows(
-  pages: readonly ExecutionSummary[],
+  pages: readonly ListedExecution[],
   live: ReadonlyMap<string, ExecutionSummary>,
   filter: ListFilter,
   allLoaded: boolean,
-): ExecutionSummary[] {
+): ListedExecution[] {
   const shown = new Set(pages.map((row) => row.id));
   const oldest = pages.at(-1);
   const fresh = [...live.values()].filter(
     (row) =>
       !shown.has(row.id) &&
       (filter.status === undefined || row.status === filter.status) &&
+      (filter.parentId === undefined || row.parent_id === filter.parentId) &&
       (allLoaded || !oldest || latestFirst(row, oldest) <= 0),
   );
-  return [...pages.map((row) => live.get(row.id) ?? row), ...fresh].sort(latestFirst);
+  const current = pages.map((row) => {
+    const changed = live.get(row.id);
+    return changed ? { ...row, ...changed } : row;
+  });
+  return [...current, ...fresh].sort(latestFirst);
+}
+
+/** Whether the live rows hold a child of this execution (one started after its page was read). */
+export function hasLiveChild(live: ReadonlyMap<string, ExecutionSummary>, id: string): boolean {
+  for (const row of live.values()) if (row.parent_id === id) return true;
+  return false;
 }

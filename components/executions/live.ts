@@ -1,5 +1,6 @@
 'use client';
 
+import { skipToken } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
 import { useCallback, useEffect, useMemo, useSyncExternalStore } from 'react';
 import type { ExecutionSummary } from '../../engine/executions/view';
@@ -94,9 +95,9 @@ export type ListLiveFilter = {
 
 /**
  * The Executions list's live rows for the filter (executions.onList): the first page and every new or
- * changed execution since, by id. A new filter is a new subscription.
+ * changed execution since, by id. A new filter is a new subscription; null follows nothing (yet).
  */
-export function useExecutionListLive(filter: ListLiveFilter): ReadonlyMap<string, ExecutionSummary> {
+export function useExecutionListLive(filter: ListLiveFilter | null): ReadonlyMap<string, ExecutionSummary> {
   const trpc = useTRPC();
   const key = JSON.stringify(filter);
   // Rows of another filter must not show under this one: a new filter starts an empty store.
@@ -104,12 +105,14 @@ export function useExecutionListLive(filter: ListLiveFilter): ReadonlyMap<string
   const store = useMemo(() => new ListStore(), [key]);
   const subscription = useSubscription(
     trpc.executions.onList.subscriptionOptions(
-      {
-        flowId: filter.flowId,
-        status: filter.status ? [filter.status] : undefined,
-        type: filter.type ? [filter.type] : undefined,
-        mode: filter.mode,
-      },
+      filter
+        ? {
+            flowId: filter.flowId,
+            status: filter.status ? [filter.status] : undefined,
+            type: filter.type ? [filter.type] : undefined,
+            mode: filter.mode,
+          }
+        : skipToken,
       { onData: (message) => store.apply(message.data) },
     ),
   );

@@ -115,7 +115,7 @@ export function CodeFlowEditor({ flow }: { flow: EditedFlow }) {
               {toGraph.isPending ? 'Converting…' : 'Convert to graph'}
             </button>
           )}
-          <RecentRuns flowId={flow.id} />
+          <RecentRuns flowId={flow.id} flowName={flow.name} />
           <VersionsButton
             flowName={flow.name}
             heldVersion={version}

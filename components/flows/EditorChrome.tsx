@@ -4,6 +4,7 @@ import { useMutation } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
 import { useState, type ReactNode } from 'react';
 import styles from '../editor/editor.module.css';
+import { DEV_MODE_EXPLANATION } from '../executions/labels';
 import { RunDialog } from '../editor/RunDialog';
 import { useTRPC } from '../trpc';
 import { errorMessage } from '../ui/errors';
@@ -83,7 +84,7 @@ export function SaveAndRunButtons({
       <button type="button" className="button" onClick={onSave} disabled={saving}>
         {saving ? 'Saving…' : 'Save'}
       </button>
-      <button type="button" className="button" onClick={() => onRun(false)}>
+      <button type="button" className="button" title={DEV_MODE_EXPLANATION} onClick={() => onRun(false)}>
         Run in dev mode
       </button>
       <button type="button" className="button button-primary" onClick={() => onRun(true)}>
@@ -93,28 +94,45 @@ export function SaveAndRunButtons({
   );
 }
 
+/** A run's input as the Run dialog's text: pretty JSON, and empty for no input. */
+function inputText(input: unknown): string {
+  return input === null || input === undefined ? '' : JSON.stringify(input, null, 2);
+}
+
 /**
- * Run and Run in dev mode from an editor: `openRun(productive)` opens the input dialog (`runDialog`, to
- * render), and a started run takes the user to its execution's live view at once.
+ * Run and Run in dev mode, from an editor or an execution's page: `openRun(productive)` opens the input
+ * dialog (`runDialog`, to render) with the input this flow last ran with, or with `input` when given;
+ * `runNow` starts at once. A started run takes the user to its execution's live view.
  */
 export function useRunFlow(flow: { name: string; version: number; unsaved: boolean }): {
-  openRun: (productive: boolean) => void;
+  openRun: (productive: boolean, input?: unknown) => void;
+  runNow: (productive: boolean, input: unknown) => void;
+  /** Whether a run is being started or was (its page is on its way): buttons stand back. */
+  starting: boolean;
   /** Whether the input dialog is open (an editor's keyboard shortcuts stand back meanwhile). */
   dialogOpen: boolean;
+  /** Why the last start failed (a start without the dialog shows it next to its button). */
+  startError: string | null;
   runDialog: ReactNode;
 } {
   const trpc = useTRPC();
   const router = useRouter();
-  const [running, setRunning] = useState<null | { productive: boolean }>(null);
+  const [running, setRunning] = useState<null | { productive: boolean; input?: string }>(null);
   const run = useMutation(
     trpc.flows.run.mutationOptions({ onSuccess: ({ id }) => router.push(`/executions/${id}`) }),
   );
   const productive = running?.productive ?? true;
+  const error = run.error ? errorMessage(run.error) : null;
   return {
     dialogOpen: running !== null,
-    openRun(next) {
+    starting: run.isPending || run.isSuccess,
+    startError: running === null ? error : null,
+    openRun(next, input) {
       run.reset();
-      setRunning({ productive: next });
+      setRunning({ productive: next, input: input === undefined ? undefined : inputText(input) });
+    },
+    runNow(next, input) {
+      run.mutate({ name: flow.name, input, productive: next });
     },
     runDialog: (
       <RunDialog
@@ -123,10 +141,14 @@ export function useRunFlow(flow: { name: string; version: number; unsaved: boole
         flowName={flow.name}
         version={flow.version}
         unsaved={flow.unsaved}
+        initialInput={running?.input}
         pending={run.isPending || run.isSuccess}
-        error={run.error ? errorMessage(run.error) : null}
+        error={error}
         onRun={(input) => run.mutate({ name: flow.name, input, productive })}
-        onClose={() => setRunning(null)}
+        onClose={() => {
+          setRunning(null);
+          run.reset();
+        }}
       />
     ),
   };

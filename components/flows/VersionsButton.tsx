@@ -51,7 +51,31 @@ export function VersionsButton(props: VersionsButtonProps) {
   );
 }
 
-type Listed = { version: number; kind: 'graph' | 'code'; created_at: Date; author: string | null };
+export type ListedVersion = {
+  version: number;
+  kind: 'graph' | 'code';
+  created_at: Date;
+  author: string | null;
+};
+
+/** One entry of a list of versions: its number, kind, author and age. */
+export function VersionSummary({ entry, latest }: { entry: ListedVersion; latest: boolean }) {
+  return (
+    <>
+      <span className={styles.entryHead}>
+        <strong>v{entry.version}</strong>
+        <span className="badge">{entry.kind}</span>
+        {latest && <span className={styles.latest}>latest</span>}
+      </span>
+      <span className={styles.entryMeta}>
+        {entry.author ?? 'unknown'} ·{' '}
+        <time dateTime={entry.created_at.toISOString()} title={formatDateTime(entry.created_at)}>
+          {timeAgo(entry.created_at)}
+        </time>
+      </span>
+    </>
+  );
+}
 
 /** The versions, latest first, and the one selected, read-only, with Restore when it is not the latest. */
 function VersionsPanel({
@@ -69,7 +93,7 @@ function VersionsPanel({
     refetchOnMount: 'always',
   });
   const [picked, setPicked] = useState<number | null>(null);
-  const list: Listed[] = versions.data ?? [];
+  const list: ListedVersion[] = versions.data ?? [];
   const latest = list[0]?.version;
   const selected = picked ?? latest;
 
@@ -103,17 +127,7 @@ function VersionsPanel({
                   setPicked(entry.version);
                 }}
               >
-                <span className={styles.entryHead}>
-                  <strong>v{entry.version}</strong>
-                  <span className="badge">{entry.kind}</span>
-                  {entry.version === latest && <span className={styles.latest}>latest</span>}
-                </span>
-                <span className={styles.entryMeta}>
-                  {entry.author ?? 'unknown'} ·{' '}
-                  <time dateTime={entry.created_at.toISOString()} title={formatDateTime(entry.created_at)}>
-                    {timeAgo(entry.created_at)}
-                  </time>
-                </span>
+                <VersionSummary entry={entry} latest={entry.version === latest} />
               </button>
             </li>
           ))}
@@ -163,7 +177,7 @@ function VersionsPanel({
 }
 
 /** One version, read-only: a graph as a drawing (or its compiled code), a code version as its code. */
-function VersionView({ flowName, version }: { flowName: string; version: number }) {
+export function VersionView({ flowName, version }: { flowName: string; version: number }) {
   const trpc = useTRPC();
   const found = useQuery(trpc.flows.version.queryOptions({ name: flowName, version }));
   const [show, setShow] = useState<'drawing' | 'code'>('drawing');

@@ -51,6 +51,7 @@ export function ConfirmDialog({
   title,
   message,
   confirmLabel,
+  cancelLabel = 'Cancel',
   pending,
   error,
   onConfirm,
@@ -60,6 +61,8 @@ export function ConfirmDialog({
   title: string;
   message: ReactNode;
   confirmLabel: string;
+  /** The button that changes nothing; name it for what it keeps when "Cancel" would be ambiguous. */
+  cancelLabel?: string;
   pending: boolean;
   error?: string | null;
   onConfirm: () => void;
@@ -71,7 +74,7 @@ export function ConfirmDialog({
       <FormError message={error} />
       <div className="dialog-actions">
         <button type="button" className="button" onClick={onClose}>
-          Cancel
+          {cancelLabel}
         </button>
         <button type="button" className="button button-danger" disabled={pending} onClick={onConfirm}>
           {pending ? 'Working…' : confirmLabel}

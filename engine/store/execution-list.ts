@@ -8,6 +8,8 @@ export type ExecutionPageFilter = {
   status?: ExecutionStatus[];
   type?: ExecutionType[];
   parentId?: string;
+  /** Only executions without a parent (the tops of their trees). */
+  rootsOnly?: boolean;
   /** Only executions created at or after this time. */
   since?: Date;
   isProductive?: boolean;
@@ -58,6 +60,7 @@ export async function listExecutionPage(
   if (filter.status?.length) query = query.where('status', 'in', filter.status);
   if (filter.type?.length) query = query.where('type', 'in', filter.type);
   if (filter.parentId) query = query.where('parent_id', '=', filter.parentId);
+  if (filter.rootsOnly) query = query.where('parent_id', 'is', null);
   if (filter.since) query = query.where('created_at', '>=', filter.since);
   if (filter.isProductive !== undefined) query = query.where('is_productive', '=', filter.isProductive);
   if (options.after) {
@@ -76,4 +79,16 @@ export async function listExecutionPage(
     items: page.map(({ cursor_at: _cursor, ...execution }) => execution),
     next: more && last ? { createdAt: last.cursor_at, id: last.id } : null,
   };
+}
+
+/** How many direct children each of these executions has (executions without any are left out). */
+export async function countChildren(db: Db, ids: readonly string[]): Promise<Map<string, number>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('executions')
+    .select(['parent_id', (eb) => eb.fn.countAll<string>().as('count')])
+    .where('parent_id', 'in', ids)
+    .groupBy('parent_id')
+    .execute();
+  return new Map(rows.flatMap((row) => (row.parent_id ? [[row.parent_id, Number(row.count)] as const] : [])));
 }

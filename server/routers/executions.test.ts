@@ -111,7 +111,9 @@ describe('executions router', () => {
   }, 60_000);
 
   it('gets the execution with its tree, flow name and logs', async () => {
-    const { execution, tree, logs, flowName } = await signedIn.executions.get({ id: productiveId });
+    const { execution, tree, logs, flowName, flowLatestVersion } = await signedIn.executions.get({
+      id: productiveId,
+    });
     expect(execution).toMatchObject({
       status: 'ENDED_SUCCESS',
       is_productive: true,
@@ -121,6 +123,7 @@ describe('executions router', () => {
       started_by: { kind: 'user', id: user.id },
     });
     expect(flowName).toBe('router parent');
+    expect(flowLatestVersion).toBe(2);
     expect(tree.map((node) => [node.name, node.parent_id])).toEqual([
       ['router parent', null],
       ['router child', productiveId],
@@ -159,6 +162,20 @@ describe('executions router', () => {
     expect(second.nextCursor).toBeNull();
     const created = [...first.items, ...second.items].map((item) => item.created_at);
     expect([...created].sort().reverse()).toEqual(created);
+  });
+
+  it("lists only top-level runs with rootsOnly, each with its child count, and one run's children by parentId", async () => {
+    const roots = await signedIn.executions.list({ rootsOnly: true });
+    expect(roots.items.map((item) => [item.id, item.parent_id, item.childCount])).toEqual([
+      [devId, null, 1],
+      [productiveId, null, 1],
+    ]);
+    const children = await signedIn.executions.list({ parentId: productiveId });
+    expect(children.items.map((item) => [item.name, item.parent_id, item.childCount])).toEqual([
+      ['router child', productiveId, 0],
+    ]);
+    const all = await signedIn.executions.list({});
+    expect(all.items).toHaveLength(4);
   });
 
   it('refuses a bad filter by naming the field', async () => {

@@ -15,7 +15,7 @@ import {
   type ExecutionStatus,
   type ExecutionType,
 } from '../../engine/store/database';
-import { cursorTime, listExecutionPage } from '../../engine/store/execution-list';
+import { countChildren, cursorTime, listExecutionPage } from '../../engine/store/execution-list';
 import { getExecution, getExecutionTree } from '../../engine/store/executions';
 import { getFlowVersion } from '../../engine/store/flow-versions';
 import { getFlowById, FlowNotFoundError } from '../../engine/store/flows';
@@ -62,6 +62,10 @@ const LIVE_LIST_ROWS = 50;
 
 const listInput = z.object({
   ...listFilter,
+  /** Only the direct children of this execution (the list's expanded row). */
+  parentId: executionId.optional(),
+  /** Only executions without a parent: the list's default, with children expandable under their row. */
+  rootsOnly: z.boolean().optional(),
   limit: z.number().int().min(1).max(PAGE_SIZE_MAX).default(50),
   cursor: z
     .object({ createdAt: cursorTime, id: z.uuid() })
@@ -69,13 +73,15 @@ const listInput = z.object({
     .describe('next_cursor of the previous page'),
 });
 
-async function flowNameOf(
+/** The execution's flow as it is now (its name and latest version), or null when it has none or it was deleted. */
+async function currentFlowOf(
   db: Parameters<typeof getFlowById>[0],
   flowId: string | null,
-): Promise<string | null> {
+): Promise<{ name: string; version: number } | null> {
   if (!flowId) return null;
   try {
-    return (await getFlowById(db, flowId)).name;
+    const { name, version } = await getFlowById(db, flowId);
+    return { name, version };
   } catch (error) {
     if (error instanceof FlowNotFoundError) return null; // the flow was deleted since
     throw error;
@@ -123,13 +129,25 @@ function errorSource(
 }
 
 export const executionsRouter = router({
-  /** Latest first, one page at a time (keyset cursor: stable while new executions arrive). */
+  /**
+   * Latest first, one page at a time (keyset cursor: stable while new executions arrive), each with how
+   * many direct children it has (the list offers to expand those that have some).
+   */
   list: protectedProcedure.input(listInput).query(async ({ ctx, input }) => {
-    const page = await listExecutionPage(ctx.db, pageFilter(input), {
-      limit: input.limit,
-      after: input.cursor ?? undefined,
-    });
-    return { items: page.items.map(summarizeExecution), nextCursor: page.next };
+    const page = await listExecutionPage(
+      ctx.db,
+      { ...pageFilter(input), parentId: input.parentId, rootsOnly: input.rootsOnly },
+      { limit: input.limit, after: input.cursor ?? undefined },
+    );
+    const childCounts = await countChildren(
+      ctx.db,
+      page.items.map((execution) => execution.id),
+    );
+    const items = page.items.map((execution) => ({
+      ...summarizeExecution(execution),
+      childCount: childCounts.get(execution.id) ?? 0,
+    }));
+    return { items, nextCursor: page.next };
   }),
 
   /** One execution as users see it, with its whole tree (from the root), its flow's name and its logs. */
@@ -142,15 +160,17 @@ export const executionsRouter = router({
       .setAccessMode('read only')
       .execute(async (trx) => {
         const execution = await getExecutionView(trx, input.id);
-        const [tree, logs, flowName, version] = await Promise.all([
+        const [tree, logs, flow, version] = await Promise.all([
           getExecutionTree(trx, execution.root_id),
           listLogs(trx, input.id, { limit: LOG_LINES }),
-          flowNameOf(trx, execution.flow_id),
+          currentFlowOf(trx, execution.flow_id),
           versionOf(trx, execution),
         ]);
         return {
           execution,
-          flowName,
+          flowName: flow?.name ?? null,
+          /** The flow's latest version: what Run again starts (null when the flow was deleted). */
+          flowLatestVersion: flow?.version ?? null,
           /** Where the error happened in the flow's code (that version's), when the stack says. */
           errorSource: errorSource(execution, version?.code),
           /** The graph of the version a graph flow's execution ran (null for code and other executions). */

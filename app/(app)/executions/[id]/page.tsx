@@ -24,5 +24,6 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 export default async function ExecutionPage({ params }: Props) {
   const { id } = await params;
   const details = await loadExecution(id);
-  return <ExecutionDetail id={id} initial={details} />;
+  // A new key per execution: moving to another one (Run again) starts its page afresh, buttons included.
+  return <ExecutionDetail key={id} id={id} initial={details} />;
 }

@@ -5,17 +5,9 @@ import { CodeFlowEditor } from '@/components/flows/CodeFlowEditor';
 import { GraphEditor } from '@/components/canvas/GraphEditor';
 import { EMPTY_GRAPH, graphSchema } from '@/engine/graph/model';
 import { getServerCaller } from '@/server/caller';
+import { flowNameFrom } from './flow-name';
 
 type Props = { params: Promise<{ name: string }> };
-
-/** Flow names cannot contain '%', so decoding twice is harmless; a broken escape is just an unknown name. */
-function flowNameFrom(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
   return { title: flowNameFrom((await params).name) };
