@@ -1,6 +1,6 @@
 /**
  * The issue-4 figures: P1 (HTTP start-to-answer latency of a trivial flow), P3 (trivial executions
- * started over HTTP and ended, per second, with 2 workers) and P3e (the same through the engine's own
+ * started over HTTP and ended, per second, with 2 workers), P_webhook (a synchronous webhook call) and P3e (the same through the engine's own
  * start function in a worker process, no HTTP). Registered in scripts/bench.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -13,6 +13,7 @@ import { measureCanvasInChromium } from './canvas';
 import { createUser } from '../../engine/auth/accounts';
 import { createApiToken } from '../../engine/auth/api-tokens';
 import { EVENTS_CHANNEL, listen, type ExecutionEvent } from '../../engine/events/events';
+import { createGraphFlow } from '../../engine/flows/graph-flows';
 import { startExecution } from '../../engine/runtime/start';
 import { Worker } from '../../engine/runtime/worker';
 import { TEST_SECRET_KEY } from '../../engine/runtime/testing';
@@ -127,17 +128,61 @@ export async function measureHttp(ctx: ThroughputContext): Promise<Record<string
 
     const ended = await keepBusy(P3_SECONDS, 32, startAndWait);
     ctx.log(`P3: ${ended} executions started over HTTP and ended in ${P3_SECONDS} s (32 clients)`);
+    const webhook = await measureWebhookCalls(ctx, server.baseUrl);
     // P4 needs the same running app, in a browser.
     const canvas = await measureCanvasInChromium(server.baseUrl, account, ctx.log);
     return {
       P1_p50_ms: round(percentile(latencies, 50)),
       P1_p99_ms: round(percentile(latencies, 99)),
       P3_per_s: round(ended / P3_SECONDS, 1),
+      ...webhook,
       ...canvas,
     };
   } finally {
     await server.stop();
   }
+}
+
+/**
+ * P_webhook: a synchronous webhook call answered with its flow's output (a WEBHOOK execution, its FLOW
+ * child and the graph's trigger and end nodes), one call at a time: the budget is P1's.
+ */
+async function measureWebhookCalls(ctx: ThroughputContext, baseUrl: string): Promise<Record<string, number>> {
+  await createGraphFlow(ctx.db, {
+    name: 'bench-webhook',
+    graph: {
+      nodes: [
+        { id: 'hook', type: 'webhook', params: { name: 'bench-hook', enabled: true } },
+        { id: 'done', type: 'end', params: { status: 'success', output: { got: '{{ input.json.n }}' } } },
+      ],
+      edges: [{ source: 'hook', target: 'done' }],
+    },
+    userId: null,
+  });
+  const call = async (n: number) => {
+    const response = await fetch(`${baseUrl}/api/latest/webhook/bench-hook/call`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ n }),
+    });
+    const body = (await response.json()) as { got?: number };
+    if (response.status !== 200 || body.got !== n)
+      throw new Error(`P_webhook call answered ${response.status}: ${JSON.stringify(body)}`);
+  };
+  for (let i = 0; i < 50; i++) await call(i); // warm-up: the route bundle, the graph's module
+  const latencies: number[] = [];
+  for (let i = 0; i < 300; i++) {
+    const started = performance.now();
+    await call(i);
+    latencies.push(performance.now() - started);
+  }
+  ctx.log(
+    `P_webhook over ${latencies.length} calls: p50 ${round(percentile(latencies, 50))} ms, p99 ${round(percentile(latencies, 99))} ms`,
+  );
+  return {
+    P_webhook_p50_ms: round(percentile(latencies, 50)),
+    P_webhook_p99_ms: round(percentile(latencies, 99)),
+  };
 }
 
 /** P3e: startExecution called inside a worker process (this one), counting ends on the event channel. */
