@@ -21,14 +21,19 @@ export type ScheduleClockOptions = {
    * unless the schedule catches up (`catch_up: last`). Like Quartz's misfire threshold. Default 15 s.
    */
   misfireMs?: number;
-  /** How often to re-arm lost tick jobs and prune old tick records. Default 30 s. */
+  /**
+   * How often to look for lost tick jobs (a schedule whose tick is `reconcileMs` overdue gets its job
+   * again: a clock died holding it). Default 5 s, so a lost tick is found well within the misfire threshold.
+   */
   reconcileMs?: number;
   /** How often pg-boss looks for due tick jobs (at least 0.5 s, pg-boss's floor). Default 0.5 s. */
   pollSeconds?: number;
   log?: (line: string) => void;
 };
 
-const DEFAULTS = { misfireMs: 15_000, reconcileMs: 30_000, pollSeconds: 0.5 };
+const DEFAULTS = { misfireMs: 15_000, reconcileMs: 5000, pollSeconds: 0.5 };
+/** How often old tick records are pruned. */
+const PRUNE_MS = 10 * 60_000;
 
 /** The flow input of a tick (docs/triggers.md). */
 export type TickInput = {
@@ -52,6 +57,7 @@ export class ScheduleClock {
   private readonly log: (line: string) => void;
   private workId: string | undefined;
   private reconcileTimer: NodeJS.Timeout | undefined;
+  private pruneTimer: NodeJS.Timeout | undefined;
   private arming: Promise<void> | undefined;
   private armAgain = false;
   private stopped = false;
@@ -77,8 +83,10 @@ export class ScheduleClock {
         for (const job of jobs) await clock.handleTick(job.data);
       },
     );
-    clock.reconcileTimer = setInterval(() => void clock.reconcile(), clock.options.reconcileMs);
+    clock.reconcileTimer = setInterval(() => clock.arm(), clock.options.reconcileMs);
     clock.reconcileTimer.unref();
+    clock.pruneTimer = setInterval(() => void pruneTicks(engine.db).catch(() => {}), PRUNE_MS);
+    clock.pruneTimer.unref();
     clock.arm();
     return clock;
   }
@@ -86,11 +94,15 @@ export class ScheduleClock {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.reconcileTimer);
+    clearInterval(this.pruneTimer);
     if (this.workId) await this.engine.boss.offWork(TICK_QUEUE, { id: this.workId }).catch(() => {});
     await this.arming;
   }
 
-  /** Arms what changed (a save's notification, a start, a reconnect); calls while one runs coalesce. */
+  /**
+   * Arms what changed (a save's notification, a start, a reconnect, and every `reconcileMs`); calls while
+   * one runs coalesce.
+   */
   arm(): void {
     if (this.stopped) return;
     if (this.arming) {
@@ -108,11 +120,6 @@ export class ScheduleClock {
       });
   }
 
-  private async reconcile(): Promise<void> {
-    this.arm();
-    await pruneTicks(this.engine.db).catch(() => {});
-  }
-
   /**
    * Sends the first tick job of each schedule armed for a new generation (its next time after now), and
    * again the job of a tick long overdue (its job was lost): the handler drops all but one of them.
@@ -121,7 +128,7 @@ export class ScheduleClock {
     const { db, boss } = this.engine;
     await db.transaction().execute(async (trx) => {
       const now = new Date();
-      for (const schedule of await lockArmableSchedules(trx, 2 * this.options.misfireMs)) {
+      for (const schedule of await lockArmableSchedules(trx, this.options.reconcileMs)) {
         const resend = schedule.armed_generation === schedule.generation && schedule.next_fire_at !== null;
         const fireAt = resend ? schedule.next_fire_at : nextFireTime(schedule.cron, schedule.timezone, now);
         await setArmed(trx, schedule.id, schedule.generation, fireAt);
