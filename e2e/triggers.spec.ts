@@ -104,6 +104,14 @@ test('the Schedules and Webhooks pages: next runs in both zones, last runs, and 
   await expect(hook).toContainText('nightly-report');
   await expect(hook.getByTestId('webhook-calls').locator('[data-status="ENDED_SUCCESS"]')).toHaveCount(1);
   await page.screenshot({ path: 'docs/webhooks.png' });
+  // The call opens as its flow's graph, lit by the run: the webhook that fired, the skipped schedule.
+  await hook.getByTestId('webhook-calls').getByRole('link').first().click();
+  await expect(page).toHaveURL(/\/executions\/[0-9a-f-]{36}$/);
+  const node = (id: string) => page.getByTestId('run-canvas').locator(`[data-node-id="${id}"]`);
+  await expect(node('hook')).toHaveAttribute('data-status', 'success');
+  await expect(node('nightly')).toHaveAttribute('data-status', 'skipped');
+  await expect(node('done')).toHaveAttribute('data-status', 'success');
+  await page.goBack();
   await hook.getByRole('switch', { name: 'Webhook report-now' }).click();
   await expect(hook.getByRole('switch')).not.toBeChecked();
   expect((await page.request.post('/api/latest/webhook/report-now/call', { data: {} })).status()).toBe(404);

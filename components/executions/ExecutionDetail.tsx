@@ -186,6 +186,7 @@ export function ExecutionDetail({ id, initial }: { id: string; initial: Executio
   const logCount = useLiveLogCount(live, id);
   const execution = liveSelf ? { ...query.data.execution, ...liveFields(liveSelf) } : query.data.execution;
   const tree = liveReady ? liveTree : query.data.tree;
+  const graphRun = graphRunOf(execution, tree);
   const unended = !isEndedStatus(execution.status) || tree.some((node) => !isEndedStatus(node.status));
   const { refetch } = query;
   const renderedKey = `${initial.execution.status}/${initial.logs.length}`;
@@ -309,10 +310,10 @@ export function ExecutionDetail({ id, initial }: { id: string; initial: Executio
         </div>
       </section>
 
-      {query.data.graph && (
+      {query.data.graph && graphRun && (
         <ExecutionGraph
           store={live}
-          execution={{ executionId: execution.id, name: execution.name }}
+          execution={{ executionId: graphRun.id, name: graphRun.name }}
           graph={query.data.graph}
           flowName={flowName}
         />
@@ -389,4 +390,16 @@ export function ExecutionDetail({ id, initial }: { id: string; initial: Executio
       />
     </div>
   );
+}
+
+/**
+ * The execution whose graph nodes ran: a webhook call's or a schedule tick's FLOW child (the WEBHOOK or
+ * SCHEDULE row runs nothing itself), else the execution itself.
+ */
+function graphRunOf<T extends { id: string; type: string; name: string; parent_id: string | null }>(
+  execution: T,
+  tree: readonly T[],
+): Pick<T, 'id' | 'name'> | undefined {
+  if (execution.type !== 'WEBHOOK' && execution.type !== 'SCHEDULE') return execution;
+  return tree.find((row) => row.parent_id === execution.id && row.type === 'FLOW');
 }
