@@ -63,14 +63,15 @@ export class ConnectorCallError extends Error {
   override name = 'ConnectorCallError';
 }
 
+/** The message is the summary, then the answer's body excerpt; a form shows the two apart. */
 export class RestStatusError extends ConnectorCallError {
   override name = 'RestStatusError';
   constructor(
-    message: string,
+    readonly summary: string,
     readonly status: number,
     readonly bodyExcerpt: string,
   ) {
-    super(message);
+    super(bodyExcerpt ? `${summary}: ${bodyExcerpt}` : summary);
   }
 }
 
