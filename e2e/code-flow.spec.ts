@@ -318,7 +318,16 @@ test('unsaved code: an in-app link asks before leaving, and a local draft surviv
   await replaceCode(page, fixed.replace('greeted', 'not saved yet'));
   await expect(page.getByTestId('unsaved')).toBeVisible();
 
-  // Another tab (or the same one after a crash) is offered the draft.
+  // Another tab (or the same one after a crash) is offered the draft, once it is written.
+  await expect
+    .poll(() =>
+      page.evaluate(() =>
+        Object.keys(localStorage).some(
+          (key) => key.startsWith('flowline:draft:') && localStorage.getItem(key)!.includes('not saved yet'),
+        ),
+      ),
+    )
+    .toBe(true);
   const later = await context.newPage();
   await later.goto('/flows/draft-keeper');
   await expect(later.getByTestId('draft')).toContainText('Unsaved changes from');

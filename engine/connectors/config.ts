@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { decryptSecret, encryptSecret, isEncryptedSecret, type SecretKey } from '../secrets/secrets';
-import { ExtraInputError, inputErrorFromZod, InvalidInputError } from './errors';
+import { ExtraInputError, inputErrorFromZod, InvalidInputError, issueMessage } from './errors';
 import type { ConnectorDefinition } from './types';
 
 /**
@@ -42,7 +42,7 @@ export function validateStoredConfig(definition: ConnectorDefinition, config: un
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const at = [field, ...(issue?.path ?? []).map(String)].join('.');
-      throw new InvalidInputError(at, `${at}: ${issue?.message ?? 'invalid'}`);
+      throw new InvalidInputError(at, `${at}: ${issue ? issueMessage(issue) : 'invalid'}`);
     }
     result[field] = parsed.data;
   }

@@ -204,7 +204,7 @@ describe('SQLPG connection form', () => {
     expect(await edit({ port: 70000 })).toEqual({
       ok: false,
       field: 'port',
-      message: expect.stringMatching(/^port: /),
+      message: 'port: must be at most 65535',
     });
     expect((await getConnection(db, 'form db')).config.port).toBe(server.port);
     if (password) {
@@ -212,7 +212,7 @@ describe('SQLPG connection form', () => {
     }
   });
 
-  it('stores no query: each call gives it', async () => {
+  it('stores no query: each call gives it; bounds are said in words', async () => {
     await expect(
       createConnection(db, secretKey, {
         name: 'with query',
@@ -234,6 +234,22 @@ describe('SQLPG connection form', () => {
         userId: null,
       }),
     ).rejects.toMatchObject({ field: 'params' });
+    await expect(
+      createConnection(db, secretKey, {
+        name: 'bounds',
+        connector_type: 'SQLPG',
+        config: { ...server, port: 0, connect_timeout: 1.5 },
+        userId: null,
+      }),
+    ).rejects.toMatchObject({ message: 'port: must be at least 1' });
+    await expect(
+      createConnection(db, secretKey, {
+        name: 'bounds',
+        connector_type: 'SQLPG',
+        config: { port: 1.5 },
+        userId: null,
+      }),
+    ).rejects.toMatchObject({ message: 'port: must be a whole number' });
   });
 });
 
