@@ -1,4 +1,5 @@
 import type { ConnectorField } from '@/engine/connectors/form';
+import { errorMessage } from '../ui/errors';
 
 /** What a form input holds: text for most kinds, so an empty input can mean "not set". */
 export type FieldValues = Record<string, string>;
@@ -54,7 +55,7 @@ export function problemOfError(error: { message: string; data?: unknown }): Form
     typeof data === 'object' && data !== null && 'field' in data && typeof data.field === 'string'
       ? data.field
       : null;
-  return { path, message: error.message || 'Something went wrong; try again.' };
+  return { path, message: errorMessage(error) };
 }
 
 export type ConfigResult = { config: Record<string, unknown> } | { problem: FormProblem };
