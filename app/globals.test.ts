@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+
+const require = createRequire(import.meta.url);
 
 const GUARD = ':where(:not(.monaco-editor, .monaco-editor *))';
 /** The only rules that may stand outside the guard: the document itself, which no widget is. */
@@ -48,6 +51,17 @@ describe('app/globals.css', () => {
       ),
     );
     expect(unguarded).toEqual([]);
+  });
+
+  it("uses no class name of React Flow's own elements (its canvas holds the app's nodes, so no guard there)", () => {
+    const classesOf = (selectors: readonly string[]) =>
+      new Set(selectors.flatMap((selector) => selector.match(/\.[a-zA-Z][\w-]*/g) ?? []));
+    const ours = classesOf(rules.flatMap((rule) => rule.selectors));
+    const reactFlowCss = readFileSync(require.resolve('@xyflow/react/dist/style.css'), 'utf8');
+    const theirs = classesOf(styleRules(reactFlowCss).flatMap((rule) => rule.selectors));
+    expect(ours.size).toBeGreaterThan(40);
+    expect(theirs).toContain('.selected');
+    expect([...ours].filter((name) => theirs.has(name))).toEqual([]);
   });
 
   it('reads nested rules with their selectors and whether the guard holds them', () => {
