@@ -43,6 +43,33 @@ async function replaceCode(page: Page, code: string) {
   await page.keyboard.press('ControlOrMeta+V');
 }
 
+/**
+ * The suggestion list as a person sees it: every row's label is drawn inside its row and is what the
+ * page shows at that point (not pushed below the row by the app's own styles, not covered).
+ */
+async function expectSuggestionsReadable(page: Page) {
+  const rows = page.locator('.suggest-widget .monaco-list-row');
+  await expect(rows.first()).toBeVisible();
+  const seen = await rows.evaluateAll((elements) =>
+    elements.map((row) => {
+      const label = row.querySelector('.label-name');
+      const rowBox = row.getBoundingClientRect();
+      const box = label?.getBoundingClientRect();
+      const inside =
+        box !== undefined &&
+        box.height > 0 &&
+        box.top >= rowBox.top - 0.5 &&
+        box.bottom <= rowBox.bottom + 0.5;
+      const shown =
+        box !== undefined &&
+        label!.contains(document.elementFromPoint(box.left + 2, box.top + box.height / 2));
+      return { label: label?.textContent ?? '', inside, shown };
+    }),
+  );
+  expect(seen.length).toBeGreaterThan(0);
+  for (const row of seen) expect(row).toEqual({ label: expect.any(String), inside: true, shown: true });
+}
+
 async function run(page: Page, mode: 'productive' | 'dev', input: string) {
   await page.getByRole('button', { name: mode === 'dev' ? 'Run in dev mode' : 'Run', exact: true }).click();
   const dialog = page.getByRole('dialog');
@@ -92,6 +119,8 @@ test('write a code flow, see a type error underlined, save, run and follow the e
   );
   await page.keyboard.press('Control+Space');
   await expect(page.locator('.suggest-widget')).toContainText('flow');
+  await expectSuggestionsReadable(page);
+  await page.locator('.suggest-widget').screenshot({ path: 'test-results/suggestions.png' });
   await page.keyboard.press('Escape');
 
   await replaceCode(page, fixed);
@@ -264,21 +293,49 @@ test('unsaved code: an in-app link asks before leaving, and a local draft surviv
 
   // Declining stays; the sidebar link and the breadcrumb both ask.
   const questions: string[] = [];
-  page.once('dialog', (dialog) => {
-    questions.push(dialog.message());
-    void dialog.dismiss();
-  });
-  await page.getByRole('link', { name: 'Connections' }).click();
+  const answer = (accept: boolean) =>
+    page.once('dialog', (dialog) => {
+      questions.push(dialog.message());
+      void (accept ? dialog.accept() : dialog.dismiss());
+    });
+  answer(false);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Connections' }).click();
   await expect(page).toHaveURL(/\/flows\/draft-keeper$/);
-  expect(questions).toEqual(['You have unsaved changes. Leave this page and lose them?']);
+  answer(false);
+  await page.locator('.breadcrumb').getByRole('link', { name: 'Flows' }).click();
+  await expect(page).toHaveURL(/\/flows\/draft-keeper$/);
+  expect(questions).toEqual(Array(2).fill('You have unsaved changes. Leave this page and lose them?'));
+  await expect(page.getByTestId('unsaved')).toBeVisible();
+  await expect(page.locator('.monaco-editor .view-lines')).toContainText("this.success('not saved yet')");
+
+  // Leaving anyway straight after another edit, then Back: the edit is offered again, as it was left.
+  await replaceCode(page, fixed.replace('greeted', 'left at once'));
+  answer(true);
+  await page.locator('.breadcrumb').getByRole('link', { name: 'Flows' }).click();
+  await expect(page).toHaveURL(/\/flows$/);
+  expect(questions).toHaveLength(3);
+  await page.goBack();
+  await expect(page).toHaveURL(/\/flows\/draft-keeper$/);
+  await expect(page.getByTestId('draft')).toContainText('Unsaved changes from');
+  await page.getByRole('button', { name: 'Restore them' }).click();
+  await expect(page.locator('.monaco-editor .view-lines')).toContainText("this.success('left at once')");
+  await replaceCode(page, fixed.replace('greeted', 'not saved yet'));
   await expect(page.getByTestId('unsaved')).toBeVisible();
 
-  // Another tab (or the same one after a crash) is offered the draft.
-  await page.waitForTimeout(600); // the draft is written a moment after the last change
+  // Another tab (or the same one after a crash) is offered the draft, once it is written.
+  await expect
+    .poll(() =>
+      page.evaluate(() =>
+        Object.keys(localStorage).some(
+          (key) => key.startsWith('flowline:draft:') && localStorage.getItem(key)!.includes('not saved yet'),
+        ),
+      ),
+    )
+    .toBe(true);
   const later = await context.newPage();
   await later.goto('/flows/draft-keeper');
   await expect(later.getByTestId('draft')).toContainText('Unsaved changes from');
-  // Offered and not chosen yet, it is still there after another reload.
+  // Offered and not chosen yet, it is still there after another reload (and the moment a draft takes).
   await later.waitForTimeout(600);
   await later.reload();
   await expect(later.getByTestId('draft')).toContainText('Unsaved changes from');

@@ -1,6 +1,7 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { ZodError } from 'zod';
+import { ConnectorInputError } from '../engine/connectors/errors';
 import { InvalidGraphError } from '../engine/graph/issues';
 import type { Db } from '../engine/store/db';
 import type { PublicUser } from '../engine/store/users';
@@ -34,7 +35,15 @@ const t = initTRPC.context<Context>().create({
     if (error.cause instanceof ZodError) {
       const first = error.cause.issues[0];
       const field = first?.path.join('.') || 'input';
-      return { ...shape, message: `${field}: ${first?.message ?? 'invalid'}` };
+      return {
+        ...shape,
+        message: `${field}: ${first?.message ?? 'invalid'}`,
+        data: { ...shape.data, field },
+      };
+    }
+    // A connector input error names its field (dotted path), for a form to show the message there.
+    if (error.cause instanceof ConnectorInputError) {
+      return { ...shape, data: { ...shape.data, field: error.cause.field } };
     }
     // An invalid graph carries every issue, each at its node, for the canvas to show in place.
     if (error.cause instanceof InvalidGraphError) {

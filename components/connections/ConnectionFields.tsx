@@ -1,46 +1,96 @@
 'use client';
 
-import type { ConnectorField } from '@/engine/connectors/form';
+import type { ConnectorField, ConnectorForm } from '@/engine/connectors/form';
 import { fieldLabel, type FieldValues } from './fields';
 import styles from './connections.module.css';
 
+/** The id of a field's input, so a problem can be revealed there (see revealInput). */
+export function fieldInputId(name: string): string {
+  return `connection-field-${name}`;
+}
+
 /**
- * The inputs of one connector's form: one renderer per field kind. Secret inputs start empty and say
- * whether a value is stored; typing replaces it, "Remove" clears it, leaving it empty keeps it.
+ * The inputs of one connector's form, in its sections: common ones open, advanced ones folded (open at
+ * first when they hold a stored value). One renderer per field kind. Secret inputs start empty and say
+ * whether a value is stored; typing replaces it, "Remove" clears it, leaving it empty keeps it. A
+ * problem with a field is shown at the field.
  */
 export function ConnectionFields({
-  fields,
+  form,
   values,
+  openSections,
   secretsSet,
   removeSecrets,
-  invalidField,
+  problem,
   onChange,
   onToggleRemove,
 }: {
-  fields: readonly ConnectorField[];
+  form: ConnectorForm;
   values: FieldValues;
+  /** Titles of the advanced sections shown open at first. */
+  openSections: ReadonlySet<string>;
   secretsSet: Readonly<Record<string, boolean>>;
   removeSecrets: ReadonlySet<string>;
-  invalidField: string | null;
+  problem: { field: string; message: string } | null;
   onChange: (name: string, value: string) => void;
   onToggleRemove: (name: string) => void;
 }) {
+  const byName = new Map(form.fields.map((field) => [field.name, field]));
   return (
-    <div className={styles.fields}>
-      {fields.map((field) => (
-        <FieldInput
-          key={field.name}
-          field={field}
-          value={values[field.name] ?? ''}
-          secretSet={secretsSet[field.name] ?? false}
-          removing={removeSecrets.has(field.name)}
-          invalid={invalidField === field.name}
-          onChange={(value) => onChange(field.name, value)}
-          onToggleRemove={() => onToggleRemove(field.name)}
-        />
-      ))}
+    <div className={styles.sections}>
+      {form.sections.map((section) => {
+        const inputs = (
+          <div className={styles.fields}>
+            {section.fields.map((name) => {
+              const field = byName.get(name);
+              return (
+                field && (
+                  <FieldInput
+                    key={name}
+                    field={field}
+                    value={values[name] ?? ''}
+                    secretSet={secretsSet[name] ?? false}
+                    removing={removeSecrets.has(name)}
+                    problem={problem?.field === name ? problem.message : null}
+                    onChange={(value) => onChange(name, value)}
+                    onToggleRemove={() => onToggleRemove(name)}
+                  />
+                )
+              );
+            })}
+          </div>
+        );
+        return section.advanced ? (
+          <details key={section.title} className={styles.section} open={openSections.has(section.title)}>
+            <summary>{section.title}</summary>
+            {inputs}
+          </details>
+        ) : (
+          <fieldset key={section.title} className={styles.section}>
+            <legend>{section.title}</legend>
+            {inputs}
+          </fieldset>
+        );
+      })}
     </div>
   );
+}
+
+/** Titles of the advanced sections that hold a value: shown open, so nothing stored is hidden. */
+export function sectionsWithValues(form: ConnectorForm, values: FieldValues): Set<string> {
+  return new Set(
+    form.sections
+      .filter((section) => section.fields.some((name) => (values[name] ?? '') !== ''))
+      .map((section) => section.title),
+  );
+}
+
+/** Opens the folded section an input is in and moves the focus there (a problem was found in it). */
+export function revealInput(id: string): void {
+  const input = document.getElementById(id);
+  const section = input?.closest('details');
+  if (section) section.open = true;
+  input?.focus();
 }
 
 function FieldInput({
@@ -48,7 +98,7 @@ function FieldInput({
   value,
   secretSet,
   removing,
-  invalid,
+  problem,
   onChange,
   onToggleRemove,
 }: {
@@ -56,16 +106,19 @@ function FieldInput({
   value: string;
   secretSet: boolean;
   removing: boolean;
-  invalid: boolean;
+  /** What is wrong with the field's value, shown under it. */
+  problem: string | null;
   onChange: (value: string) => void;
   onToggleRemove: () => void;
 }) {
-  const id = `connection-field-${field.name}`;
-  const hintId = `${id}-hint`;
+  const id = fieldInputId(field.name);
+  const hintId = field.description ? `${id}-hint` : undefined;
+  const errorId = `${id}-error`;
   const common = {
     id,
     name: field.name,
-    'aria-invalid': invalid ? true : undefined,
+    'aria-invalid': problem !== null ? true : undefined,
+    'aria-errormessage': problem !== null ? errorId : undefined,
     'aria-describedby': hintId,
   } as const;
   const placeholder = field.default === null ? undefined : `default: ${JSON.stringify(field.default)}`;
@@ -175,11 +228,16 @@ function FieldInput({
     <div className="field">
       <label htmlFor={id}>{fieldLabel(field.name)}</label>
       {input}
-      <span id={hintId} className="field-hint">
-        <code>{field.name}</code>
-        {field.kind === 'json' ? ' (JSON)' : ''}
-        {field.description ? ` — ${field.description}` : ''}
-      </span>
+      {problem !== null && (
+        <span id={errorId} className={styles.fieldError} role="alert">
+          {problem}
+        </span>
+      )}
+      {hintId && (
+        <span id={hintId} className="field-hint">
+          {field.description}
+        </span>
+      )}
     </div>
   );
 }

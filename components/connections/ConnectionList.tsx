@@ -78,7 +78,7 @@ export function ConnectionList() {
                   </td>
                   <td className="actions">
                     <div className="row" style={{ justifyContent: 'flex-end' }}>
-                      <TestConnectionButton name={connection.name} small />
+                      <TestConnectionButton name={connection.name} />
                       <button
                         type="button"
                         className="button button-ghost button-small"

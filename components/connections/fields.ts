@@ -1,4 +1,5 @@
 import type { ConnectorField } from '@/engine/connectors/form';
+import { errorMessage } from '../ui/errors';
 
 /** What a form input holds: text for most kinds, so an empty input can mean "not set". */
 export type FieldValues = Record<string, string>;
@@ -26,7 +27,38 @@ export function toFieldValues(
   return values;
 }
 
-export type ConfigResult = { config: Record<string, unknown> } | { field: string; error: string };
+/**
+ * A message about one input, `path` its dotted name (`port`, `headers.Accept`), or about the whole form
+ * (`path` null). The message is as the server or the form wrote it: `port: Too big: ...`.
+ */
+export type FormProblem = { path: string | null; message: string };
+
+/** The top-level field a problem is about: `headers` for `headers.Accept`. */
+export function problemField(problem: FormProblem | null): string | null {
+  return problem?.path?.split('.')[0] ?? null;
+}
+
+/** A problem's message as shown at its field: the field's name is not repeated in front of it. */
+export function messageAtField(problem: FormProblem): string {
+  const field = problemField(problem);
+  if (problem.path === null || field === null) return problem.message;
+  const rest = problem.message.startsWith(`${problem.path}: `)
+    ? problem.message.slice(problem.path.length + 2)
+    : problem.message;
+  return problem.path === field ? rest : `${problem.path.slice(field.length + 1)}: ${rest}`;
+}
+
+/** The problem a failed call reports: tRPC errors name their field in `data.field` (server/trpc.ts). */
+export function problemOfError(error: { message: string; data?: unknown }): FormProblem {
+  const data = error.data;
+  const path =
+    typeof data === 'object' && data !== null && 'field' in data && typeof data.field === 'string'
+      ? data.field
+      : null;
+  return { path, message: errorMessage(error) };
+}
+
+export type ConfigResult = { config: Record<string, unknown> } | { problem: FormProblem };
 
 /**
  * Form values as a config: empty inputs are left out (the connector's default applies, or, for a
@@ -45,11 +77,14 @@ export function toConfig(
     }
     const raw = values[field.name] ?? '';
     if (raw.trim() === '') continue;
+    const problem = (message: string) => ({
+      problem: { path: field.name, message: `${field.name}: ${message}` },
+    });
     switch (field.kind) {
       case 'number':
       case 'integer': {
         const number = Number(raw);
-        if (!Number.isFinite(number)) return { field: field.name, error: `${field.name}: must be a number` };
+        if (!Number.isFinite(number)) return problem('must be a number');
         config[field.name] = number;
         break;
       }
@@ -60,7 +95,7 @@ export function toConfig(
         try {
           config[field.name] = JSON.parse(raw);
         } catch {
-          return { field: field.name, error: `${field.name}: not valid JSON` };
+          return problem('not valid JSON');
         }
         break;
       default:

@@ -1,6 +1,6 @@
 'use client';
 
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 
 export const LEAVE_QUESTION = 'You have unsaved changes. Leave this page and lose them?';
 
@@ -45,16 +45,21 @@ export function useLeaveGuard(unsaved: boolean): void {
 
 type Draft<T> = { base: number; value: T; at: number };
 
+/** What the editor holds, as the draft in storage should reflect it. */
+type DraftState<T> = { base: number; value: T; saved: T; offered: boolean };
+
 /**
- * A local copy of unsaved work (localStorage, per key), written a moment after each change, so a crash
- * or a closed tab loses nothing. `pending` is a draft left by an earlier visit, based on the version
- * this editor opened at, that differs from what is saved; `discard` forgets it (after a save, or when
- * the user declines it).
+ * A local copy of unsaved work (localStorage, per key), written a moment after each change and at once
+ * when the editor goes away (an in-app link, a closed tab), so leaving, a crash or a closed tab loses
+ * nothing. `pending` is a draft left by an earlier visit, based on the version this editor opened at,
+ * that differs from what is saved; `discard` forgets it (after a save, or when the user declines it).
  */
 export function useLocalDraft<T>(key: string, base: number, value: T, saved: T) {
   const storageKey = `flowline:draft:${key}`;
   const [pending, setPending] = useState<Draft<T> | null>(null);
   const [openedWith] = useState(saved);
+  const offered = pending !== null;
+  const latest = useRef<DraftState<T>>({ base, value, saved, offered });
 
   // Read after the first render: the server has no storage, and the page must hydrate as rendered.
   useEffect(() => {
@@ -64,22 +69,26 @@ export function useLocalDraft<T>(key: string, base: number, value: T, saved: T) 
   }, [storageKey, base, openedWith]);
 
   useEffect(() => {
-    const timer = setTimeout(() => {
-      try {
-        // An offered draft stays stored until it is restored or discarded, even while nothing is edited.
-        if (JSON.stringify(value) === JSON.stringify(saved)) {
-          if (!pending) window.localStorage.removeItem(storageKey);
-        } else
-          window.localStorage.setItem(
-            storageKey,
-            JSON.stringify({ base, value, at: Date.now() } satisfies Draft<T>),
-          );
-      } catch {
-        // A full or disabled storage only costs the draft.
-      }
-    }, 400);
+    latest.current = { base, value, saved, offered };
+    // Written a moment after the last change rather than on every keystroke.
+    const timer = setTimeout(() => writeDraft(storageKey, latest.current), 400);
     return () => clearTimeout(timer);
-  }, [storageKey, base, value, saved, pending]);
+  }, [storageKey, base, value, saved, offered]);
+
+  // Leaving before that moment (a link followed straight after typing, the tab closed) writes at once.
+  // Only ever a write: forgetting stays the timer's and discard's (React's development double mount
+  // runs this before the stored draft is even read).
+  useEffect(() => {
+    const current = latest;
+    const flush = () => {
+      if (!sameValue(current.current.value, current.current.saved)) writeDraft(storageKey, current.current);
+    };
+    window.addEventListener('pagehide', flush);
+    return () => {
+      window.removeEventListener('pagehide', flush);
+      flush();
+    };
+  }, [storageKey]);
 
   return {
     pending,
@@ -94,11 +103,30 @@ export function useLocalDraft<T>(key: string, base: number, value: T, saved: T) 
   };
 }
 
+/** Stores the unsaved value, or forgets the stored one once nothing is unsaved and none is on offer. */
+function writeDraft<T>(storageKey: string, state: DraftState<T>): void {
+  try {
+    if (!sameValue(state.value, state.saved)) {
+      const draft: Draft<T> = { base: state.base, value: state.value, at: Date.now() };
+      window.localStorage.setItem(storageKey, JSON.stringify(draft));
+    } else if (!state.offered) {
+      // An offered draft stays stored until it is restored or discarded, even while nothing is edited.
+      window.localStorage.removeItem(storageKey);
+    }
+  } catch {
+    // A full or disabled storage only costs the draft.
+  }
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
 function readDraft<T>(storageKey: string, base: number, saved: T): Draft<T> | null {
   if (typeof window === 'undefined') return null;
   try {
     const draft = JSON.parse(window.localStorage.getItem(storageKey) ?? 'null') as Draft<T> | null;
-    if (!draft || draft.base !== base || JSON.stringify(draft.value) === JSON.stringify(saved)) return null;
+    if (!draft || draft.base !== base || sameValue(draft.value, saved)) return null;
     return draft;
   } catch {
     return null;

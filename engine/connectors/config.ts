@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { decryptSecret, encryptSecret, isEncryptedSecret, type SecretKey } from '../secrets/secrets';
-import { ExtraInputError, inputErrorFromZod, InvalidInputError } from './errors';
+import { ExtraInputError, inputErrorFromZod, InvalidInputError, issueMessage } from './errors';
 import type { ConnectorDefinition } from './types';
 
 /**
@@ -17,8 +17,8 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 }
 
 /**
- * Checks a config meant to be stored: every field present must be a field of the connector and valid
- * for it; nothing is required (a stored connection may hold only part of a call's input) and no
+ * Checks a config meant to be stored: every field present must be a field of the connector, not one
+ * only a call gives (callFields), and valid for it; nothing is required (a stored connection may hold only part of a call's input) and no
  * defaults are filled in (a call gets the defaults of the day it runs).
  */
 export function validateStoredConfig(definition: ConnectorDefinition, config: unknown): ConnectorConfig {
@@ -32,11 +32,17 @@ export function validateStoredConfig(definition: ConnectorDefinition, config: un
     if (fieldSchema === undefined) {
       throw new ExtraInputError(field, `${field}: not an input of connector ${definition.type}`);
     }
+    if (definition.callFields?.includes(field)) {
+      throw new InvalidInputError(
+        field,
+        `${field}: given by each call, this.connect('<connection>', { ${field}: ... }); a connection does not store it`,
+      );
+    }
     const parsed = z.safeParse(fieldSchema, value);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const at = [field, ...(issue?.path ?? []).map(String)].join('.');
-      throw new InvalidInputError(at, `${at}: ${issue?.message ?? 'invalid'}`);
+      throw new InvalidInputError(at, `${at}: ${issue ? issueMessage(issue) : 'invalid'}`);
     }
     result[field] = parsed.data;
   }

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import http from 'node:http';
 import net from 'node:net';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
@@ -10,8 +11,10 @@ import {
   getConnection,
   listConnections,
   testConnection,
+  testUnsavedConnection,
   updateConnection,
 } from './connections';
+import { destinationPolicy, parseAllowList } from './destinations';
 import { requestHash } from '../runtime/host/journal';
 import {
   ConnectionNameTakenError,
@@ -221,6 +224,35 @@ describe('stored connections', () => {
       url: `http://127.0.0.1:${port}/`,
     });
     expect(refused).toEqual({ ok: false, message: expect.stringMatching(/request failed \(ECONNREFUSED\)/) });
+  });
+
+  it("answers an unexpected status with the answer's body apart from the message", async () => {
+    const page = '<!DOCTYPE html><html><body><h1>Not here</h1></body></html>';
+    const server = http.createServer((_request, response) => {
+      response.writeHead(404, { 'content-type': 'text/html' }).end(page);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as net.AddressInfo;
+    try {
+      const result = await testUnsavedConnection(
+        db,
+        secretKey,
+        { connector_type: 'REST', config: { url: `http://127.0.0.1:${port}/missing` } },
+        {
+          destinations: destinationPolicy({
+            allow: parseAllowList(`127.0.0.1:${port}`),
+            databaseUrl: undefined,
+          }),
+        },
+      );
+      expect(result).toEqual({
+        ok: false,
+        message: `GET http://127.0.0.1:${port}/missing answered 404 Not Found, expected 200, 201, 202, 204`,
+        body: page,
+      });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 

@@ -11,6 +11,7 @@ import {
   type ConnectionSummary,
 } from '../store/connections';
 import {
+  decryptSecretFields,
   encryptSecretFields,
   isCredentialName,
   isPlainObject,
@@ -21,7 +22,7 @@ import {
 } from './config';
 import type { DestinationPolicy } from './destinations';
 import { UserError } from '../errors';
-import { ConnectorCallError, InvalidInputError } from './errors';
+import { ConnectorCallError, ConnectorInputError, InvalidInputError, RestStatusError } from './errors';
 import {
   getConnector,
   processDestinationPolicy,
@@ -74,11 +75,10 @@ export async function createConnection(
 ): Promise<ConnectionView> {
   assertValidConnectionName(input.name);
   const definition = getConnector(input.connector_type);
-  const config = validateStoredConfig(definition, withoutEmptySecrets(definition.secretFields, input.config));
   const row = await insertConnection(db, {
     name: input.name,
     connector_type: definition.type,
-    config: encryptSecretFields(definition, secretKey, config),
+    config: encryptSecretFields(definition, secretKey, newConfig(definition, input.config)),
     userId: input.userId,
   });
   return toView(row);
@@ -100,44 +100,118 @@ export async function updateConnection(
   assertValidConnectionName(newName);
   const current = await getConnectionByName(db, name);
   const definition = getConnector(current.connector_type);
-  const requested = input.config;
+  const config = updatedConfig(definition, secretKey, current.config, input.config);
+  return toView(await updateConnectionRow(db, name, { name: newName, config, userId: input.userId }));
+}
+
+/** A new connection's config as it is stored, before its secrets are encrypted. */
+function newConfig(definition: ConnectorDefinition, config: unknown): ConnectorConfig {
+  return validateStoredConfig(definition, withoutEmptySecrets(definition.secretFields, config));
+}
+
+/** What an update of the `stored` (encrypted) config with `requested` stores: see updateConnection. */
+function updatedConfig(
+  definition: ConnectorDefinition,
+  secretKey: SecretKey,
+  stored: ConnectorConfig,
+  requested: unknown,
+): ConnectorConfig {
   if (!isPlainObject(requested)) throw new InvalidInputError('config', 'config: must be an object');
   const cleared = definition.secretFields.filter((field) => requested[field] === null);
   const given = withoutEmptySecrets(
     definition.secretFields,
-    keepShownSecretEntries(definition, requested, current.config),
+    keepShownSecretEntries(definition, requested, stored),
   );
   const config = encryptSecretFields(definition, secretKey, validateStoredConfig(definition, given));
   for (const field of definition.secretFields) {
-    if (config[field] === undefined && !cleared.includes(field) && current.config[field] !== undefined) {
-      config[field] = current.config[field];
+    if (config[field] === undefined && !cleared.includes(field) && stored[field] !== undefined) {
+      config[field] = stored[field];
     }
   }
-  return toView(await updateConnectionRow(db, name, { name: newName, config, userId: input.userId }));
+  return config;
 }
 
 export async function deleteConnection(db: Db, name: string): Promise<void> {
   await deleteConnectionRow(db, name);
 }
 
-export type ConnectionTestResult = { ok: true } | { ok: false; message: string };
+/**
+ * How "Test connection" went: ok, or the reason, with the input `field` it is about (its dotted path)
+ * and, for an unexpected HTTP status, the `body` the server answered, apart from the message.
+ */
+export type ConnectionTestResult =
+  { ok: true } | { ok: false; message: string; field?: string; body?: string };
 
-/** "Test connection": the connector's own cheap check, answered as ok or the error's message. */
+type TestOptions = { signal?: AbortSignal; destinations?: DestinationPolicy };
+
+/** "Test connection": the connector's own cheap check of a stored connection (or an ad-hoc config). */
 export async function testConnection(
   db: Db,
   secretKey: SecretKey,
   target: ConnectorTarget,
-  options: { signal?: AbortSignal; destinations?: DestinationPolicy } = {},
+  options: TestOptions = {},
 ): Promise<ConnectionTestResult> {
+  return answerTest(() => runTest(db, secretKey, target, options));
+}
+
+/**
+ * A connection as its form holds it, not saved: an edit of the stored connection `name` (its secrets
+ * apply where the form leaves them empty, as Save would keep them) or a new one of `connector_type`.
+ */
+export type UnsavedConnection =
+  { name: string; config: unknown } | { connector_type: string; config: unknown };
+
+/**
+ * "Test connection" on the form, before saving: the config Save would store is tested, and nothing is
+ * written. A config Save would refuse answers that refusal, naming the field.
+ */
+export async function testUnsavedConnection(
+  db: Db,
+  secretKey: SecretKey,
+  unsaved: UnsavedConnection,
+  options: TestOptions = {},
+): Promise<ConnectionTestResult> {
+  return answerTest(async () => {
+    let target: ConnectorTarget;
+    if ('name' in unsaved) {
+      const current = await getConnectionByName(db, unsaved.name);
+      const definition = getConnector(current.connector_type);
+      const config = updatedConfig(definition, secretKey, current.config, unsaved.config);
+      target = { ...decryptSecretFields(definition, secretKey, config), connector_type: definition.type };
+    } else {
+      const definition = getConnector(unsaved.connector_type);
+      target = { ...newConfig(definition, unsaved.config), connector_type: definition.type };
+    }
+    await runTest(db, secretKey, target, options);
+  });
+}
+
+async function runTest(
+  db: Db,
+  secretKey: SecretKey,
+  target: ConnectorTarget,
+  options: TestOptions,
+): Promise<void> {
+  const call = await resolveConnectorCall({ db, secretKey, target, checkInput: false });
+  await testResolvedCall(call, {
+    signal: options.signal ?? new AbortController().signal,
+    log: () => {},
+    destinations: options.destinations ?? processDestinationPolicy(db),
+  });
+}
+
+/** A test's failures a user can act on become its answer; anything else stays an error. */
+async function answerTest(test: () => Promise<void>): Promise<ConnectionTestResult> {
   try {
-    const call = await resolveConnectorCall({ db, secretKey, target, checkInput: false });
-    await testResolvedCall(call, {
-      signal: options.signal ?? new AbortController().signal,
-      log: () => {},
-      destinations: options.destinations ?? processDestinationPolicy(db),
-    });
+    await test();
     return { ok: true };
   } catch (error) {
+    if (error instanceof RestStatusError && error.bodyExcerpt !== '') {
+      return { ok: false, message: error.summary, body: error.bodyExcerpt };
+    }
+    if (error instanceof ConnectorInputError) {
+      return { ok: false, message: error.message, field: error.field };
+    }
     if (
       error instanceof UserError ||
       error instanceof ConnectorCallError ||

@@ -63,14 +63,15 @@ export class ConnectorCallError extends Error {
   override name = 'ConnectorCallError';
 }
 
+/** The message is the summary, then the answer's body excerpt; a form shows the two apart. */
 export class RestStatusError extends ConnectorCallError {
   override name = 'RestStatusError';
   constructor(
-    message: string,
+    readonly summary: string,
     readonly status: number,
     readonly bodyExcerpt: string,
   ) {
-    super(message);
+    super(bodyExcerpt ? `${summary}: ${bodyExcerpt}` : summary);
   }
 }
 
@@ -80,6 +81,22 @@ export class ConnectorTimeoutError extends ConnectorCallError {
 
 export class ConnectorCancelledError extends ConnectorCallError {
   override name = 'ConnectorCancelledError';
+}
+
+/**
+ * A zod issue as a form shows it next to the field: number bounds and whole numbers in words ("must be
+ * at most 65535" rather than "Too big: expected number to be <=65535"); anything else as zod says it.
+ */
+export function issueMessage(issue: z.core.$ZodIssue): string {
+  const numeric = (origin: string) => origin === 'number' || origin === 'int' || origin === 'bigint';
+  if (issue.code === 'too_big' && numeric(issue.origin)) {
+    return `must be ${issue.inclusive === false ? 'less than' : 'at most'} ${issue.maximum}`;
+  }
+  if (issue.code === 'too_small' && numeric(issue.origin)) {
+    return `must be ${issue.inclusive === false ? 'more than' : 'at least'} ${issue.minimum}`;
+  }
+  if (issue.code === 'invalid_type' && issue.expected === 'int') return 'must be a whole number';
+  return issue.message;
 }
 
 /** Turns the first problem zod found into a typed input error naming the field. */
@@ -100,7 +117,7 @@ export function inputErrorFromZod(
   if (valueAt(input, issue.path) === undefined) {
     return new MissingInputError(field, `${field}: required by connector ${connectorType}`);
   }
-  return new InvalidInputError(field, `${field}: ${issue.message}`);
+  return new InvalidInputError(field, `${field}: ${issueMessage(issue)}`);
 }
 
 function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {

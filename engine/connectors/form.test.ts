@@ -6,8 +6,8 @@ describe('connection form derived from the input schema', () => {
   it('gives every REST input a field of the right kind', () => {
     const form = describeConnectorForm(getConnector('REST'));
     const byName = Object.fromEntries(form.fields.map((field) => [field.name, field]));
-    expect(form.fields.map((field) => field.name)).toEqual(
-      Object.keys(getConnector('REST').inputSchema.shape),
+    expect(form.fields.map((field) => field.name).sort()).toEqual(
+      Object.keys(getConnector('REST').inputSchema.shape).sort(),
     );
     expect(byName.url).toMatchObject({ kind: 'string', description: expect.stringContaining('URL') });
     expect(byName.method).toMatchObject({
@@ -39,9 +39,53 @@ describe('connection form derived from the input schema', () => {
       kind: 'enum',
       options: ['disable', 'require', 'verify-full'],
     });
-    expect(sqlpg.fields.find((field) => field.name === 'params')).toMatchObject({
-      kind: 'json',
-      default: [],
-    });
+  });
+
+  it('groups the fields: common ones first, advanced ones folded, each field once', () => {
+    const rest = describeConnectorForm(getConnector('REST'));
+    expect(rest.sections.map((section) => [section.title, section.advanced])).toEqual([
+      ['Address', false],
+      ['Authentication', false],
+      ['Request', true],
+      ['Address by parts', true],
+      ['Timeouts and retries', true],
+    ]);
+    expect(rest.sections[0]!.fields).toEqual(['url', 'path', 'method']);
+    expect(rest.fields.map((field) => field.name)).toEqual(
+      rest.sections.flatMap((section) => section.fields),
+    );
+    expect(rest.sections.filter((section) => !section.advanced).flatMap((s) => s.fields)).toHaveLength(6);
+  });
+
+  it("leaves each call's own inputs (the SQL query and its params) out of the form, naming them", () => {
+    const sqlpg = describeConnectorForm(getConnector('SQLPG'));
+    expect(sqlpg.callFields).toEqual(['fetchval', 'fetchrow', 'fetch', 'execute', 'params']);
+    expect(sqlpg.fields.map((field) => field.name)).toEqual([
+      'host',
+      'port',
+      'database',
+      'user',
+      'password',
+      'ssl',
+      'url',
+      'connect_timeout',
+      'query_timeout',
+    ]);
+  });
+
+  it('refuses a definition whose groups miss a field, name an unknown one or one twice', () => {
+    const rest = getConnector('REST');
+    const [address, ...others] = rest.formGroups;
+    expect(() =>
+      describeConnectorForm({ ...rest, formGroups: [{ ...address!, fields: ['url', 'path'] }, ...others] }),
+    ).toThrow(
+      'connector REST: formGroups must hold each stored field once (missing: method; unknown or per call: -; twice: -)',
+    );
+    expect(() =>
+      describeConnectorForm({
+        ...rest,
+        formGroups: [...rest.formGroups, { title: 'X', fields: ['url', 'colour'] }],
+      }),
+    ).toThrow('(missing: -; unknown or per call: colour; twice: url)');
   });
 });

@@ -84,6 +84,29 @@ export const restConnector: ConnectorDefinition<typeof restInputSchema> = {
   inputSchema: restInputSchema,
   secretFields: ['password', 'bearer_token'],
   secretEntryFields: ['headers', 'params', 'form'],
+  formGroups: [
+    { title: 'Address', fields: ['url', 'path', 'method'] },
+    { title: 'Authentication', fields: ['username', 'password', 'bearer_token'] },
+    {
+      title: 'Request',
+      advanced: true,
+      fields: ['headers', 'params', 'json', 'text', 'form', 'expected_status_code'],
+    },
+    { title: 'Address by parts', advanced: true, fields: ['scheme', 'hostname', 'port'] },
+    {
+      title: 'Timeouts and retries',
+      advanced: true,
+      fields: [
+        'connect_timeout',
+        'read_timeout',
+        'retries',
+        'retry_initial_delay',
+        'retry_max_delay',
+        'retry_multiplier',
+        'retry_deadline',
+      ],
+    },
+  ],
   normalizeConfig: moveUrlSecrets,
   secretForms: (input) => (input.username === undefined ? [] : [basicCredentials(input)]),
   keepDestination: keepBaseUrl,
@@ -285,7 +308,7 @@ async function callOnce(input: RestInput, url: URL, context: ConnectorContext): 
       const excerpt = bodyText.length > EXCERPT_CHARS ? `${bodyText.slice(0, EXCERPT_CHARS)}…` : bodyText;
       throw new RestStatusError(
         `${where} answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}, ` +
-          `expected ${expected.join(', ')}${excerpt ? `: ${excerpt}` : ''}`,
+          `expected ${expected.join(', ')}`,
         response.status,
         excerpt,
       );

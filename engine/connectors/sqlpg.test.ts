@@ -7,7 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../test/database';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../postgres/embedded';
 import { secretKeyFromHex } from '../secrets/secrets';
-import { createConnection, testConnection } from './connections';
+import {
+  createConnection,
+  getConnection,
+  listConnections,
+  testConnection,
+  testUnsavedConnection,
+} from './connections';
 import { destinationPolicy, parseAllowList } from './destinations';
 import {
   callConnector,
@@ -151,6 +157,99 @@ describe('SQLPG connector', () => {
     ).toEqual({
       result: 42,
     });
+  });
+});
+
+describe('SQLPG connection form', () => {
+  const parsed = new URL(url);
+  const server = {
+    host: parsed.hostname,
+    port: Number(parsed.port),
+    database: parsed.pathname.slice(1),
+    user: decodeURIComponent(parsed.username),
+  };
+  const password = decodeURIComponent(parsed.password);
+
+  it("tests the form's config before it is saved: new, and an edit over the stored secrets", async () => {
+    const config = { ...server, ...(password ? { password } : {}) };
+    expect(
+      await testUnsavedConnection(db, secretKey, { connector_type: 'SQLPG', config }, { destinations }),
+    ).toEqual({ ok: true });
+    const wrongPort = await testUnsavedConnection(
+      db,
+      secretKey,
+      { connector_type: 'SQLPG', config: { ...config, port: 5999 } },
+      { destinations },
+    );
+    expect(wrongPort).toEqual({
+      ok: false,
+      message: expect.stringMatching(/^SQLPG: cannot connect to .*:5999\//),
+    });
+    expect(await listConnections(db)).not.toContainEqual(expect.objectContaining({ name: 'form db' }));
+
+    await createConnection(db, secretKey, { name: 'form db', connector_type: 'SQLPG', config, userId: null });
+    // The form leaves the stored password empty: the test uses it, as Save would keep it.
+    const edit = (changes: Record<string, unknown>) =>
+      testUnsavedConnection(
+        db,
+        secretKey,
+        { name: 'form db', config: { ...server, password: '', ...changes } },
+        { destinations },
+      );
+    expect(await edit({})).toEqual({ ok: true });
+    expect(await edit({ port: 5999 })).toMatchObject({
+      ok: false,
+      message: expect.stringContaining(':5999/'),
+    });
+    expect(await edit({ port: 70000 })).toEqual({
+      ok: false,
+      field: 'port',
+      message: 'port: must be at most 65535',
+    });
+    expect((await getConnection(db, 'form db')).config.port).toBe(server.port);
+    if (password) {
+      expect(await edit({ password: 'not-the-password' })).toMatchObject({ ok: false });
+    }
+  });
+
+  it('stores no query: each call gives it; bounds are said in words', async () => {
+    await expect(
+      createConnection(db, secretKey, {
+        name: 'with query',
+        connector_type: 'SQLPG',
+        config: { ...server, fetchval: 'select 1' },
+        userId: null,
+      }),
+    ).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      field: 'fetchval',
+      message:
+        "fetchval: given by each call, this.connect('<connection>', { fetchval: ... }); a connection does not store it",
+    });
+    await expect(
+      createConnection(db, secretKey, {
+        name: 'with query',
+        connector_type: 'SQLPG',
+        config: { ...server, params: [1] },
+        userId: null,
+      }),
+    ).rejects.toMatchObject({ field: 'params' });
+    await expect(
+      createConnection(db, secretKey, {
+        name: 'bounds',
+        connector_type: 'SQLPG',
+        config: { ...server, port: 0, connect_timeout: 1.5 },
+        userId: null,
+      }),
+    ).rejects.toMatchObject({ message: 'port: must be at least 1' });
+    await expect(
+      createConnection(db, secretKey, {
+        name: 'bounds',
+        connector_type: 'SQLPG',
+        config: { port: 1.5 },
+        userId: null,
+      }),
+    ).rejects.toMatchObject({ message: 'port: must be a whole number' });
   });
 });
 

@@ -15,7 +15,9 @@ const sqlpgInputSchema = z.strictObject({
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     .refine((value) => URL.canParse(value), 'must be a valid URL')
     .optional()
-    .describe('postgres://user:password@host:port/database, instead of the fields below (kept secret)'),
+    .describe(
+      'postgres://user:password@host:port/database, instead of host, port, database, user and password (kept secret)',
+    ),
   host: z.string().min(1).optional(),
   port: z.number().int().min(1).max(65535).default(5432),
   database: z.string().min(1).optional(),
@@ -52,6 +54,12 @@ export const sqlpgConnector: ConnectorDefinition<typeof sqlpgInputSchema> = {
   description: 'Runs SQL on a PostgreSQL database: fetchval, fetchrow, fetch or execute, with $1..$n params.',
   inputSchema: sqlpgInputSchema,
   secretFields: ['password', 'url'],
+  // The query is each call's: this.connect('warehouse', { fetchval: 'select 1' }).
+  callFields: [...QUERY_MODES, 'params'],
+  formGroups: [
+    { title: 'Server', fields: ['host', 'port', 'database', 'user', 'password', 'ssl'] },
+    { title: 'Advanced', advanced: true, fields: ['url', 'connect_timeout', 'query_timeout'] },
+  ],
   keepDestination: keepServer,
   checkInput(input) {
     checkTarget(input);

@@ -14,6 +14,13 @@ import type { DestinationPolicy } from './destinations';
 export type ConnectorInputSchema = z.ZodObject<z.core.$ZodShape, z.core.$strict>;
 
 /**
+ * Fields the connection form shows together under a title; `advanced` groups start folded. (Field
+ * names as strings: typed by the schema, they would make every definition's type its own; the form's
+ * description checks them, see describeConnectorForm.)
+ */
+export type ConnectorFormGroup = { title: string; advanced?: boolean; fields: readonly string[] };
+
+/**
  * A connector type (REST, SQLPG, ...): defined once, in engine/connectors/<type>.ts. Its input schema
  * validates a call's merged input (stored connection config with the call's own input over it) and
  * also drives the connection form in the UI; `secretFields` are encrypted at rest and never shown.
@@ -25,6 +32,13 @@ export type ConnectorDefinition<Schema extends ConnectorInputSchema = ConnectorI
   inputSchema: Schema;
   /** Top-level fields of the input schema that hold secrets. */
   secretFields: readonly string[];
+  /**
+   * Fields only a call gives (SQLPG's query and its params): part of a call's input, never of a stored
+   * connection, so neither its form nor its stored config has them.
+   */
+  callFields?: readonly string[];
+  /** The connection form's groups, in order: every field but the call fields is in exactly one. */
+  formGroups: readonly ConnectorFormGroup[];
   /**
    * Record fields (`headers`, `params`) whose entries are secrets when their name says so
    * (`Authorization`, `X-Api-Key`, `api_key`: see isCredentialName in config.ts).

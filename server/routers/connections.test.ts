@@ -17,6 +17,12 @@ describe('connections router', () => {
     expect(await codeOf(anonymous.connections.list())).toMatchObject({ code: 'UNAUTHORIZED' });
     expect(await codeOf(anonymous.connections.types())).toMatchObject({ code: 'UNAUTHORIZED' });
     expect(await codeOf(anonymous.connections.test({ name: 'x' }))).toMatchObject({ code: 'UNAUTHORIZED' });
+    expect(await codeOf(anonymous.connections.test({ name: 'x', config: { port: 1 } }))).toMatchObject({
+      code: 'UNAUTHORIZED',
+    });
+    expect(
+      await codeOf(anonymous.connections.testNew({ connector_type: 'SQLPG', config: {} })),
+    ).toMatchObject({ code: 'UNAUTHORIZED' });
   });
 
   it('creates, tests, updates and deletes a connection without ever answering its secret', async () => {
@@ -41,6 +47,25 @@ describe('connections router', () => {
     answers.push(await signedIn.connections.list());
     answers.push(await signedIn.connections.test({ name: 'warehouse' }));
     expect(answers[3]).toEqual({ ok: true });
+    // The form's unsaved edit is what is tested, with the stored password; nothing is saved.
+    const unsaved = {
+      host: parsed.hostname,
+      database: parsed.pathname.slice(1),
+      user: decodeURIComponent(parsed.username),
+    };
+    expect(
+      await signedIn.connections.test({
+        name: 'warehouse',
+        config: { ...unsaved, port: Number(parsed.port) },
+      }),
+    ).toEqual({ ok: true });
+    expect(
+      await signedIn.connections.test({ name: 'warehouse', config: { ...unsaved, port: 5999 } }),
+    ).toMatchObject({ ok: false, message: expect.stringContaining(':5999/') });
+    expect((await signedIn.connections.get({ name: 'warehouse' })).config.port).toBe(Number(parsed.port));
+    expect(
+      await signedIn.connections.testNew({ connector_type: 'SQLPG', config: { ...unsaved, port: 5999 } }),
+    ).toMatchObject({ ok: false, message: expect.stringContaining(':5999/') });
     answers.push(
       await signedIn.connections.update({
         name: 'warehouse',

@@ -6,6 +6,7 @@ import {
   getConnection,
   listConnections,
   testConnection,
+  testUnsavedConnection,
   updateConnection,
 } from '../../engine/connectors/connections';
 import { describeConnectorForm } from '../../engine/connectors/form';
@@ -47,10 +48,26 @@ export const connectionsRouter = router({
     await deleteConnection(ctx.db, input.name);
     return { name: input.name };
   }),
-  /** "Test connection": `{ ok: true }` or `{ ok: false, message }`, the message free of secrets. */
+  /**
+   * "Test connection": `{ ok: true }` or `{ ok: false, message, field?, body? }`, free of secrets. With
+   * `config`, the form's unsaved edit of the connection is tested (as Save would store it), not saved.
+   */
   test: protectedProcedure
-    .input(z.object({ name: connectionName }))
+    .input(z.object({ name: connectionName, config: config.optional() }))
     .mutation(async ({ ctx, input, signal }) =>
-      testConnection(ctx.db, await secretKey(), input.name, { signal }),
+      input.config === undefined
+        ? testConnection(ctx.db, await secretKey(), input.name, { signal })
+        : testUnsavedConnection(
+            ctx.db,
+            await secretKey(),
+            { name: input.name, config: input.config },
+            { signal },
+          ),
+    ),
+  /** "Test connection" on the New connection form: the config as Create would store it, not saved. */
+  testNew: protectedProcedure
+    .input(z.object({ connector_type: pgText().max(100), config }))
+    .mutation(async ({ ctx, input, signal }) =>
+      testUnsavedConnection(ctx.db, await secretKey(), input, { signal }),
     ),
 });
