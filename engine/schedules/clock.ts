@@ -11,7 +11,7 @@ import {
   setArmed,
   setNextFireAt,
   setTickOutcome,
-  type LockedSchedule,
+  type ScheduleWithFlow,
 } from '../store/schedules';
 import { lastFireTimeAtOrBefore, nextFireTime } from './cron';
 
@@ -183,7 +183,7 @@ export class ScheduleClock {
   /** The tick at `at`: its record, and its run, or a skip when the last run is still going. */
   private async fire(
     trx: Parameters<typeof recordTick>[0],
-    schedule: LockedSchedule,
+    schedule: ScheduleWithFlow,
     at: Date,
   ): Promise<{ parent: Execution; flow: Execution } | undefined> {
     const running = schedule.overlap === 'skip' ? await runningTick(trx, schedule.id) : undefined;

@@ -1,6 +1,7 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type Selectable, type Transaction } from 'kysely';
 import type { Db } from './db';
-import type { Database, TickOutcome } from './database';
+import type { Database, ScheduleTicksTable, TickOutcome } from './database';
+import type { Conn } from './executions';
 
 /** How long a handled tick stays recorded: the Schedules page's history, and more than any redelivery. */
 export const TICK_RETENTION_DAYS = 7;
@@ -45,7 +46,8 @@ export async function setArmed(
     .execute();
 }
 
-export type LockedSchedule = {
+/** A schedule with its flow's name: what the clock and the pages read. */
+export type ScheduleWithFlow = {
   id: string;
   flow_id: string;
   flow_name: string;
@@ -59,12 +61,8 @@ export type LockedSchedule = {
   next_fire_at: Date | null;
 };
 
-/** The schedule and its flow's name, locked: ticks of one schedule are handled one at a time. */
-export async function lockSchedule(
-  trx: Transaction<Database>,
-  id: string,
-): Promise<LockedSchedule | undefined> {
-  return trx
+function schedulesWithFlow(conn: Conn) {
+  return conn
     .selectFrom('schedules')
     .innerJoin('flows', 'flows.id', 'schedules.flow_id')
     .select([
@@ -79,10 +77,15 @@ export async function lockSchedule(
       'schedules.enabled',
       'schedules.generation',
       'schedules.next_fire_at',
-    ])
-    .where('schedules.id', '=', id)
-    .forUpdate('schedules')
-    .executeTakeFirst();
+    ]);
+}
+
+/** The schedule and its flow's name, locked: ticks of one schedule are handled one at a time. */
+export async function lockSchedule(
+  trx: Transaction<Database>,
+  id: string,
+): Promise<ScheduleWithFlow | undefined> {
+  return schedulesWithFlow(trx).where('schedules.id', '=', id).forUpdate('schedules').executeTakeFirst();
 }
 
 export async function setNextFireAt(trx: Transaction<Database>, id: string, at: Date | null): Promise<void> {
@@ -164,49 +167,16 @@ export async function pruneTicks(db: Db): Promise<void> {
   );
 }
 
-/** Every schedule with its flow, for the Schedules page and the inspector. */
-export type ScheduleSummary = {
-  id: string;
-  flow_id: string;
-  flow_name: string;
-  node_id: string;
-  cron: string;
-  timezone: string;
-  overlap: 'skip' | 'allow';
-  catch_up: 'none' | 'last';
-  enabled: boolean;
-  next_fire_at: Date | null;
-};
-
-export async function listSchedules(db: Db, where: { flowId?: string } = {}): Promise<ScheduleSummary[]> {
-  let query = db
-    .selectFrom('schedules')
-    .innerJoin('flows', 'flows.id', 'schedules.flow_id')
-    .select([
-      'schedules.id',
-      'schedules.flow_id',
-      'flows.name as flow_name',
-      'schedules.node_id',
-      'schedules.cron',
-      'schedules.timezone',
-      'schedules.overlap',
-      'schedules.catch_up',
-      'schedules.enabled',
-      'schedules.next_fire_at',
-    ])
+/** Every schedule (or one flow's) with its flow, for the Schedules page and the inspector. */
+export async function listSchedules(db: Db, where: { flowName?: string } = {}): Promise<ScheduleWithFlow[]> {
+  let query = schedulesWithFlow(db)
     .orderBy(sql`lower(flows.name)`)
     .orderBy('schedules.node_id');
-  if (where.flowId) query = query.where('schedules.flow_id', '=', where.flowId);
+  if (where.flowName !== undefined) query = query.where('flows.name', '=', where.flowName);
   return query.execute();
 }
 
-export type TickRecord = {
-  schedule_id: string;
-  fire_at: Date;
-  outcome: TickOutcome;
-  reason: string | null;
-  execution_id: string | null;
-  flow_execution_id: string | null;
+export type TickRecord = Omit<Selectable<ScheduleTicksTable>, 'recorded_at'> & {
   /** The run's status (started ticks whose execution still exists). */
   status: string | null;
 };

@@ -41,9 +41,7 @@ async function webhooksOverview(db: Db) {
 
 /** Every schedule (or one flow's) with its next runs and its last ticks, whatever became of them. */
 async function schedulesOverview(db: Db, flowName?: string) {
-  const schedules = (await listSchedules(db)).filter(
-    (schedule) => flowName === undefined || schedule.flow_name === flowName,
-  );
+  const schedules = await listSchedules(db, { flowName });
   const ticks = await lastTicks(
     db,
     schedules.map((schedule) => schedule.id),
