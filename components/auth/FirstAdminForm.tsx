@@ -1,6 +1,7 @@
 'use client';
 
 import { signIn } from 'next-auth/react';
+import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
 import type { FirstAdminInput, FirstAdminResult } from '@/server/setup/first-admin';
 import { FormError } from '../ui/FormError';
@@ -16,6 +17,7 @@ export function FirstAdminForm({
 }) {
   const [problems, setProblems] = useState<string[]>([]);
   const [pending, setPending] = useState(false);
+  const router = useRouter();
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -39,12 +41,10 @@ export function FirstAdminForm({
       password: input.password,
       redirect: false,
     });
-    if (signedIn?.ok && !signedIn.error) {
-      window.location.assign('/flows');
-      return;
-    }
-    // The account exists; only the session failed (a rate limit, say): the sign-in page takes over.
-    window.location.assign('/signin');
+    // The account exists either way; should the session fail (a rate limit, say), reloading the page
+    // shows the sign-in form instead of the set-up.
+    if (signedIn?.ok && !signedIn.error) router.replace('/flows');
+    else router.refresh();
   }
 
   return (
