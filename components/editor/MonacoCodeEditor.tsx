@@ -4,7 +4,8 @@
 // (see CodeEditor.tsx). Monaco comes from node_modules, never from a CDN: nothing is downloaded at run time.
 import Editor, { type OnMount } from '@monaco-editor/react';
 import { useEffect, useRef } from 'react';
-import { monaco, usePrefersDark } from './monaco-setup';
+import { monaco } from './monaco-setup';
+import { useTheme } from '../ui/theme';
 
 export type SourceMarker = { line: number; column: number; message: string };
 
@@ -24,7 +25,7 @@ export type MonacoCodeEditorProps = {
 
 export default function MonacoCodeEditor(props: MonacoCodeEditorProps) {
   const { path, value, onChange, onSave, serverError, label, readOnly = false } = props;
-  const dark = usePrefersDark();
+  const dark = useTheme() === 'dark';
   const editorRef = useRef<monaco.editor.IStandaloneCodeEditor | null>(null);
   const saveRef = useRef(onSave);
   useEffect(() => {

@@ -65,3 +65,9 @@ export const ApiIcon = (p: SVGProps<SVGSVGElement>) => (
     <path d="M8 7l-5 5 5 5M16 7l5 5-5 5M13.5 5l-3 14" />
   </Icon>
 );
+
+export const MenuIcon = (p: SVGProps<SVGSVGElement>) => (
+  <Icon {...p}>
+    <path d="M4 6h16M4 12h16M4 18h16" />
+  </Icon>
+);
