@@ -11,6 +11,7 @@ import * as m0009 from './0009_execution_depth';
 import * as m0010 from './0010_execution_nodes';
 import * as m0011 from './0011_change_xid';
 import * as m0012 from './0012_webhooks';
+import * as m0015 from './0015_user_management';
 
 /**
  * Every migration, in order. Listed statically (not read from the folder) so that bundlers and
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   '0010_execution_nodes': m0010,
   '0011_change_xid': m0011,
   '0012_webhooks': m0012,
+  '0015_user_management': m0015,
 };
