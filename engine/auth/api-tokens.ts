@@ -43,10 +43,11 @@ export function hashApiToken(token: string): string {
 
 export const MAX_API_TOKEN_DAYS = 3650;
 
+/** A token's lifetime in days; the messages leave the field's name to where it is reported. */
 export const apiTokenExpirySchema = z
-  .int('expires in days: a whole number of days')
-  .min(1, 'expires in days: at least 1')
-  .max(MAX_API_TOKEN_DAYS, `expires in days: at most ${MAX_API_TOKEN_DAYS}`);
+  .int('a whole number of days')
+  .min(1, 'at least 1 day')
+  .max(MAX_API_TOKEN_DAYS, `at most ${MAX_API_TOKEN_DAYS} days`);
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -65,7 +66,9 @@ export async function createApiToken(
     throw new InvalidApiTokenNameError(parsedName.error.issues[0]?.message ?? 'Invalid name.');
   const parsedDays = apiTokenExpirySchema.optional().safeParse(options.expiresInDays);
   if (!parsedDays.success)
-    throw new InvalidApiTokenExpiryError(parsedDays.error.issues[0]?.message ?? 'Invalid expiry.');
+    throw new InvalidApiTokenExpiryError(
+      `expiresInDays: ${parsedDays.error.issues[0]?.message ?? 'invalid'}`,
+    );
   const token = API_TOKEN_PREFIX + crypto.randomBytes(32).toString('base64url');
   const summary = await insertApiToken(db, {
     userId,
