@@ -39,11 +39,11 @@ test('theme: System follows the system, Light and Dark override it, remembered w
   await expect(theme.getByRole('radio', { name: 'System' })).toBeChecked();
   await expect(html).toHaveAttribute('data-theme', 'dark');
 
-  await theme.getByText('Light').click();
+  await theme.getByRole('radio', { name: 'Light' }).check();
   await expect(html).toHaveAttribute('data-theme', 'light');
   const lightBackground = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
 
-  await theme.getByText('Dark').click();
+  await theme.getByRole('radio', { name: 'Dark' }).check();
   await expect(html).toHaveAttribute('data-theme', 'dark');
   expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).not.toBe(
     lightBackground,
@@ -58,7 +58,7 @@ test('theme: System follows the system, Light and Dark override it, remembered w
     await page.evaluate(() => (window as unknown as { themeAtFirstBody: string }).themeAtFirstBody),
   ).toBe('dark');
 
-  await theme.getByText('System').click();
+  await theme.getByRole('radio', { name: 'System' }).check();
   await expect(html).toHaveAttribute('data-theme', 'light');
   await page.emulateMedia({ colorScheme: 'dark' });
   await expect(html).toHaveAttribute('data-theme', 'dark');

@@ -35,9 +35,15 @@ export function FlowList() {
     remove.reset();
   };
   const router = useRouter();
-  // A new flow is empty: the next thing to do with it is to build it, so open its editor.
+  // A new flow is empty: the next thing to do with it is to build it, so open its editor (the list,
+  // refreshed meanwhile, has it when the user comes back).
   const create = useMutation(
-    trpc.flows.create.mutationOptions({ onSuccess: (flow) => router.push(flowHref(flow.name)) }),
+    trpc.flows.create.mutationOptions({
+      onSuccess: (flow) => {
+        router.push(flowHref(flow.name));
+        void refresh();
+      },
+    }),
   );
   const rename = useMutation(trpc.flows.rename.mutationOptions({ onSuccess: () => refresh().then(close) }));
   const remove = useMutation(trpc.flows.delete.mutationOptions({ onSuccess: () => refresh().then(close) }));
