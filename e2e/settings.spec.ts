@@ -54,7 +54,7 @@ test('an administrator invites a user, who signs in with the temporary password 
   await page.getByLabel('New password', { exact: true }).fill('short');
   await page.getByLabel('Repeat new password').fill('shorter');
   await page.getByRole('button', { name: 'Change password' }).click();
-  await expect(page.getByRole('alert')).toHaveText(
+  await expect(page.getByRole('form', { name: 'Change password' }).getByRole('alert')).toHaveText(
     'new password: at least 8 characters; repeat new password: the two new passwords differ',
   );
   await page.getByLabel('New password', { exact: true }).fill(grace.password);
@@ -72,6 +72,7 @@ test('an administrator invites a user, who signs in with the temporary password 
 
 test('changing one’s own password needs the current one', async ({ page }) => {
   await signInAs(page, grace.email, grace.password);
+  await expect(page).toHaveURL(/\/flows$/);
   await page.goto('/settings');
   const form = page.getByRole('form', { name: 'Change password' });
   await form.getByLabel('Current password').fill('not my password');

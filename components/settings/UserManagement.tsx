@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTRPC } from '../trpc';
-import { ConfirmDialog, Dialog } from '../ui/Dialog';
+import { ConfirmContent, ConfirmDialog, Dialog } from '../ui/Dialog';
 import { errorMessage } from '../ui/errors';
 import { FormError } from '../ui/FormError';
 import { LoadState } from '../ui/ListStates';
@@ -149,34 +149,33 @@ export function UserManagement({ currentUserId }: { currentUserId: string }) {
       </Dialog>
 
       <Dialog
-        open={acting?.mode === 'reset' && reset.data !== undefined}
-        title="Hand on the temporary password"
+        open={acting?.mode === 'reset'}
+        title={reset.data ? 'Hand on the temporary password' : 'Reset password?'}
         onClose={close}
       >
-        {reset.data && (
+        {reset.data ? (
           <OneTimeSecret
             secret={reset.data.temporaryPassword}
             explanation={`${reset.data.user.email} signs in with this password once, then chooses a new one. It is shown only now.`}
             testId="temporary-password"
             onDone={close}
           />
+        ) : (
+          <ConfirmContent
+            message={
+              <>
+                <strong>{acting?.mode === 'reset' ? acting.user.email : ''}</strong>&apos;s password stops
+                working now; you get a temporary one to hand on.
+              </>
+            }
+            confirmLabel="Reset password"
+            pending={reset.isPending}
+            error={reset.error ? errorMessage(reset.error) : null}
+            onConfirm={() => acting?.mode === 'reset' && reset.mutate({ id: acting.user.id })}
+            onClose={close}
+          />
         )}
       </Dialog>
-      <ConfirmDialog
-        open={acting?.mode === 'reset' && reset.data === undefined}
-        title="Reset password?"
-        message={
-          <>
-            <strong>{acting?.mode === 'reset' ? acting.user.email : ''}</strong>&apos;s password stops working
-            now; you get a temporary one to hand on.
-          </>
-        }
-        confirmLabel="Reset password"
-        pending={reset.isPending}
-        error={reset.error ? errorMessage(reset.error) : null}
-        onConfirm={() => acting?.mode === 'reset' && reset.mutate({ id: acting.user.id })}
-        onClose={close}
-      />
       <ConfirmDialog
         open={acting?.mode === 'deactivate'}
         title="Deactivate user?"

@@ -45,28 +45,32 @@ export function Dialog({
   );
 }
 
-/** Asks before something that cannot be undone. */
-export function ConfirmDialog({
-  open,
-  title,
-  message,
-  confirmLabel,
-  pending,
-  error,
-  onConfirm,
-  onClose,
-}: {
-  open: boolean;
-  title: string;
+type Confirmation = {
   message: ReactNode;
   confirmLabel: string;
   pending: boolean;
   error?: string | null;
   onConfirm: () => void;
   onClose: () => void;
-}) {
+};
+
+/** Asks before something that cannot be undone. */
+export function ConfirmDialog({
+  open,
+  title,
+  ...confirmation
+}: { open: boolean; title: string } & Confirmation) {
   return (
-    <Dialog open={open} title={title} onClose={onClose}>
+    <Dialog open={open} title={title} onClose={confirmation.onClose}>
+      <ConfirmContent {...confirmation} />
+    </Dialog>
+  );
+}
+
+/** A confirmation's body, for a dialog that shows something else once confirmed (a secret shown once). */
+export function ConfirmContent({ message, confirmLabel, pending, error, onConfirm, onClose }: Confirmation) {
+  return (
+    <>
       <p>{message}</p>
       <FormError message={error} />
       <div className="dialog-actions">
@@ -77,6 +81,6 @@ export function ConfirmDialog({
           {pending ? 'Working…' : confirmLabel}
         </button>
       </div>
-    </Dialog>
+    </>
   );
 }

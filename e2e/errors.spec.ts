@@ -1,0 +1,62 @@
+import { expect, test, type APIRequestContext } from '@playwright/test';
+import { apiAsAdmin, signInAsAdmin } from './auth';
+
+test.describe.configure({ mode: 'serial' });
+
+let api: APIRequestContext;
+
+const flows: Record<string, string> = {
+  'billing-sync': `export default async function handler(this: Execution) {
+  return this.success('synced');
+}`,
+  'misspelt-call': `export default async function handler(this: Execution) {
+  await this.flow('biling-sync');
+  return this.success('not reached');
+}`,
+  'long-error': `export default async function handler(this: Execution) {
+  throw new Error('no-such-key:' + 'abcdefghij'.repeat(60));
+}`,
+};
+
+test.beforeAll(async ({ browser, baseURL }) => {
+  api = await apiAsAdmin(browser, baseURL!, 'errors e2e');
+  for (const [name, code] of Object.entries(flows)) {
+    expect((await api.post('/api/latest/flow', { data: { name, code } })).status()).toBe(201);
+  }
+});
+
+test.afterAll(async () => {
+  await api?.dispose();
+});
+
+async function run(flow: string): Promise<string> {
+  const started = await api.post('/api/latest/execution', { data: { flow, wait: 0 } });
+  expect(started.status()).toBe(202);
+  return ((await started.json()) as { id: string }).id;
+}
+
+test('a misspelt flow name is answered with the name it likely meant', async ({ page }) => {
+  const id = await run('misspelt-call');
+  await signInAsAdmin(page);
+  await page.goto(`/executions/${id}`);
+  await expect(page.getByRole('alert', { name: 'Error' })).toContainText(
+    "ResourceNotFoundError: flow 'biling-sync' does not exist; did you mean 'billing-sync'?",
+  );
+});
+
+test('a long error line wraps inside its box instead of being cut at the edge', async ({ page }) => {
+  await page.setViewportSize({ width: 1440, height: 900 });
+  const id = await run('long-error');
+  await signInAsAdmin(page);
+  await page.goto(`/executions/${id}`);
+  const box = page.getByRole('alert', { name: 'Error' });
+  await expect(box).toContainText('no-such-key:abcdefghij');
+  // Every line of the error is inside the box: nothing hidden past its right edge.
+  const overflowing = await box.evaluate((element) =>
+    [element, ...element.querySelectorAll('*')]
+      .filter((inner) => inner.scrollWidth > inner.clientWidth + 1 && inner.clientWidth > 0)
+      .map((inner) => inner.className),
+  );
+  expect(overflowing).toEqual([]);
+  await page.screenshot({ path: 'tmp/long-error.png' });
+});
