@@ -116,6 +116,9 @@ test('a deactivated user is signed out and cannot sign in; reset and reactivated
   const temporary = await takeTemporaryPassword(admin);
   await row.getByRole('button', { name: `Reactivate ${grace.email}` }).click();
   await expect(row).toContainText('Active');
+  // Reactivated, the session from before is still over.
+  await page.goto('/flows');
+  await expect(page).toHaveURL(/\/signin/);
 
   await signInAs(page, grace.email, grace.password);
   await expect(page.locator('p[role="alert"]')).toHaveText('Wrong email or password.');

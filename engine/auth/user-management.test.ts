@@ -14,6 +14,7 @@ import {
 } from './accounts';
 import { createApiToken, verifyApiToken } from './api-tokens';
 import { FailureBackoff, FailureRateLimiter } from './rate-limit';
+import { findSessionUser } from '../store/users';
 import { signIn } from './sign-in';
 
 const { db } = await createTestDatabase();
@@ -137,6 +138,27 @@ describe('user management', () => {
     await setUserActive(db, admin, user.id, true);
     expect(await signIn(db, limits(), attempt)).toMatchObject({ ok: true });
     expect(await verifyApiToken(db, token)).toMatchObject({ ok: true });
+  });
+
+  it('ends the sessions of a deactivated user for good, and those from before a password reset', async () => {
+    const user = await createUser(
+      db,
+      { email: 'session@example.com', password: 'session password' },
+      { isAdmin: false },
+    );
+    const before = new Date(Date.now() - 1000);
+    expect(await findSessionUser(db, user.id, before)).toMatchObject({ id: user.id });
+
+    await setUserActive(db, admin, user.id, false);
+    expect(await findSessionUser(db, user.id, new Date())).toBeUndefined();
+    await setUserActive(db, admin, user.id, true);
+    expect(await findSessionUser(db, user.id, before)).toBeUndefined();
+    const afterReactivation = new Date();
+    expect(await findSessionUser(db, user.id, afterReactivation)).toMatchObject({ id: user.id });
+
+    await resetUserPassword(db, admin, user.id);
+    expect(await findSessionUser(db, user.id, afterReactivation)).toBeUndefined();
+    expect(await findSessionUser(db, user.id, new Date())).toMatchObject({ id: user.id });
   });
 
   it('does not let an administrator deactivate themselves', async () => {

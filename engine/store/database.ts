@@ -29,6 +29,8 @@ export interface UsersTable {
   deactivated_at: Date | null;
   /** Signs in with a temporary password (invite, reset) and must choose a new one first. */
   must_change_password: Generated<boolean>;
+  /** Sessions signed in before this time no longer work (deactivated, password reset by an administrator). */
+  sessions_valid_after: Date | null;
 }
 
 export interface ApiTokensTable {

@@ -39,6 +39,22 @@ export async function findUserById(db: Db, id: string): Promise<PublicUser | und
   return db.selectFrom('users').select(publicColumns).where('id', '=', id).executeTakeFirst();
 }
 
+/**
+ * The user a session signed in at `signedInAt` belongs to, if that session still works: the user exists,
+ * is active, and has not had their sessions ended since.
+ */
+export async function findSessionUser(db: Db, id: string, signedInAt: Date): Promise<PublicUser | undefined> {
+  return db
+    .selectFrom('users')
+    .select(publicColumns)
+    .where('id', '=', id)
+    .where('deactivated_at', 'is', null)
+    .where((eb) =>
+      eb.or([eb('sessions_valid_after', 'is', null), eb('sessions_valid_after', '<=', signedInAt)]),
+    )
+    .executeTakeFirst();
+}
+
 /** With the password hash: for checking a password the user types. */
 export async function findUserWithPasswordById(db: Db, id: string): Promise<User | undefined> {
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
@@ -49,7 +65,10 @@ export async function listUsers(db: Db): Promise<PublicUser[]> {
   return db.selectFrom('users').select(publicColumns).orderBy('created_at').orderBy('id').execute();
 }
 
-/** Replaces the password; `mustChange` when it is a temporary one the user has to replace. */
+/**
+ * Replaces the password; `mustChange` when it is a temporary one the user has to replace (an
+ * administrator's reset, which also ends the user's sessions).
+ */
 export async function setPasswordHash(
   db: Db,
   id: string,
@@ -58,17 +77,24 @@ export async function setPasswordHash(
 ): Promise<PublicUser | undefined> {
   return db
     .updateTable('users')
-    .set({ password_hash: passwordHash, must_change_password: mustChange })
+    .set({
+      password_hash: passwordHash,
+      must_change_password: mustChange,
+      ...(mustChange ? { sessions_valid_after: new Date() } : {}),
+    })
     .where('id', '=', id)
     .returning(publicColumns)
     .executeTakeFirst();
 }
 
-/** Deactivates (a time) or reactivates (null) a user; undefined when there is no such user. */
+/**
+ * Deactivates (a time; their sessions end for good) or reactivates (null) a user; undefined when there is
+ * no such user.
+ */
 export async function setDeactivatedAt(db: Db, id: string, at: Date | null): Promise<PublicUser | undefined> {
   return db
     .updateTable('users')
-    .set({ deactivated_at: at })
+    .set(at ? { deactivated_at: at, sessions_valid_after: at } : { deactivated_at: null })
     .where('id', '=', id)
     .returning(publicColumns)
     .executeTakeFirst();
