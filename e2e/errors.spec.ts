@@ -23,6 +23,12 @@ test.beforeAll(async ({ browser, baseURL }) => {
   for (const [name, code] of Object.entries(flows)) {
     expect((await api.post('/api/latest/flow', { data: { name, code } })).status()).toBe(201);
   }
+  const connection = {
+    name: 'my-database',
+    connector_type: 'REST',
+    config: { url: `${baseURL}/api/health` },
+  };
+  expect((await api.post('/api/latest/connection', { data: connection })).status()).toBe(201);
 });
 
 test.afterAll(async () => {
@@ -59,4 +65,39 @@ test('a long error line wraps inside its box instead of being cut at the edge', 
   );
   expect(overflowing).toEqual([]);
   await page.screenshot({ path: 'tmp/long-error.png' });
+});
+
+test('the code editor marks a misspelt connection name, and a save says how many type problems it kept', async ({
+  page,
+}) => {
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await signInAsAdmin(page);
+  await page.goto('/flows/misspelt-call');
+  const lines = page.locator('.monaco-editor .view-lines');
+  await expect(lines).toBeVisible();
+  const code = `export default async function handler(this: Execution) {
+  const count: number = 'three';
+  await this.connect('my-databse');
+  return this.success('done');
+}`;
+  // Pasted, as a person would (see code-flow.spec.ts on why not typed).
+  await page.evaluate((text) => navigator.clipboard.writeText(text), code);
+  await lines.click();
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.press('ControlOrMeta+V');
+
+  const warning = page.locator('.monaco-editor .squiggly-warning');
+  await expect(warning).toHaveCount(1);
+  await warning.hover();
+  await expect(page.locator('.monaco-hover').filter({ hasText: 'my-databse' })).toContainText(
+    "connection 'my-databse' does not exist; did you mean 'my-database'?",
+  );
+  await expect(page.locator('.monaco-editor .squiggly-error')).toHaveCount(1);
+
+  await page.keyboard.press('ControlOrMeta+S');
+  await expect(page.getByRole('status').filter({ hasText: 'Saved as version' })).toHaveText(
+    /^Saved as version \d+, with 1 type problem kept/,
+  );
+  await page.screenshot({ path: 'tmp/editor-warnings.png' });
 });
