@@ -31,7 +31,7 @@ export function ChangePasswordForm({ onChanged }: { onChanged?: () => void }) {
   }
 
   return (
-    <form className="stack" onSubmit={submit} noValidate aria-label="Change password">
+    <form className="stack form-narrow" onSubmit={submit} noValidate aria-label="Change password">
       <div className="field">
         <label htmlFor="current-password">Current password</label>
         <input
