@@ -89,10 +89,15 @@ test('the code editor marks a misspelt connection name, and a save says how many
 
   const warning = page.locator('.monaco-editor .squiggly-warning');
   await expect(warning).toHaveCount(1);
-  await warning.hover();
-  await expect(page.locator('.monaco-hover').filter({ hasText: 'my-databse' })).toContainText(
-    "connection 'my-databse' does not exist; did you mean 'my-database'?",
-  );
+  // Decorations lie under the editor's text layer: hover them through it, until the hover has opened.
+  await expect(async () => {
+    await warning.hover({ force: true });
+    await expect(
+      page.locator('.monaco-hover').filter({
+        hasText: "connection 'my-databse' does not exist; did you mean 'my-database'?",
+      }),
+    ).toBeVisible({ timeout: 2000 });
+  }).toPass();
   await expect(page.locator('.monaco-editor .squiggly-error')).toHaveCount(1);
 
   await page.keyboard.press('ControlOrMeta+S');

@@ -45,6 +45,7 @@ test('theme: System follows the system, Light and Dark override it, remembered w
 
   await theme.getByRole('radio', { name: 'Dark' }).check();
   await expect(html).toHaveAttribute('data-theme', 'dark');
+  await page.screenshot({ path: 'tmp/dark.png' });
   expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).not.toBe(
     lightBackground,
   );

@@ -38,7 +38,7 @@ export function SaveStatus({ state, unsaved }: { state: SaveState; unsaved: bool
   }
   if (state.kind === 'saved' && !unsaved) {
     return (
-      <span className={state.typeErrors ? styles.unsaved : styles.saved} role="status">
+      <span className={state.typeErrors ? styles.savedWithProblems : styles.saved} role="status">
         Saved as version {state.version}
         {state.typeErrors
           ? `, with ${state.typeErrors} type ${state.typeErrors === 1 ? 'problem' : 'problems'} kept (the editor underlines them; a run may fail there)`
