@@ -1,17 +1,26 @@
-import Link from 'next/link';
+import { AppShell } from '@/components/shell/AppShell';
+import { NotFoundMessage } from '@/components/shell/NotFoundMessage';
+import { getSessionUser } from '@/server/auth/session';
 
-export default function NotFound() {
+/** An address no route matches: inside the app's frame for a signed-in user, on its own otherwise. */
+export default async function NotFound() {
+  const user = await getSessionUser();
+  if (user) {
+    return (
+      <AppShell user={{ name: user.name, email: user.email }}>
+        <div className="page">
+          <NotFoundMessage />
+        </div>
+      </AppShell>
+    );
+  }
   return (
     <main className="auth-page">
-      <div className="auth-card stack">
+      <div className="auth-card">
         <div className="brand">
           <span className="brand-mark">F</span> Flowline
         </div>
-        <h1>Not found</h1>
-        <p className="muted">There is nothing at this address. It may have been renamed or deleted.</p>
-        <Link href="/flows" className="button button-primary">
-          Back to flows
-        </Link>
+        <NotFoundMessage />
       </div>
     </main>
   );

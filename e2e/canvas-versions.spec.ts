@@ -12,7 +12,6 @@ async function createGraphFlow(page: Page, name: string) {
   await dialog.getByLabel('Name', { exact: true }).fill(name);
   await dialog.getByRole('radio', { name: /Graph/ }).check();
   await dialog.getByRole('button', { name: 'Create flow' }).click();
-  await page.getByRole('link', { name, exact: true }).click();
   await expect(page.getByTestId('canvas')).toBeVisible();
 }
 

@@ -26,7 +26,6 @@ async function createFlow(page: Page, name: string) {
   await page.getByRole('button', { name: 'New flow' }).first().click();
   await page.getByRole('dialog').getByLabel('Name', { exact: true }).fill(name);
   await page.getByRole('button', { name: 'Create flow' }).click();
-  await page.getByRole('link', { name, exact: true }).click();
   await expect(page.getByRole('heading', { name, exact: true })).toBeVisible();
   await expect(page.locator('.monaco-editor .view-lines')).toBeVisible();
 }

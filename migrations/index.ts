@@ -12,6 +12,7 @@ import * as m0010 from './0010_execution_nodes';
 import * as m0011 from './0011_change_xid';
 import * as m0012 from './0012_webhooks';
 import * as m0013 from './0013_triggers';
+import * as m0014 from './0014_user_management';
 
 /**
  * Every migration, in order. Listed statically (not read from the folder) so that bundlers and
@@ -31,4 +32,5 @@ export const migrations: Record<string, Migration> = {
   '0011_change_xid': m0011,
   '0012_webhooks': m0012,
   '0013_triggers': m0013,
+  '0014_user_management': m0014,
 };

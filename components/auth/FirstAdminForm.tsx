@@ -1,49 +1,50 @@
 'use client';
 
+import { signIn } from 'next-auth/react';
+import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
-import { SignInForm } from './SignInForm';
+import type { FirstAdminInput, FirstAdminResult } from '@/server/setup/first-admin';
 import { FormError } from '../ui/FormError';
 
-type FirstAdminResult = { ok: true; email: string } | { ok: false; message: string };
-
+/**
+ * Creates the first administrator and signs them straight in with the password they just chose; the
+ * server checks the whole form and answers every problem at once.
+ */
 export function FirstAdminForm({
   createFirstAdmin,
 }: {
-  createFirstAdmin: (input: { email: string; name: string; password: string }) => Promise<FirstAdminResult>;
+  createFirstAdmin: (input: FirstAdminInput) => Promise<FirstAdminResult>;
 }) {
-  const [error, setError] = useState<string | null>(null);
+  const [problems, setProblems] = useState<string[]>([]);
   const [pending, setPending] = useState(false);
-  const [createdEmail, setCreatedEmail] = useState<string | null>(null);
+  const router = useRouter();
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    const password = String(form.get('password') ?? '');
-    if (password !== String(form.get('confirm') ?? '')) {
-      setError('The two passwords differ.');
-      return;
-    }
-    setPending(true);
-    setError(null);
-    const result = await createFirstAdmin({
+    const input = {
       email: String(form.get('email') ?? ''),
       name: String(form.get('name') ?? ''),
-      password,
+      password: String(form.get('password') ?? ''),
+      confirm: String(form.get('confirm') ?? ''),
+    };
+    setPending(true);
+    setProblems([]);
+    const created = await createFirstAdmin(input);
+    if (!created.ok) {
+      setPending(false);
+      setProblems(created.problems);
+      return;
+    }
+    const signedIn = await signIn('credentials', {
+      email: created.email,
+      password: input.password,
+      redirect: false,
     });
-    setPending(false);
-    if (result.ok) setCreatedEmail(result.email);
-    else setError(result.message);
-  }
-
-  if (createdEmail) {
-    return (
-      <div className="stack">
-        <p className="alert alert-success" role="status">
-          Administrator {createdEmail} created. Sign in with your new password.
-        </p>
-        <SignInForm callbackUrl="/flows" initialEmail={createdEmail} />
-      </div>
-    );
+    // The account exists either way; should the session fail (a rate limit, say), reloading the page
+    // shows the sign-in form instead of the set-up.
+    if (signedIn?.ok && !signedIn.error) router.replace('/flows');
+    else router.refresh();
   }
 
   return (
@@ -79,7 +80,7 @@ export function FirstAdminForm({
           required
         />
       </div>
-      <FormError message={error} />
+      <FormError message={problems} />
       <button type="submit" className="button button-primary" disabled={pending}>
         {pending ? 'Creating…' : 'Create administrator'}
       </button>

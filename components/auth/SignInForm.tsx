@@ -4,13 +4,7 @@ import { signIn } from 'next-auth/react';
 import { useState, type FormEvent } from 'react';
 import { FormError } from '../ui/FormError';
 
-export function SignInForm({
-  callbackUrl,
-  initialEmail = '',
-}: {
-  callbackUrl: string;
-  initialEmail?: string;
-}) {
+export function SignInForm({ callbackUrl }: { callbackUrl: string }) {
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
 
@@ -44,9 +38,8 @@ export function SignInForm({
           type="email"
           className="input"
           autoComplete="username"
-          defaultValue={initialEmail}
           required
-          autoFocus={!initialEmail}
+          autoFocus
         />
       </div>
       <div className="field">
@@ -58,7 +51,6 @@ export function SignInForm({
           className="input"
           autoComplete="current-password"
           required
-          autoFocus={Boolean(initialEmail)}
         />
       </div>
       <FormError message={error} />

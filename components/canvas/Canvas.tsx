@@ -19,6 +19,7 @@ import {
 import '@xyflow/react/dist/style.css';
 import { useCallback, useState, type DragEvent } from 'react';
 import type { GraphEdge, GraphNode, NodeHandleId } from '@/engine/graph/model';
+import { useTheme } from '../ui/theme';
 import { useCanvas, useCanvasStore, useCanvasUi, useCanvasUiStore } from './context';
 import { deriveEdges, deriveNodes } from './derive';
 import { connectionRefusal, type EdgeRef } from './graph-ops';
@@ -64,6 +65,7 @@ export function Canvas({ onSelectionChange }: { onSelectionChange: OnSelectionCh
   const request = useCanvasUi((state) => state.selectRequest);
   const hint = useCanvasUi((state) => state.connectionHint);
   const flow = useReactFlow();
+  const theme = useTheme();
   // Fit the view to the nodes a flow opens with; an empty flow keeps its view when the first node lands.
   const [fitOnOpen] = useState(() => graph.nodes.length > 0);
   const [synced, setSynced] = useState<Synced>(() => ({
@@ -176,7 +178,7 @@ export function Canvas({ onSelectionChange }: { onSelectionChange: OnSelectionCh
         fitViewOptions={FIT_VIEW_OPTIONS}
         minZoom={0.05}
         onlyRenderVisibleElements={graph.nodes.length > CULL_ABOVE_NODES}
-        colorMode="system"
+        colorMode={theme}
         proOptions={PRO_OPTIONS}
       >
         <Background variant={BackgroundVariant.Dots} gap={GRID} size={1} />

@@ -4,6 +4,7 @@ import { Background, BackgroundVariant, Controls, ReactFlow, ReactFlowProvider }
 import '@xyflow/react/dist/style.css';
 import { useMemo, useState } from 'react';
 import type { Graph } from '@/engine/graph/model';
+import { useTheme } from '../ui/theme';
 import { CanvasStoresProvider } from './context';
 import { deriveEdges, deriveNodes } from './derive';
 import { GRID } from './layout';
@@ -26,6 +27,7 @@ export default function GraphPreview({ graph }: { graph: Graph }) {
   const [stores] = useState(() => ({ model: createCanvasStore(graph), ui: createCanvasUiStore() }));
   const nodes = useMemo(() => deriveNodes(graph.nodes, [], null), [graph]);
   const edges = useMemo(() => deriveEdges(graph.edges, [], null), [graph]);
+  const theme = useTheme();
   return (
     <CanvasStoresProvider stores={stores}>
       <NodeStatusProvider source={null}>
@@ -42,7 +44,7 @@ export default function GraphPreview({ graph }: { graph: Graph }) {
               fitView
               fitViewOptions={FIT_VIEW_OPTIONS}
               minZoom={0.05}
-              colorMode="system"
+              colorMode={theme}
               proOptions={PRO_OPTIONS}
             >
               <Background variant={BackgroundVariant.Dots} gap={GRID} size={1} />

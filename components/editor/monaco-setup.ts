@@ -6,7 +6,6 @@
 // ssr: false.
 import { loader } from '@monaco-editor/react';
 import * as monaco from 'monaco-editor';
-import { useEffect, useState } from 'react';
 import { flowApiDeclarations } from '@/engine/api/flow-api-types';
 
 self.MonacoEnvironment = {
@@ -62,15 +61,3 @@ monaco.editor.defineTheme('flowline-dark', {
 });
 
 export { monaco };
-
-/** The system's colour scheme, followed live (Monaco's theme is set in JS, not CSS). */
-export function usePrefersDark(): boolean {
-  const [dark, setDark] = useState(() => window.matchMedia('(prefers-color-scheme: dark)').matches);
-  useEffect(() => {
-    const media = window.matchMedia('(prefers-color-scheme: dark)');
-    const update = () => setDark(media.matches);
-    media.addEventListener('change', update);
-    return () => media.removeEventListener('change', update);
-  }, []);
-  return dark;
-}

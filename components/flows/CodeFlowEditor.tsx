@@ -1,9 +1,9 @@
 'use client';
 
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { CodeEditor, type SourceMarker } from '../editor/CodeEditor';
 import styles from '../editor/editor.module.css';
 import { useTRPC } from '../trpc';
@@ -11,6 +11,7 @@ import { errorMessage } from '../ui/errors';
 import { useLeaveGuard, useLocalDraft } from '../ui/unsaved';
 import { RecentRuns } from '../executions/RecentRuns';
 import { DraftOffer, SaveAndRunButtons, SaveStatus, useRunFlow, type SaveState } from './EditorChrome';
+import { unknownNameWarnings } from './unknown-names';
 import { VersionsButton } from './VersionsButton';
 
 /** FlowSyntaxError's message is "syntax error at line L, column C: ..." (engine/flows/compile.ts). */
@@ -21,6 +22,20 @@ function syntaxMarker(message: string): SourceMarker | null {
 }
 
 type EditedFlow = { id: string; name: string; version: number; code: string; timeoutSeconds: number };
+
+/** Marks the flow and connection names the code calls that do not exist, once both lists are known. */
+function useUnknownNameWarnings(code: string): SourceMarker[] {
+  const trpc = useTRPC();
+  const flows = useQuery(trpc.flows.list.queryOptions());
+  const connections = useQuery(trpc.connections.list.queryOptions());
+  return useMemo(() => {
+    if (!flows.data || !connections.data) return [];
+    return unknownNameWarnings(code, {
+      flows: flows.data.map((flow) => flow.name),
+      connections: connections.data.map((connection) => connection.name),
+    });
+  }, [code, flows.data, connections.data]);
+}
 
 export function CodeFlowEditor({ flow }: { flow: EditedFlow }) {
   const trpc = useTRPC();
@@ -33,6 +48,9 @@ export function CodeFlowEditor({ flow }: { flow: EditedFlow }) {
   const [version, setVersion] = useState(flow.version);
   const [saveState, setSaveState] = useState<SaveState>({ kind: 'idle' });
   const [serverError, setServerError] = useState<SourceMarker | null>(null);
+  // What the editor's type check finds: a save keeps the code anyway, and says how many problems it kept.
+  const [typeErrors, setTypeErrors] = useState(0);
+  const warnings = useUnknownNameWarnings(code);
   const unsaved = code !== savedCode;
 
   const save = useMutation(
@@ -40,7 +58,7 @@ export function CodeFlowEditor({ flow }: { flow: EditedFlow }) {
       onSuccess: (result, variables) => {
         setSavedCode(variables.code);
         setVersion(result.version);
-        setSaveState({ kind: 'saved', version: result.version });
+        setSaveState({ kind: 'saved', version: result.version, typeErrors });
         setServerError(null);
       },
       onError: (error) => {
@@ -145,6 +163,8 @@ export function CodeFlowEditor({ flow }: { flow: EditedFlow }) {
             }}
             onSave={saveNow}
             serverError={serverError}
+            warnings={warnings}
+            onTypeErrorCount={setTypeErrors}
             label={`Code of flow ${flow.name}`}
           />
         </div>

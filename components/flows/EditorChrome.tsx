@@ -12,7 +12,8 @@ import { errorMessage } from '../ui/errors';
 /** What the last save of an editor did: the status line shows it. */
 export type SaveState =
   | { kind: 'idle' }
-  | { kind: 'saved'; version: number }
+  /** `typeErrors`: what the code editor's type check found in the saved code (it saves anyway). */
+  | { kind: 'saved'; version: number; typeErrors?: number }
   | { kind: 'error'; message: string; conflict: boolean };
 
 /**
@@ -38,8 +39,11 @@ export function SaveStatus({ state, unsaved }: { state: SaveState; unsaved: bool
   }
   if (state.kind === 'saved' && !unsaved) {
     return (
-      <span className={styles.saved} role="status">
+      <span className={state.typeErrors ? styles.savedWithProblems : styles.saved} role="status">
         Saved as version {state.version}
+        {state.typeErrors
+          ? `, with ${state.typeErrors} type ${state.typeErrors === 1 ? 'problem' : 'problems'} kept (the editor underlines them; a run may fail there)`
+          : ''}
       </span>
     );
   }

@@ -2,6 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
+import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { useTRPC } from '../trpc';
 import { ConfirmDialog } from '../ui/Dialog';
@@ -12,6 +13,10 @@ import { formatDateTime, timeAgo } from '../ui/time';
 import { NameDialog } from './NameDialog';
 
 type FlowRow = { id: string; name: string; kind: string; version: number; updated_at: Date };
+
+function flowHref(name: string): string {
+  return `/flows/${encodeURIComponent(name)}`;
+}
 
 type Editing =
   { mode: 'create' } | { mode: 'rename'; flow: FlowRow } | { mode: 'delete'; flow: FlowRow } | null;
@@ -29,7 +34,17 @@ export function FlowList() {
     rename.reset();
     remove.reset();
   };
-  const create = useMutation(trpc.flows.create.mutationOptions({ onSuccess: () => refresh().then(close) }));
+  const router = useRouter();
+  // A new flow is empty: the next thing to do with it is to build it, so open its editor (the list,
+  // refreshed meanwhile, has it when the user comes back).
+  const create = useMutation(
+    trpc.flows.create.mutationOptions({
+      onSuccess: (flow) => {
+        router.push(flowHref(flow.name));
+        void refresh();
+      },
+    }),
+  );
   const rename = useMutation(trpc.flows.rename.mutationOptions({ onSuccess: () => refresh().then(close) }));
   const remove = useMutation(trpc.flows.delete.mutationOptions({ onSuccess: () => refresh().then(close) }));
 
@@ -75,7 +90,7 @@ export function FlowList() {
               {flows.data.map((flow) => (
                 <tr key={flow.id} data-testid="flow-row">
                   <td className="name-cell">
-                    <Link href={`/flows/${encodeURIComponent(flow.name)}`}>{flow.name}</Link>
+                    <Link href={flowHref(flow.name)}>{flow.name}</Link>
                   </td>
                   <td>
                     <span className="badge">{flow.kind}</span>

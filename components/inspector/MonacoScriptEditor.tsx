@@ -4,7 +4,8 @@
 import Editor, { type OnMount } from '@monaco-editor/react';
 import { useEffect, useRef } from 'react';
 import { SCRIPT_HEAD, SCRIPT_TAIL } from '@/engine/nodes/script';
-import { monaco, usePrefersDark } from '../editor/monaco-setup';
+import { monaco } from '../editor/monaco-setup';
+import { useTheme } from '../ui/theme';
 
 /**
  * A script node's code in Monaco, typed as the server checks it: the code is the body of the script's
@@ -39,7 +40,7 @@ export default function MonacoScriptEditor({
   onChange: (code: string) => void;
   label: string;
 }) {
-  const dark = usePrefersDark();
+  const dark = useTheme() === 'dark';
   const editorRef = useRef<monaco.editor.IStandaloneCodeEditor | null>(null);
   const onChangeRef = useRef(onChange);
   useEffect(() => {

@@ -2,6 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
+import { useNow } from '../executions/use-now';
 import { useTRPC } from '../trpc';
 import { ConfirmDialog, Dialog } from '../ui/Dialog';
 import { errorMessage } from '../ui/errors';
@@ -9,8 +10,36 @@ import { EmptyState, LoadState } from '../ui/ListStates';
 import { KeyIcon, PlusIcon } from '../ui/icons';
 import { formatDateTime, timeAgo } from '../ui/time';
 import { FormError } from '../ui/FormError';
+import { OneTimeSecret } from './OneTimeSecret';
 
-type TokenRow = { id: string; name: string; prefix: string; created_at: Date; last_used_at: Date | null };
+type TokenRow = {
+  id: string;
+  name: string;
+  prefix: string;
+  created_at: Date;
+  last_used_at: Date | null;
+  expires_at: Date | null;
+};
+
+/** The lifetimes offered for a new token, in days; '' never expires. */
+const expiryChoices = [
+  { days: '', label: 'Never' },
+  { days: '7', label: '7 days' },
+  { days: '30', label: '30 days' },
+  { days: '90', label: '90 days' },
+  { days: '365', label: '1 year' },
+];
+
+function ExpiryCell({ expiresAt }: { expiresAt: Date | null }) {
+  const now = useNow(false);
+  if (!expiresAt) return <td className="muted">Never</td>;
+  const expired = now !== null && expiresAt.getTime() <= now;
+  return (
+    <td className="muted" title={formatDateTime(expiresAt)}>
+      {expired ? <span className="badge badge-danger">Expired</span> : formatDateTime(expiresAt)}
+    </td>
+  );
+}
 
 export function ApiTokenSettings() {
   const trpc = useTRPC();
@@ -64,6 +93,7 @@ export function ApiTokenSettings() {
               <th>Token</th>
               <th>Created</th>
               <th>Last used</th>
+              <th>Expires</th>
               <th className="actions">
                 <span className="sr-only">Actions</span>
               </th>
@@ -85,6 +115,7 @@ export function ApiTokenSettings() {
                 >
                   {token.last_used_at ? timeAgo(token.last_used_at) : 'Never'}
                 </td>
+                <ExpiryCell expiresAt={token.expires_at} />
                 <td className="actions">
                   <button
                     type="button"
@@ -107,12 +138,17 @@ export function ApiTokenSettings() {
         onClose={closeCreate}
       >
         {create.data ? (
-          <CreatedToken token={create.data.token} onDone={closeCreate} />
+          <OneTimeSecret
+            secret={create.data.token}
+            explanation="This is the only time the token is shown. Store it somewhere safe now."
+            testId="new-token"
+            onDone={closeCreate}
+          />
         ) : (
           <NewTokenForm
             pending={create.isPending}
             error={create.error ? errorMessage(create.error) : null}
-            onSubmit={(name) => create.mutate({ name })}
+            onSubmit={(name, expiresInDays) => create.mutate({ name, expiresInDays })}
             onCancel={closeCreate}
           />
         )}
@@ -143,13 +179,14 @@ export function ApiTokenSettings() {
 function NewTokenForm(props: {
   pending: boolean;
   error: string | null;
-  onSubmit: (name: string) => void;
+  onSubmit: (name: string, expiresInDays: number | undefined) => void;
   onCancel: () => void;
 }) {
   const [name, setName] = useState('');
+  const [expiry, setExpiry] = useState('');
   function submit(event: FormEvent) {
     event.preventDefault();
-    props.onSubmit(name);
+    props.onSubmit(name, expiry ? Number(expiry) : undefined);
   }
   return (
     <form className="stack" onSubmit={submit} noValidate>
@@ -169,6 +206,22 @@ function NewTokenForm(props: {
           Say where the token will be used, so you know what to revoke later.
         </span>
       </div>
+      <div className="field">
+        <label htmlFor="token-expiry">Expires</label>
+        <select
+          id="token-expiry"
+          className="input"
+          value={expiry}
+          onChange={(event) => setExpiry(event.target.value)}
+        >
+          {expiryChoices.map(({ days, label }) => (
+            <option key={label} value={days}>
+              {label}
+            </option>
+          ))}
+        </select>
+        <span className="field-hint">An expired token is refused; a script then says when it expired.</span>
+      </div>
       <FormError message={props.error} />
       <div className="dialog-actions">
         <button type="button" className="button" onClick={props.onCancel}>
@@ -179,34 +232,5 @@ function NewTokenForm(props: {
         </button>
       </div>
     </form>
-  );
-}
-
-function CreatedToken({ token, onDone }: { token: string; onDone: () => void }) {
-  const [copied, setCopied] = useState(false);
-  return (
-    <div className="stack">
-      <p className="muted">This is the only time the token is shown. Store it somewhere safe now.</p>
-      <div className="secret">
-        <code data-testid="new-token">{token}</code>
-        <button
-          type="button"
-          className="button button-small"
-          onClick={() =>
-            navigator.clipboard.writeText(token).then(
-              () => setCopied(true),
-              () => setCopied(false),
-            )
-          }
-        >
-          {copied ? 'Copied' : 'Copy'}
-        </button>
-      </div>
-      <div className="dialog-actions">
-        <button type="button" className="button button-primary" onClick={onDone}>
-          Done
-        </button>
-      </div>
-    </div>
   );
 }

@@ -45,10 +45,32 @@ export function Dialog({
   );
 }
 
+type Confirmation = {
+  message: ReactNode;
+  confirmLabel: string;
+  /** The button that backs out (default "Cancel"); name what it keeps, e.g. "Keep running". */
+  cancelLabel?: string;
+  pending: boolean;
+  error?: string | null;
+  onConfirm: () => void;
+  onClose: () => void;
+};
+
 /** Asks before something that cannot be undone. */
 export function ConfirmDialog({
   open,
   title,
+  ...confirmation
+}: { open: boolean; title: string } & Confirmation) {
+  return (
+    <Dialog open={open} title={title} onClose={confirmation.onClose}>
+      <ConfirmContent {...confirmation} />
+    </Dialog>
+  );
+}
+
+/** A confirmation's body, for a dialog that shows something else once confirmed (a secret shown once). */
+export function ConfirmContent({
   message,
   confirmLabel,
   cancelLabel = 'Cancel',
@@ -56,20 +78,9 @@ export function ConfirmDialog({
   error,
   onConfirm,
   onClose,
-}: {
-  open: boolean;
-  title: string;
-  message: ReactNode;
-  confirmLabel: string;
-  /** The button that changes nothing; name it for what it keeps when "Cancel" would be ambiguous. */
-  cancelLabel?: string;
-  pending: boolean;
-  error?: string | null;
-  onConfirm: () => void;
-  onClose: () => void;
-}) {
+}: Confirmation) {
   return (
-    <Dialog open={open} title={title} onClose={onClose}>
+    <>
       <p>{message}</p>
       <FormError message={error} />
       <div className="dialog-actions">
@@ -80,6 +91,6 @@ export function ConfirmDialog({
           {pending ? 'Working…' : confirmLabel}
         </button>
       </div>
-    </Dialog>
+    </>
   );
 }

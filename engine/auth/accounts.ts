@@ -1,7 +1,17 @@
+import crypto from 'node:crypto';
 import { z } from 'zod';
 import { UserError } from '../errors';
 import type { Db } from '../store/db';
-import { findUserByEmail, insertFirstUser, insertUser, type PublicUser } from '../store/users';
+import {
+  findUserByEmail,
+  findUserWithPasswordById,
+  insertFirstUser,
+  insertUser,
+  listUsers,
+  setDeactivatedAt,
+  setPasswordHash,
+  type PublicUser,
+} from '../store/users';
 import { hashPassword, MIN_PASSWORD_LENGTH, verifyAgainstDecoy, verifyPassword } from './password';
 
 export class InvalidAccountError extends UserError {
@@ -19,23 +29,46 @@ export class EmailTakenError extends UserError {
   readonly kind = 'conflict';
 }
 
-export const accountInputSchema = z.object({
-  email: z.email('email: enter an email address such as ada@example.com'),
-  name: z.string().trim().max(128, 'name: at most 128 characters').optional(),
-  password: z
+export class UserNotFoundError extends UserError {
+  override name = 'UserNotFoundError';
+  readonly kind = 'not_found';
+}
+
+export class NotAdministratorError extends UserError {
+  override name = 'NotAdministratorError';
+  readonly kind = 'forbidden';
+}
+
+/** A new password, its messages naming the form's field. */
+function passwordSchema(field: string) {
+  return z
     .string()
-    .min(MIN_PASSWORD_LENGTH, `password: at least ${MIN_PASSWORD_LENGTH} characters`)
-    .max(1024, 'password: at most 1024 characters'),
+    .min(MIN_PASSWORD_LENGTH, `${field}: at least ${MIN_PASSWORD_LENGTH} characters`)
+    .max(1024, `${field}: at most 1024 characters`);
+}
+
+const emailSchema = z.email('email: enter an email address such as ada@example.com');
+const nameSchema = z.string().trim().max(128, 'name: at most 128 characters').optional();
+
+export const accountInputSchema = z.object({
+  email: emailSchema,
+  name: nameSchema,
+  password: passwordSchema('password'),
 });
 
 export type AccountInput = z.input<typeof accountInputSchema>;
 
-async function toNewUser(input: AccountInput, isAdmin: boolean) {
-  const parsed = accountInputSchema.safeParse(input);
+/** Parses input, or refuses it with every problem at once. */
+function parseAccountInput<Schema extends z.ZodType>(schema: Schema, input: unknown): z.output<Schema> {
+  const parsed = schema.safeParse(input);
   if (!parsed.success) {
     throw new InvalidAccountError(parsed.error.issues.map((issue) => issue.message).join('; '));
   }
-  const { email, name, password } = parsed.data;
+  return parsed.data;
+}
+
+async function toNewUser(input: AccountInput, isAdmin: boolean) {
+  const { email, name, password } = parseAccountInput(accountInputSchema, input);
   return {
     email: email.toLowerCase(),
     name: name || email.split('@')[0] || email,
@@ -87,5 +120,114 @@ export async function verifyCredentials(db: Db, email: string, password: string)
     name: user.name,
     is_admin: user.is_admin,
     created_at: user.created_at,
+    deactivated_at: user.deactivated_at,
+    must_change_password: user.must_change_password,
   };
+}
+
+/** The comparison runs even when a field already has a problem (`when`): every problem at once. */
+const changePasswordSchema = z
+  .object({
+    currentPassword: z.string().min(1, 'current password: enter the password you signed in with'),
+    newPassword: passwordSchema('new password'),
+    repeatPassword: z.string(),
+  })
+  .refine((form) => form.newPassword === form.repeatPassword, {
+    path: ['repeatPassword'],
+    message: 'repeat new password: the two new passwords differ',
+    when: () => true,
+  });
+
+/**
+ * The user replaces their own password, proving they know the current one (a left-open session alone
+ * must not be enough to take the account over). Clears a temporary password's must-change mark.
+ */
+export async function changeOwnPassword(
+  db: Db,
+  userId: string,
+  input: z.input<typeof changePasswordSchema>,
+): Promise<PublicUser> {
+  const { currentPassword, newPassword } = parseAccountInput(changePasswordSchema, input);
+  const user = await findUserWithPasswordById(db, userId);
+  if (!user) throw new UserNotFoundError('this account no longer exists');
+  if (!(await verifyPassword(user.password_hash, currentPassword))) {
+    throw new InvalidAccountError('current password: this is not your current password');
+  }
+  if (currentPassword === newPassword) {
+    throw new InvalidAccountError('new password: choose a password other than the current one');
+  }
+  const updated = await setPasswordHash(db, userId, await hashPassword(newPassword), false);
+  if (!updated) throw new UserNotFoundError('this account no longer exists');
+  return updated;
+}
+
+function requireAdministrator(actor: PublicUser): void {
+  if (!actor.is_admin || actor.deactivated_at) {
+    throw new NotAdministratorError('only an administrator can manage users');
+  }
+}
+
+/** A password for one sign-in, shown once to the administrator who hands it on. */
+function temporaryPassword(): string {
+  return crypto.randomBytes(12).toString('base64url');
+}
+
+/** Every user, for an administrator. */
+export async function listUsersFor(db: Db, actor: PublicUser): Promise<PublicUser[]> {
+  requireAdministrator(actor);
+  return listUsers(db);
+}
+
+const inviteSchema = z.object({ email: emailSchema, name: nameSchema, isAdmin: z.boolean().default(false) });
+
+/**
+ * An administrator adds a user, who signs in with the returned temporary password (shown once, never
+ * stored in clear) and is then asked to choose their own.
+ */
+export async function inviteUser(
+  db: Db,
+  actor: PublicUser,
+  input: z.input<typeof inviteSchema>,
+): Promise<{ user: PublicUser; temporaryPassword: string }> {
+  requireAdministrator(actor);
+  const { email, name, isAdmin } = parseAccountInput(inviteSchema, input);
+  const password = temporaryPassword();
+  const user = await insertUser(db, {
+    ...(await toNewUser({ email, name, password }, isAdmin)),
+    must_change_password: true,
+  });
+  if (!user) throw new EmailTakenError(`a user with the email '${email.toLowerCase()}' already exists`);
+  return { user, temporaryPassword: password };
+}
+
+/** An administrator replaces a user's forgotten password by a temporary one (shown once). */
+export async function resetUserPassword(
+  db: Db,
+  actor: PublicUser,
+  userId: string,
+): Promise<{ user: PublicUser; temporaryPassword: string }> {
+  requireAdministrator(actor);
+  const password = temporaryPassword();
+  const user = await setPasswordHash(db, userId, await hashPassword(password), true);
+  if (!user) throw new UserNotFoundError('this user does not exist');
+  return { user, temporaryPassword: password };
+}
+
+/**
+ * An administrator deactivates a user (no sign-in, session or API token of theirs works from now on) or
+ * reactivates them. Not themselves: the last administrator could lock everyone out.
+ */
+export async function setUserActive(
+  db: Db,
+  actor: PublicUser,
+  userId: string,
+  active: boolean,
+): Promise<PublicUser> {
+  requireAdministrator(actor);
+  if (userId === actor.id && !active) {
+    throw new InvalidAccountError('you cannot deactivate your own account; another administrator can');
+  }
+  const user = await setDeactivatedAt(db, userId, active ? null : new Date());
+  if (!user) throw new UserNotFoundError('this user does not exist');
+  return user;
 }

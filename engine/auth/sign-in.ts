@@ -5,7 +5,7 @@ import { FailureBackoff, FailureRateLimiter } from './rate-limit';
 
 export type SignInResult =
   | { ok: true; user: PublicUser }
-  | { ok: false; reason: 'invalid_credentials' | 'rate_limited'; message: string };
+  | { ok: false; reason: 'invalid_credentials' | 'rate_limited' | 'deactivated'; message: string };
 
 /**
  * `perAccountAddress`: one account from one client address, slowed down with backoff. `perAddress`: one
@@ -62,5 +62,13 @@ export async function signIn(
     return { ok: false, reason: 'invalid_credentials', message: 'Wrong email or password.' };
   }
   limits.perAccountAddress.reset(pairKey);
+  // Only said to someone who knows the password: it tells them whom to ask.
+  if (user.deactivated_at) {
+    return {
+      ok: false,
+      reason: 'deactivated',
+      message: 'This account has been deactivated; ask an administrator.',
+    };
+  }
   return { ok: true, user };
 }

@@ -210,6 +210,18 @@ describe('stored connections', () => {
     await expect(deleteConnection(db, 'gone')).rejects.toBeInstanceOf(ConnectionNotFoundError);
   });
 
+  it('suggests the connection a misspelt name was likely meant to be', async () => {
+    await createConnection(db, secretKey, {
+      name: 'my-database',
+      connector_type: 'SQLPG',
+      config: {},
+      userId: null,
+    });
+    await expect(getConnection(db, 'my-databse')).rejects.toThrow(
+      "connection 'my-databse' does not exist; did you mean 'my-database'?",
+    );
+  });
+
   it('answers a failed test with the reason', async () => {
     expect(await testConnection(db, secretKey, 'no such thing')).toEqual({
       ok: false,

@@ -41,12 +41,20 @@ export class UnknownConnectorTypeError extends InvalidInputError {
   }
 }
 
-/** Engine-wide ResourceNotFoundError counterpart for connections (the flow API shows it by this name). */
+/**
+ * Engine-wide ResourceNotFoundError counterpart for connections (the flow API shows it by this name);
+ * `suggestion`: the existing connection the name is likely a typo of.
+ */
 export class ConnectionNotFoundError extends UserError {
   readonly kind = 'not_found';
   override name = 'ResourceNotFoundError';
-  constructor(readonly connectionName: string) {
-    super(`connection '${connectionName}' does not exist`);
+  constructor(
+    readonly connectionName: string,
+    suggestion?: string,
+  ) {
+    super(
+      `connection '${connectionName}' does not exist${suggestion === undefined ? '' : `; did you mean '${suggestion}'?`}`,
+    );
   }
 }
 

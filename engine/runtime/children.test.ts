@@ -92,6 +92,19 @@ describe('a failing child', () => {
       message: "flow 'no-such-flow' does not exist",
     });
   });
+
+  it('suggests the flow a misspelt name was likely meant to be', async () => {
+    await defineFlow(
+      db,
+      'misspells',
+      `export default async function handler(this: any) { await this.flow('quikc'); }`,
+    );
+    const ended = await waitForEnd(db, (await run('misspells')).id);
+    expect(ended.error).toMatchObject({
+      name: 'ResourceNotFoundError',
+      message: "flow 'quikc' does not exist; did you mean 'quick'?",
+    });
+  });
 });
 
 describe('waitFor', () => {

@@ -17,7 +17,7 @@ import {
 } from '../store/executions';
 import { findRunnableFlow, type RunnableFlow } from '../store/flow-versions';
 import { claimIdempotencyKey, type IdempotencyKey } from '../store/idempotency';
-import { FlowNotFoundError } from '../store/flows';
+import { FlowNotFoundError, flowNotFoundMessage } from '../store/flows';
 import { recordSteps, type NewStep } from '../store/steps';
 import { checkInputJson } from './limits';
 import { snapshotOf } from './snapshot';
@@ -316,7 +316,7 @@ async function flowFor(
   if (!flow) {
     throw new FlowNotFoundError(
       'name' in request.flow
-        ? `flow '${request.flow.name}' does not exist`
+        ? await flowNotFoundMessage(engine.db, request.flow.name)
         : `no flow has the id '${request.flow.id}'`,
     );
   }

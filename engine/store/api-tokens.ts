@@ -2,24 +2,35 @@ import type { Db } from './db';
 import type { ApiToken } from './database';
 import type { PublicUser } from './users';
 
-export type ApiTokenSummary = Pick<ApiToken, 'id' | 'name' | 'prefix' | 'created_at' | 'last_used_at'>;
+export type ApiTokenSummary = Pick<
+  ApiToken,
+  'id' | 'name' | 'prefix' | 'created_at' | 'last_used_at' | 'expires_at'
+>;
+
+const summaryColumns = ['id', 'name', 'prefix', 'created_at', 'last_used_at', 'expires_at'] as const;
 
 export async function insertApiToken(
   db: Db,
-  token: { userId: string; name: string; prefix: string; tokenHash: string },
+  token: { userId: string; name: string; prefix: string; tokenHash: string; expiresAt: Date | null },
 ): Promise<ApiTokenSummary> {
   return db
     .insertInto('api_tokens')
-    .values({ user_id: token.userId, name: token.name, prefix: token.prefix, token_hash: token.tokenHash })
-    .returning(['id', 'name', 'prefix', 'created_at', 'last_used_at'])
+    .values({
+      user_id: token.userId,
+      name: token.name,
+      prefix: token.prefix,
+      token_hash: token.tokenHash,
+      expires_at: token.expiresAt,
+    })
+    .returning(summaryColumns)
     .executeTakeFirstOrThrow();
 }
 
-/** The user's tokens that still work, newest first. */
+/** The user's tokens that are not revoked (expired ones too, so the user sees why a script fails), newest first. */
 export async function listActiveApiTokens(db: Db, userId: string): Promise<ApiTokenSummary[]> {
   return db
     .selectFrom('api_tokens')
-    .select(['id', 'name', 'prefix', 'created_at', 'last_used_at'])
+    .select(summaryColumns)
     .where('user_id', '=', userId)
     .where('revoked_at', 'is', null)
     .orderBy('created_at', 'desc')
@@ -44,6 +55,7 @@ export type TokenOwner = {
   tokenHash: string;
   revoked: boolean;
   lastUsedAt: Date | null;
+  expiresAt: Date | null;
   user: PublicUser;
 };
 
@@ -56,11 +68,14 @@ export async function findApiTokenByHash(db: Db, tokenHash: string): Promise<Tok
       'api_tokens.token_hash',
       'api_tokens.revoked_at',
       'api_tokens.last_used_at',
+      'api_tokens.expires_at',
       'users.id',
       'users.email',
       'users.name',
       'users.is_admin',
       'users.created_at',
+      'users.deactivated_at',
+      'users.must_change_password',
     ])
     .where('api_tokens.token_hash', '=', tokenHash)
     .executeTakeFirst();
@@ -70,12 +85,15 @@ export async function findApiTokenByHash(db: Db, tokenHash: string): Promise<Tok
     tokenHash: row.token_hash,
     revoked: row.revoked_at !== null,
     lastUsedAt: row.last_used_at,
+    expiresAt: row.expires_at,
     user: {
       id: row.id,
       email: row.email,
       name: row.name,
       is_admin: row.is_admin,
       created_at: row.created_at,
+      deactivated_at: row.deactivated_at,
+      must_change_password: row.must_change_password,
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Db } from './db';
 import type { Connection } from './database';
 import { ConnectionNameTakenError, ConnectionNotFoundError } from '../connectors/errors';
+import { closestName } from '../names/closest-name';
 
 /**
  * All SQL of the connections table. Configs arrive here with their secret fields already encrypted
@@ -28,7 +29,16 @@ export async function findConnectionByName(db: Db, name: string): Promise<Connec
 
 export async function getConnectionByName(db: Db, name: string): Promise<Connection> {
   const connection = await findConnectionByName(db, name);
-  if (!connection) throw new ConnectionNotFoundError(name);
+  if (!connection) {
+    const names = await db.selectFrom('connections').select('name').orderBy('name').execute();
+    throw new ConnectionNotFoundError(
+      name,
+      closestName(
+        name,
+        names.map((row) => row.name),
+      ),
+    );
+  }
   return connection;
 }
 

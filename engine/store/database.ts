@@ -28,6 +28,12 @@ export interface UsersTable {
   password_hash: string;
   is_admin: Generated<boolean>;
   created_at: CreatedAt;
+  /** Set by an administrator: no sign-in, session or API token of this user works (migration 0014). */
+  deactivated_at: Date | null;
+  /** Signs in with a temporary password (invite, reset) and must choose a new one first. */
+  must_change_password: Generated<boolean>;
+  /** Sessions signed in before this time no longer work (deactivated, password reset by an administrator). */
+  sessions_valid_after: Date | null;
 }
 
 export interface ApiTokensTable {
@@ -41,6 +47,8 @@ export interface ApiTokensTable {
   created_at: CreatedAt;
   last_used_at: Date | null;
   revoked_at: Date | null;
+  /** Refused from this moment on; null: never expires. */
+  expires_at: Date | null;
 }
 
 export type FlowKind = 'graph' | 'code';

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { UserError } from '../errors';
 import { assertValidFlowName } from '../flows/name';
+import { didYouMean } from '../names/closest-name';
 import type { Db } from './db';
 import type { Graph } from '../graph/model';
 import type { Flow, FlowKind } from './database';
@@ -39,9 +40,18 @@ export async function listFlows(db: Db): Promise<FlowSummary[]> {
     .execute();
 }
 
+/** "flow 'x' does not exist", naming the existing flow it is likely a typo of. */
+export async function flowNotFoundMessage(db: Db, name: string): Promise<string> {
+  const flows = await db.selectFrom('flows').select('name').orderBy('name').execute();
+  return `flow '${name}' does not exist${didYouMean(
+    name,
+    flows.map((flow) => flow.name),
+  )}`;
+}
+
 export async function getFlowByName(db: Db, name: string): Promise<Flow> {
   const flow = await db.selectFrom('flows').selectAll().where('name', '=', name).executeTakeFirst();
-  if (!flow) throw new FlowNotFoundError(`flow '${name}' does not exist`);
+  if (!flow) throw new FlowNotFoundError(await flowNotFoundMessage(db, name));
   return flow;
 }
 

@@ -2,9 +2,21 @@ import { sql } from 'kysely';
 import type { Db } from './db';
 import type { NewUser, User } from './database';
 
-export type PublicUser = Pick<User, 'id' | 'email' | 'name' | 'is_admin' | 'created_at'>;
+/** A user without the password hash: what may leave the engine. */
+export type PublicUser = Pick<
+  User,
+  'id' | 'email' | 'name' | 'is_admin' | 'created_at' | 'deactivated_at' | 'must_change_password'
+>;
 
-const publicColumns = ['id', 'email', 'name', 'is_admin', 'created_at'] as const;
+const publicColumns = [
+  'id',
+  'email',
+  'name',
+  'is_admin',
+  'created_at',
+  'deactivated_at',
+  'must_change_password',
+] as const;
 
 export async function countUsers(db: Db): Promise<number> {
   const row = await db
@@ -25,6 +37,67 @@ export async function findUserByEmail(db: Db, email: string): Promise<User | und
 
 export async function findUserById(db: Db, id: string): Promise<PublicUser | undefined> {
   return db.selectFrom('users').select(publicColumns).where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * The user a session signed in at `signedInAt` belongs to, if that session still works: the user exists,
+ * is active, and has not had their sessions ended since.
+ */
+export async function findSessionUser(db: Db, id: string, signedInAt: Date): Promise<PublicUser | undefined> {
+  return db
+    .selectFrom('users')
+    .select(publicColumns)
+    .where('id', '=', id)
+    .where('deactivated_at', 'is', null)
+    .where((eb) =>
+      eb.or([eb('sessions_valid_after', 'is', null), eb('sessions_valid_after', '<=', signedInAt)]),
+    )
+    .executeTakeFirst();
+}
+
+/** With the password hash: for checking a password the user types. */
+export async function findUserWithPasswordById(db: Db, id: string): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Every user, active and deactivated, oldest first. */
+export async function listUsers(db: Db): Promise<PublicUser[]> {
+  return db.selectFrom('users').select(publicColumns).orderBy('created_at').orderBy('id').execute();
+}
+
+/**
+ * Replaces the password; `mustChange` when it is a temporary one the user has to replace (an
+ * administrator's reset, which also ends the user's sessions).
+ */
+export async function setPasswordHash(
+  db: Db,
+  id: string,
+  passwordHash: string,
+  mustChange: boolean,
+): Promise<PublicUser | undefined> {
+  return db
+    .updateTable('users')
+    .set({
+      password_hash: passwordHash,
+      must_change_password: mustChange,
+      ...(mustChange ? { sessions_valid_after: new Date() } : {}),
+    })
+    .where('id', '=', id)
+    .returning(publicColumns)
+    .executeTakeFirst();
+}
+
+/**
+ * Deactivates (a time; their sessions end for good) or reactivates (null) a user; undefined when there is
+ * no such user.
+ */
+export async function setDeactivatedAt(db: Db, id: string, at: Date | null): Promise<PublicUser | undefined> {
+  return db
+    .updateTable('users')
+    .set(at ? { deactivated_at: at, sessions_valid_after: at } : { deactivated_at: null })
+    .where('id', '=', id)
+    .returning(publicColumns)
+    .executeTakeFirst();
 }
 
 /** Inserts a user; returns undefined when the email is already taken. */

@@ -40,4 +40,19 @@ describe('authenticateBearer', () => {
       expect(JSON.stringify(result)).not.toContain(token);
     }
   });
+
+  it('answers 401 naming the expiry for an expired token', async () => {
+    const { token, summary } = await createApiToken(db, user.id, 'short-lived', { expiresInDays: 1 });
+    await db
+      .updateTable('api_tokens')
+      .set({ expires_at: new Date('2026-03-04T05:06:07.000Z') })
+      .where('id', '=', summary.id)
+      .execute();
+    expect(await authenticateBearer(request(`Bearer ${token}`))).toEqual({
+      ok: false,
+      status: 401,
+      code: 'UNAUTHORIZED',
+      message: 'This API token expired at 2026-03-04T05:06:07.000Z; create a new one.',
+    });
+  });
 });

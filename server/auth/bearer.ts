@@ -11,6 +11,7 @@ const failures = {
   malformed: 'The Authorization header must be `Bearer <token>` with a Flowline API token (flt_...).',
   unknown: 'This API token is not valid.',
   revoked: 'This API token was revoked.',
+  deactivated: "This API token's user has been deactivated.",
 } as const;
 
 /**
@@ -23,10 +24,17 @@ export async function authenticateBearer(request: Request): Promise<BearerAuthen
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!match?.[1]) return fail('malformed');
   const result = await verifyApiToken(getDb(), match[1]);
-  if (!result.ok) return fail(result.reason);
-  return result;
+  if (result.ok) return result;
+  if (result.reason === 'expired') {
+    return refuse(`This API token expired at ${result.expiredAt.toISOString()}; create a new one.`);
+  }
+  return fail(result.reason);
 }
 
 function fail(reason: keyof typeof failures): BearerAuthentication {
-  return { ok: false, status: 401, code: 'UNAUTHORIZED', message: failures[reason] };
+  return refuse(failures[reason]);
+}
+
+function refuse(message: string): BearerAuthentication {
+  return { ok: false, status: 401, code: 'UNAUTHORIZED', message };
 }

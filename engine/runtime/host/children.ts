@@ -22,6 +22,7 @@ import {
   queueCreated,
 } from '../../store/executions';
 import { findRunnableFlow } from '../../store/flow-versions';
+import { flowNotFoundMessage } from '../../store/flows';
 import { recordStep, recordSteps } from '../../store/steps';
 import { afterEnd } from '../finish';
 import type { Run } from '../run';
@@ -232,7 +233,7 @@ export class Children {
     }
     if (!inline) {
       if (request.kind === 'flow' && !start.resolvedFlow) {
-        throw new ApiError('ResourceNotFoundError', `flow '${request.flow}' does not exist`);
+        throw new ApiError('ResourceNotFoundError', await flowNotFoundMessage(db, request.flow));
       }
       // Collected and created in batches (see ChildBatch): user code goes on at once.
       const id = crypto.randomUUID();

@@ -16,7 +16,7 @@ import {
   StepAlreadyRecordedError,
 } from '../../store/executions';
 import { findRunnableFlow } from '../../store/flow-versions';
-import { FlowNotFoundError } from '../../store/flows';
+import { FlowNotFoundError, flowNotFoundMessage } from '../../store/flows';
 import { getSetting, saveSetting } from '../../store/settings';
 import { recordStep } from '../../store/steps';
 import { withDbRetry } from '../db-retry';
@@ -152,7 +152,7 @@ export function createHost(
             const flow = await findRunnableFlow(db, { name });
             return flow
               ? ok({ id: flow.id, name: flow.name, kind: flow.kind, version: flow.version })
-              : fail({ name: 'ResourceNotFoundError', message: `flow '${name}' does not exist` });
+              : fail({ name: 'ResourceNotFoundError', message: await flowNotFoundMessage(db, name) });
           },
         });
       }
@@ -166,7 +166,7 @@ export function createHost(
               if (!flow)
                 return fail({
                   name: 'ResourceNotFoundError',
-                  message: `flow '${filter.flow}' does not exist`,
+                  message: await flowNotFoundMessage(db, filter.flow),
                 });
               flowId = flow.id;
             }

@@ -1,0 +1,79 @@
+'use client';
+
+import { useMutation } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { useTRPC } from '../trpc';
+import { errorMessage } from '../ui/errors';
+import { FormError } from '../ui/FormError';
+
+/** The signed-in user's new password, given the current one; `onChanged` after it is stored. */
+export function ChangePasswordForm({ onChanged }: { onChanged?: () => void }) {
+  const trpc = useTRPC();
+  const [done, setDone] = useState(false);
+  const change = useMutation(
+    trpc.account.changePassword.mutationOptions({
+      onSuccess: () => {
+        setDone(true);
+        onChanged?.();
+      },
+    }),
+  );
+
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    setDone(false);
+    change.mutate({
+      currentPassword: String(form.get('currentPassword') ?? ''),
+      newPassword: String(form.get('newPassword') ?? ''),
+      repeatPassword: String(form.get('repeatPassword') ?? ''),
+    });
+  }
+
+  return (
+    <form className="stack form-narrow" onSubmit={submit} noValidate aria-label="Change password">
+      <div className="field">
+        <label htmlFor="current-password">Current password</label>
+        <input
+          id="current-password"
+          name="currentPassword"
+          type="password"
+          className="input"
+          autoComplete="current-password"
+        />
+      </div>
+      <div className="field">
+        <label htmlFor="new-password">New password</label>
+        <input
+          id="new-password"
+          name="newPassword"
+          type="password"
+          className="input"
+          autoComplete="new-password"
+        />
+        <span className="field-hint">At least 8 characters.</span>
+      </div>
+      <div className="field">
+        <label htmlFor="repeat-password">Repeat new password</label>
+        <input
+          id="repeat-password"
+          name="repeatPassword"
+          type="password"
+          className="input"
+          autoComplete="new-password"
+        />
+      </div>
+      <FormError message={change.error ? errorMessage(change.error) : null} />
+      {done && (
+        <p className="alert alert-success" role="status">
+          Password changed. Use the new one the next time you sign in.
+        </p>
+      )}
+      <div>
+        <button type="submit" className="button button-primary" disabled={change.isPending}>
+          {change.isPending ? 'Saving…' : 'Change password'}
+        </button>
+      </div>
+    </form>
+  );
+}

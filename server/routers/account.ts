@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { changeOwnPassword } from '../../engine/auth/accounts';
+import { protectedProcedure, router } from '../trpc';
+
+/** The signed-in user's own account. The engine checks the passwords, reporting every problem at once. */
+export const accountRouter = router({
+  changePassword: protectedProcedure
+    .input(
+      z.object({
+        currentPassword: z.string().max(4096),
+        newPassword: z.string().max(4096),
+        repeatPassword: z.string().max(4096),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      await changeOwnPassword(ctx.db, ctx.user.id, input);
+      return { changed: true };
+    }),
+});
