@@ -7,7 +7,8 @@ const require = createRequire(import.meta.url);
 
 const GUARD = ':where(:not(.monaco-editor, .monaco-editor *))';
 /** The only rules that may stand outside the guard: the document itself, which no widget is. */
-const DOCUMENT_SELECTORS = new Set([':root', 'html', 'body']);
+// The document's own rules: its tokens (the dark theme's too, chosen by <html data-theme>), html and body.
+const DOCUMENT_SELECTORS = new Set([':root', ":root[data-theme='dark']", 'html', 'body']);
 
 type StyleRule = { selectors: string[]; guarded: boolean };
 
