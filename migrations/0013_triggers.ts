@@ -78,6 +78,8 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('recorded_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addPrimaryKeyConstraint('schedule_ticks_pkey', ['schedule_id', 'fire_at'])
     .execute();
+  // Old records are pruned by age (engine/store/schedules.ts pruneTicks).
+  await db.schema.createIndex('schedule_ticks_recorded').on('schedule_ticks').column('recorded_at').execute();
 
   // A trigger's last calls or ticks (Webhooks and Schedules pages): only trigger rows are indexed.
   await sql`create index executions_trigger_idx on executions ((started_by->>'id'), created_at desc)

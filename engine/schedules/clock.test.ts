@@ -257,6 +257,96 @@ describe('missed ticks (everything was down)', () => {
   });
 });
 
+describe('many schedules, and a bad one', () => {
+  it('sixty schedules due at the same second all run on time (none missed), each once', async () => {
+    const count = 60;
+    await createGraphFlow(db, {
+      name: 'many-at-nine',
+      graph: {
+        nodes: [
+          ...Array.from({ length: count }, (_, at) => ({
+            id: `at_${at}`,
+            type: 'schedule',
+            params: { cron: '0 9 * * *', overlap: 'allow', enabled: true },
+          })),
+          { id: 'done', type: 'end', params: { status: 'success' } },
+        ],
+        edges: Array.from({ length: count }, (_, at) => ({ source: `at_${at}`, target: 'done' })),
+      },
+      userId: null,
+    });
+    const flow = await getFlowByName(db, 'many-at-nine');
+    const armed = await waitUntil(async () => {
+      const rows = await db.selectFrom('schedules').selectAll().where('flow_id', '=', flow.id).execute();
+      return rows.length === count && rows.every((row) => row.armed_generation === row.generation) && rows;
+    });
+    // Nine o'clock comes for all of them at once.
+    const due = new Date(Math.floor(Date.now() / 1000) * 1000);
+    await db.updateTable('schedules').set({ next_fire_at: due }).where('flow_id', '=', flow.id).execute();
+    await db.transaction().execute(async (trx) => {
+      for (const row of armed)
+        await sendTickJob(boss, trx, {
+          scheduleId: row.id,
+          generation: row.generation,
+          fireAt: due.toISOString(),
+        });
+    });
+    const ticks = await waitUntil(async () => {
+      const rows = await db
+        .selectFrom('schedule_ticks')
+        .selectAll()
+        .where(
+          'schedule_id',
+          'in',
+          armed.map((row) => row.id),
+        )
+        .execute();
+      return rows.length === count && rows;
+    }, 30_000);
+    expect(
+      ticks.every((tick) => tick.outcome === 'started' && tick.fire_at.getTime() === due.getTime()),
+    ).toBe(true);
+    const runs = await db
+      .selectFrom('executions')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('type', '=', 'SCHEDULE')
+      .where('name', 'like', 'many-at-nine:%')
+      .executeTakeFirstOrThrow();
+    expect(Number(runs.n)).toBe(count);
+    await db.deleteFrom('flows').where('id', '=', flow.id).execute();
+  });
+
+  it('a stored schedule whose cron cannot be evaluated stays unarmed and holds up no other', async () => {
+    const bad = await getFlowByName(db, 'every-second');
+    await db
+      .insertInto('schedules')
+      .values({
+        flow_id: bad.id,
+        node_id: 'from_an_old_version',
+        cron: '61 * * * *',
+        timezone: 'UTC',
+        overlap: 'skip',
+        catch_up: 'none',
+        enabled: true,
+      })
+      .execute();
+    await saveSchedule('after-the-bad-one', { cron: '0 0 * * *', enabled: true });
+    const good = await waitUntil(async () => {
+      const row = await scheduleOf('after-the-bad-one');
+      return row.armed_generation === row.generation && row;
+    });
+    expect(good.next_fire_at).not.toBeNull();
+    const badRow = await db
+      .selectFrom('schedules')
+      .selectAll()
+      .where('node_id', '=', 'from_an_old_version')
+      .executeTakeFirstOrThrow();
+    expect([badRow.armed_generation, badRow.next_fire_at]).toEqual([badRow.generation, null]);
+    await db.deleteFrom('schedules').where('id', '=', badRow.id).execute();
+    await saveSchedule('after-the-bad-one', { cron: '0 0 * * *', enabled: false });
+  });
+});
+
 describe('restarts', () => {
   it('every clock and worker gone for a few seconds: the schedule goes on where it was, no tick twice or lost', async () => {
     await saveSchedule('survivor', { cron: '* * * * * *', overlap: 'allow', enabled: true });

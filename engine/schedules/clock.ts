@@ -1,3 +1,6 @@
+import { sql, type Transaction } from 'kysely';
+import type { JobResult } from 'pg-boss';
+import type { Database } from '../store/database';
 import { sendTickJob, TICK_QUEUE, type TickJob } from '../queue/boss';
 import { announceTriggeredFlow, writeTriggeredFlow, type EngineHandles } from '../runtime/start';
 import type { Execution } from '../store/database';
@@ -11,6 +14,7 @@ import {
   setArmed,
   setNextFireAt,
   setTickOutcome,
+  type ArmableSchedule,
   type ScheduleWithFlow,
 } from '../store/schedules';
 import { lastFireTimeAtOrBefore, nextFireTime } from './cron';
@@ -32,6 +36,11 @@ export type ScheduleClockOptions = {
 };
 
 const DEFAULTS = { misfireMs: 15_000, reconcileMs: 5000, pollSeconds: 0.5 };
+/**
+ * Tick jobs fetched at once, handled concurrently (each locks its own schedule row): many schedules due
+ * at the same second (every `0 9 * * *` of an installation) must not queue past the misfire threshold.
+ */
+const TICK_BATCH = 32;
 /** How often old tick records are pruned. */
 const PRUNE_MS = 10 * 60_000;
 
@@ -78,10 +87,8 @@ export class ScheduleClock {
     const clock = new ScheduleClock(engine, options);
     clock.workId = await engine.boss.work<TickJob>(
       TICK_QUEUE,
-      { pollingIntervalSeconds: clock.options.pollSeconds, batchSize: 8 },
-      async (jobs) => {
-        for (const job of jobs) await clock.handleTick(job.data);
-      },
+      { pollingIntervalSeconds: clock.options.pollSeconds, batchSize: TICK_BATCH, perJobResults: true },
+      (jobs) => clock.handleBatch(jobs),
     );
     clock.reconcileTimer = setInterval(() => clock.arm(), clock.options.reconcileMs);
     clock.reconcileTimer.unref();
@@ -120,6 +127,23 @@ export class ScheduleClock {
       });
   }
 
+  /** A batch of tick jobs, each settled on its own: one failing tick does not hold back the others. */
+  private async handleBatch(jobs: ReadonlyArray<{ id: string; data: TickJob }>): Promise<JobResult[]> {
+    return Promise.all(
+      jobs.map(async (job): Promise<JobResult> => {
+        try {
+          await this.handleTick(job.data);
+          return { id: job.id, status: 'completed' };
+        } catch (error) {
+          this.log(
+            `schedule tick ${job.data.scheduleId} at ${job.data.fireAt} failed: ${(error as Error).message}`,
+          );
+          return { id: job.id, status: 'failed', output: { message: (error as Error).message } };
+        }
+      }),
+    );
+  }
+
   /**
    * Sends the first tick job of each schedule armed for a new generation (its next time after now), and
    * again the job of a tick long overdue (its job was lost): the handler drops all but one of them.
@@ -127,14 +151,30 @@ export class ScheduleClock {
   private async armPass(): Promise<void> {
     const { db, boss } = this.engine;
     await db.transaction().execute(async (trx) => {
-      const now = new Date();
+      const now = await databaseNow(trx);
       for (const schedule of await lockArmableSchedules(trx, this.options.reconcileMs)) {
         const resend = schedule.armed_generation === schedule.generation && schedule.next_fire_at !== null;
-        const fireAt = resend ? schedule.next_fire_at : nextFireTime(schedule.cron, schedule.timezone, now);
+        const fireAt = resend ? schedule.next_fire_at : this.firstFireTime(schedule, now);
         await setArmed(trx, schedule.id, schedule.generation, fireAt);
         if (fireAt) await sendTickJob(boss, trx, tickJob(schedule.id, schedule.generation, fireAt));
       }
     });
+  }
+
+  /**
+   * A schedule's first tick after `now`; null (it stays unarmed until it changes) when its expression
+   * cannot be evaluated: a row the save-time validation never saw (one a migration copied from an older
+   * version) must not stop the pass for every other schedule.
+   */
+  private firstFireTime(schedule: ArmableSchedule, now: Date): Date | null {
+    try {
+      return nextFireTime(schedule.cron, schedule.timezone, now);
+    } catch (error) {
+      this.log(
+        `schedule ${schedule.id} ('${schedule.cron}', ${schedule.timezone}) cannot run: ${(error as Error).message}`,
+      );
+      return null;
+    }
   }
 
   /**
@@ -153,7 +193,9 @@ export class ScheduleClock {
         schedule.next_fire_at?.getTime() !== fireAt.getTime()
       )
         return undefined;
-      const now = new Date();
+      // The database's clock, as pg-boss's startAfter uses: a process whose own clock is off by seconds
+      // neither calls every tick missed nor fires one early.
+      const now = await databaseNow(trx);
       let run: { parent: Execution; flow: Execution } | undefined;
       let next: Date | null;
       if (now.getTime() - fireAt.getTime() <= this.options.misfireMs) {
@@ -182,7 +224,7 @@ export class ScheduleClock {
 
   /** The tick at `at`: its record, and its run, or a skip when the last run is still going. */
   private async fire(
-    trx: Parameters<typeof recordTick>[0],
+    trx: Transaction<Database>,
     schedule: ScheduleWithFlow,
     at: Date,
   ): Promise<{ parent: Execution; flow: Execution } | undefined> {
@@ -222,6 +264,11 @@ export class ScheduleClock {
     });
     return written;
   }
+}
+
+async function databaseNow(trx: Transaction<Database>): Promise<Date> {
+  const { rows } = await sql<{ now: Date }>`select clock_timestamp() as now`.execute(trx);
+  return (rows[0] as { now: Date }).now;
 }
 
 function tickJob(scheduleId: string, generation: number, fireAt: Date): TickJob {

@@ -39,6 +39,15 @@ async function webhooksOverview(db: Db) {
   });
 }
 
+/** The next runs; none for an expression that cannot be evaluated (a row older than today's validation). */
+function upcomingRuns(cron: string, timezone: string, now: Date): Date[] {
+  try {
+    return nextFireTimes(cron, timezone, now, NEXT_RUNS);
+  } catch {
+    return [];
+  }
+}
+
 /** Every schedule (or one flow's) with its next runs and its last ticks, whatever became of them. */
 async function schedulesOverview(db: Db, flowName?: string) {
   const schedules = await listSchedules(db, { flowName });
@@ -57,7 +66,7 @@ async function schedulesOverview(db: Db, flowName?: string) {
     overlap: schedule.overlap,
     catchUp: schedule.catch_up,
     enabled: schedule.enabled,
-    nextRuns: schedule.enabled ? nextFireTimes(schedule.cron, schedule.timezone, now, NEXT_RUNS) : [],
+    nextRuns: schedule.enabled ? upcomingRuns(schedule.cron, schedule.timezone, now) : [],
     lastTicks: ticks
       .filter((tick) => tick.schedule_id === schedule.id)
       .map((tick) => ({
