@@ -71,7 +71,20 @@ const refuseCrossSite = t.middleware(({ ctx, next }) => {
 });
 
 export const publicProcedure = t.procedure.use(mapEngineErrors).use(refuseCrossSite);
-export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
+/**
+ * A signed-in user who may still hold a temporary password (invited, or reset by an administrator):
+ * only choosing their own password is open to them (account.changePassword).
+ */
+export const passwordChangeProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in to continue.' });
   return next({ ctx: { ...ctx, user: ctx.user } });
+});
+/**
+ * Everything else: a signed-in user with a password of their own. A temporary password (one an
+ * administrator has seen) opens nothing but the password change, however the call is made.
+ */
+export const protectedProcedure = passwordChangeProcedure.use(({ ctx, next }) => {
+  if (ctx.user.must_change_password)
+    throw new TRPCError({ code: 'FORBIDDEN', message: 'Choose your own password first (Settings).' });
+  return next();
 });

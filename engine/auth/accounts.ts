@@ -227,7 +227,8 @@ export async function setUserActive(
   if (userId === actor.id && !active) {
     throw new InvalidAccountError('you cannot deactivate your own account; another administrator can');
   }
-  const user = await setDeactivatedAt(db, userId, active ? null : new Date());
+  const user = await setDeactivatedAt(db, actor.id, userId, active ? null : new Date());
+  if (user === 'actor_not_admin') throw new NotAdministratorError('only an active administrator can do this');
   if (!user) throw new UserNotFoundError('this user does not exist');
   return user;
 }

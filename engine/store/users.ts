@@ -91,13 +91,34 @@ export async function setPasswordHash(
  * Deactivates (a time; their sessions end for good) or reactivates (null) a user; undefined when there is
  * no such user.
  */
-export async function setDeactivatedAt(db: Db, id: string, at: Date | null): Promise<PublicUser | undefined> {
-  return db
-    .updateTable('users')
-    .set(at ? { deactivated_at: at, sessions_valid_after: at } : { deactivated_at: null })
-    .where('id', '=', id)
-    .returning(publicColumns)
-    .executeTakeFirst();
+/**
+ * Deactivates (at) or reactivates (null) a user on behalf of `actorId`, with the active administrators
+ * locked: the actor must still be one as it commits. So two administrators deactivating each other at the
+ * same moment cannot leave none: the second finds itself deactivated and is refused. (An administrator
+ * cannot deactivate themselves: engine/auth/accounts.ts.)
+ */
+export async function setDeactivatedAt(
+  db: Db,
+  actorId: string,
+  id: string,
+  at: Date | null,
+): Promise<PublicUser | 'actor_not_admin' | undefined> {
+  return db.transaction().execute(async (trx) => {
+    const admins = await trx
+      .selectFrom('users')
+      .select('id')
+      .where('is_admin', '=', true)
+      .where('deactivated_at', 'is', null)
+      .forUpdate()
+      .execute();
+    if (!admins.some((admin) => admin.id === actorId)) return 'actor_not_admin';
+    return trx
+      .updateTable('users')
+      .set(at ? { deactivated_at: at, sessions_valid_after: at } : { deactivated_at: null })
+      .where('id', '=', id)
+      .returning(publicColumns)
+      .executeTakeFirst();
+  });
 }
 
 /** Inserts a user; returns undefined when the email is already taken. */

@@ -12,6 +12,7 @@ const failures = {
   unknown: 'This API token is not valid.',
   revoked: 'This API token was revoked.',
   deactivated: "This API token's user has been deactivated.",
+  passwordChange: "This API token's user must choose a new password first (sign in to Flowline).",
 } as const;
 
 /**
@@ -24,7 +25,12 @@ export async function authenticateBearer(request: Request): Promise<BearerAuthen
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!match?.[1]) return fail('malformed');
   const result = await verifyApiToken(getDb(), match[1]);
-  if (result.ok) return result;
+  if (result.ok) {
+    // An administrator reset this user's password (it may have been compromised): their tokens wait
+    // until they have chosen a new one.
+    if (result.user.must_change_password) return fail('passwordChange');
+    return result;
+  }
   if (result.reason === 'expired') {
     return refuse(`This API token expired at ${result.expiredAt.toISOString()}; create a new one.`);
   }

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { changeOwnPassword } from '../../engine/auth/accounts';
-import { protectedProcedure, router } from '../trpc';
+import { passwordChangeProcedure, router } from '../trpc';
 
 /** The signed-in user's own account. The engine checks the passwords, reporting every problem at once. */
 export const accountRouter = router({
-  changePassword: protectedProcedure
+  changePassword: passwordChangeProcedure
     .input(
       z.object({
         currentPassword: z.string().max(4096),

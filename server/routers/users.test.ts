@@ -56,4 +56,43 @@ describe('users and account procedures', () => {
     expect(badExpiry.code).toBe('BAD_REQUEST');
     expect(badExpiry.message).toContain('at least 1 day');
   });
+
+  it('a temporary password opens nothing but choosing a password, over tRPC and with an API token', async () => {
+    const invited = await admin.users.invite({ email: 'temporary@example.com', isAdmin: false });
+    const users = await admin.users.list();
+    const user = users.find((candidate) => candidate.email === 'temporary@example.com');
+    expect(user?.must_change_password).toBe(true);
+    const asInvited = createCallerFactory(appRouter)({ db, user: user as NonNullable<typeof user> });
+    expect(await codeOf(asInvited.apiTokens.create({ name: 'before choosing' }))).toEqual({
+      code: 'FORBIDDEN',
+      message: 'Choose your own password first (Settings).',
+    });
+    expect(await codeOf(asInvited.flows.list())).toMatchObject({ code: 'FORBIDDEN' });
+    await asInvited.account.changePassword({
+      currentPassword: invited.temporaryPassword,
+      newPassword: 'my own password 1',
+      repeatPassword: 'my own password 1',
+    });
+  });
+
+  it('two administrators deactivating each other: the second is refused, one stays active', async () => {
+    const [first] = (await admin.users.list()).filter(
+      (candidate) => candidate.email === 'users-admin@example.com',
+    );
+    const second = await createUser(
+      db,
+      { email: 'second-admin@example.com', password: 'password 123' },
+      { isAdmin: true },
+    );
+    const asSecond = createCallerFactory(appRouter)({ db, user: second });
+    await asSecond.users.setActive({ id: first?.id as string, active: false });
+    // The first still holds a session user read before that: the lock re-reads who is an administrator.
+    expect(await codeOf(admin.users.setActive({ id: second.id, active: false }))).toEqual({
+      code: 'FORBIDDEN',
+      message: 'only an active administrator can do this',
+    });
+    const active = (await asSecond.users.list()).filter((user) => user.is_admin && !user.deactivated_at);
+    expect(active.map((user) => user.email)).toEqual(['second-admin@example.com']);
+    await asSecond.users.setActive({ id: first?.id as string, active: true });
+  });
 });
