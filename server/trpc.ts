@@ -6,17 +6,46 @@ import { InvalidGraphError } from '../engine/graph/issues';
 import type { Db } from '../engine/store/db';
 import type { PublicUser } from '../engine/store/users';
 import { crossSiteProblem } from './auth/same-origin';
-import { getSessionUser } from './auth/session';
+import { getSession } from './auth/session';
 import { getDb } from './db';
 import { toTRPCError } from './errors';
 
-/** `crossSite`: why the HTTP request may be another site's (crossSiteProblem), or null. */
-export type Context = { db: Db; user: PublicUser | null; crossSite?: string | null };
+/**
+ * `crossSite`: why the HTTP request may be another site's (crossSiteProblem), or null. `stillSignedIn`:
+ * asks the database again whether the session holds (absent: a caller without a session cookie).
+ */
+export type Context = {
+  db: Db;
+  user: PublicUser | null;
+  crossSite?: string | null;
+  stillSignedIn?: () => Promise<boolean>;
+};
 
 /** Over HTTP, with the request; a server component's caller has none (it is the app itself). */
 export async function createContext(options?: { req: Request }): Promise<Context> {
   const crossSite = options ? crossSiteProblem(options.req) : null;
-  return { db: getDb(), user: crossSite ? null : await getSessionUser(), crossSite };
+  const session = crossSite ? null : await getSession();
+  return { db: getDb(), user: session?.user ?? null, crossSite, stillSignedIn: session?.stillSignedIn };
+}
+
+/** How often a live subscription re-checks its session before it sends more. */
+const SESSION_RECHECK_MS = 10_000;
+
+/**
+ * A live subscription's events while its session holds: before sending, at most every 10 s, the session
+ * is checked again, and a user deactivated (or whose password an administrator reset) gets no more
+ * events: the stream ends with UNAUTHORIZED, and the browser's reconnect is refused like any request.
+ */
+export async function* whileSignedIn<T>(ctx: Context, events: AsyncIterable<T>): AsyncGenerator<T> {
+  let checkedAt = Date.now();
+  for await (const event of events) {
+    if (ctx.stillSignedIn && Date.now() - checkedAt >= SESSION_RECHECK_MS) {
+      if (!(await ctx.stillSignedIn()))
+        throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Your session has ended. Sign in again.' });
+      checkedAt = Date.now();
+    }
+    yield event;
+  }
 }
 
 const t = initTRPC.context<Context>().create({

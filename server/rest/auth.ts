@@ -20,6 +20,13 @@ export const authenticateApiRequest: Authenticate = async (request) => {
     const problem = crossSiteProblem(request);
     if (problem) throw new ApiError(403, 'cross_site_request', problem, 'header.origin');
     const user = await getSessionUser();
+    if (user?.must_change_password)
+      throw new ApiError(
+        403,
+        'password_change_required',
+        'Choose your own password first (Settings).',
+        'header.cookie',
+      );
     if (user) return { ok: true, principal: { userId: user.id, email: user.email } };
   }
   return {

@@ -23,7 +23,7 @@ import { isSnapshotText } from '../../engine/store/live';
 import { listLogs } from '../../engine/store/logs';
 import { getEngine } from '../engine';
 import { getLiveHub, listLiveEvent, treeLiveEvent } from '../live';
-import { protectedProcedure, router } from '../trpc';
+import { protectedProcedure, router, whileSignedIn } from '../trpc';
 
 const executionId = z.uuid('must be an execution id');
 const PAGE_SIZE_MAX = 200;
@@ -202,7 +202,8 @@ export const executionsRouter = router({
     .subscription(async function* ({ ctx, input, signal }) {
       const abort = signal ?? new AbortController().signal;
       const batches = liveTree(ctx.db, getLiveHub(), input.rootId, resumeFrom(input.lastEventId), abort);
-      for await (const batch of batches) yield tracked(batch.cursor, treeLiveEvent(batch.read, batch.first));
+      for await (const batch of whileSignedIn(ctx, batches))
+        yield tracked(batch.cursor, treeLiveEvent(batch.read, batch.first));
     }),
 
   /** The Executions list, live: its first page, then every new or changed execution of the filter. */
@@ -214,7 +215,8 @@ export const executionsRouter = router({
     const abort = signal ?? new AbortController().signal;
     const since = resumeFrom(input.lastEventId);
     const batches = liveList(ctx.db, getLiveHub(), pageFilter(input), LIVE_LIST_ROWS, since, abort);
-    for await (const batch of batches) yield tracked(batch.cursor, listLiveEvent(batch.read));
+    for await (const batch of whileSignedIn(ctx, batches))
+      yield tracked(batch.cursor, listLiveEvent(batch.read));
   }),
 
   /** Cancels the execution and every unfinished execution below it. */
