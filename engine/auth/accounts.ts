@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { z } from 'zod';
 import { UserError } from '../errors';
+import { revokeAllApiTokens } from '../store/api-tokens';
 import type { Db } from '../store/db';
 import {
   findUserByEmail,
@@ -13,6 +14,7 @@ import {
   type PublicUser,
 } from '../store/users';
 import { hashPassword, MIN_PASSWORD_LENGTH, verifyAgainstDecoy, verifyPassword } from './password';
+import { FailureBackoff } from './rate-limit';
 
 export class InvalidAccountError extends UserError {
   override name = 'InvalidAccountError';
@@ -138,6 +140,23 @@ const changePasswordSchema = z
     when: () => true,
   });
 
+export class PasswordGuessesLimitedError extends UserError {
+  override name = 'PasswordGuessesLimitedError';
+  readonly kind = 'too_many_requests';
+}
+
+/**
+ * Wrong current passwords per user, as sign-in counts them per account and address (5 free, then a
+ * wait doubling from 2 s to 15 min): a session someone else got hold of must not become a way around
+ * sign-in's limits to guess the password.
+ */
+const currentPasswordFailures = new FailureBackoff({
+  freeFailures: 5,
+  baseMs: 2_000,
+  maxMs: 15 * 60_000,
+  forgetMs: 60 * 60_000,
+});
+
 /**
  * The user replaces their own password, proving they know the current one (a left-open session alone
  * must not be enough to take the account over). Clears a temporary password's must-change mark.
@@ -146,13 +165,21 @@ export async function changeOwnPassword(
   db: Db,
   userId: string,
   input: z.input<typeof changePasswordSchema>,
+  failures: FailureBackoff = currentPasswordFailures,
 ): Promise<PublicUser> {
   const { currentPassword, newPassword } = parseAccountInput(changePasswordSchema, input);
+  const wait = failures.retryAfterSeconds(userId);
+  if (wait > 0)
+    throw new PasswordGuessesLimitedError(
+      `Too many wrong current passwords; try again in ${wait} second${wait === 1 ? '' : 's'}.`,
+    );
   const user = await findUserWithPasswordById(db, userId);
   if (!user) throw new UserNotFoundError('this account no longer exists');
   if (!(await verifyPassword(user.password_hash, currentPassword))) {
+    failures.recordFailure(userId);
     throw new InvalidAccountError('current password: this is not your current password');
   }
+  failures.reset(userId);
   if (currentPassword === newPassword) {
     throw new InvalidAccountError('new password: choose a password other than the current one');
   }
@@ -210,6 +237,8 @@ export async function resetUserPassword(
   const password = temporaryPassword();
   const user = await setPasswordHash(db, userId, await hashPassword(password), true);
   if (!user) throw new UserNotFoundError('this user does not exist');
+  // A reset is what an administrator does when an account may be in other hands: its tokens too.
+  await revokeAllApiTokens(db, userId);
   return { user, temporaryPassword: password };
 }
 

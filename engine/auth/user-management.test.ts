@@ -191,4 +191,47 @@ describe('API token expiry', () => {
     const { summary } = await createApiToken(db, plain.id, 'forever');
     expect(summary.expires_at).toBeNull();
   });
+
+  it('wrong current passwords are limited like sign-ins: after 5, even the right one waits', async () => {
+    const user = await createUser(
+      db,
+      { email: 'guessed@example.com', password: 'the real one 1' },
+      { isAdmin: false },
+    );
+    let now = 1_000_000;
+    const failures = new FailureBackoff({
+      freeFailures: 5,
+      baseMs: 2000,
+      maxMs: 60_000,
+      forgetMs: 3_600_000,
+      now: () => now,
+    });
+    const attempt = (currentPassword: string) =>
+      changeOwnPassword(
+        db,
+        user.id,
+        { currentPassword, newPassword: 'a new one 123', repeatPassword: 'a new one 123' },
+        failures,
+      );
+    for (let n = 0; n < 5; n++)
+      await expect(attempt(`guess ${n}`)).rejects.toBeInstanceOf(InvalidAccountError);
+    await expect(attempt('the real one 1')).rejects.toMatchObject({
+      kind: 'too_many_requests',
+      message: 'Too many wrong current passwords; try again in 2 seconds.',
+    });
+    now += 2000;
+    await attempt('the real one 1');
+  });
+
+  it("an administrator's password reset revokes the user's API tokens", async () => {
+    const user = await createUser(
+      db,
+      { email: 'reset-tokens@example.com', password: 'password 123' },
+      { isAdmin: false },
+    );
+    const { token } = await createApiToken(db, user.id, 'their script');
+    expect(await verifyApiToken(db, token)).toMatchObject({ ok: true });
+    await resetUserPassword(db, admin, user.id);
+    expect(await verifyApiToken(db, token)).toEqual({ ok: false, reason: 'revoked' });
+  });
 });

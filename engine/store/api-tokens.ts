@@ -38,6 +38,16 @@ export async function listActiveApiTokens(db: Db, userId: string): Promise<ApiTo
     .execute();
 }
 
+/** Revokes every token of the user (an administrator reset their password: it may have leaked). */
+export async function revokeAllApiTokens(db: Db, userId: string): Promise<void> {
+  await db
+    .updateTable('api_tokens')
+    .set({ revoked_at: new Date() })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .execute();
+}
+
 /** Revokes one of the user's tokens; false when it is not theirs, unknown, or already revoked. */
 export async function revokeApiToken(db: Db, userId: string, tokenId: string): Promise<boolean> {
   const result = await db
