@@ -70,7 +70,13 @@ test('an administrator invites a user, who signs in with the temporary password 
   await admin.close();
 });
 
-test('changing one’s own password needs the current one', async ({ page }) => {
+test('changing one’s own password needs the current one, and signs out every other session', async ({
+  page,
+  browser,
+}) => {
+  const elsewhere = await browser.newPage();
+  await signInAs(elsewhere, grace.email, grace.password);
+  await expect(elsewhere).toHaveURL(/\/flows$/);
   await signInAs(page, grace.email, grace.password);
   await expect(page).toHaveURL(/\/flows$/);
   await page.goto('/settings');
@@ -84,6 +90,12 @@ test('changing one’s own password needs the current one', async ({ page }) => 
   await form.getByRole('button', { name: 'Change password' }).click();
   await expect(form.getByRole('status')).toContainText('Password changed');
   grace.password = 'grace newer password';
+  // This browser stays signed in (with a new session); the other one is signed out.
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'Settings', exact: true })).toBeVisible();
+  await elsewhere.reload();
+  await expect(elsewhere).toHaveURL(/\/signin/);
+  await elsewhere.close();
 });
 
 test('a deactivated user is signed out and cannot sign in; reset and reactivated, they can again', async ({

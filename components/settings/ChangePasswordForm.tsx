@@ -1,18 +1,24 @@
 'use client';
 
 import { useMutation } from '@tanstack/react-query';
+import { signIn } from 'next-auth/react';
 import { useState, type FormEvent } from 'react';
 import { useTRPC } from '../trpc';
 import { errorMessage } from '../ui/errors';
 import { FormError } from '../ui/FormError';
 
-/** The signed-in user's new password, given the current one; `onChanged` after it is stored. */
+/**
+ * The signed-in user's new password, given the current one; `onChanged` after it is stored. A change
+ * ends every session of the user (any other browser is signed out), so this one signs in again with the
+ * new password at once.
+ */
 export function ChangePasswordForm({ onChanged }: { onChanged?: () => void }) {
   const trpc = useTRPC();
   const [done, setDone] = useState(false);
   const change = useMutation(
     trpc.account.changePassword.mutationOptions({
-      onSuccess: () => {
+      onSuccess: async ({ email }, { newPassword }) => {
+        await signIn('credentials', { email, password: newPassword, redirect: false });
         setDone(true);
         onChanged?.();
       },
@@ -66,7 +72,7 @@ export function ChangePasswordForm({ onChanged }: { onChanged?: () => void }) {
       <FormError message={change.error ? errorMessage(change.error) : null} />
       {done && (
         <p className="alert alert-success" role="status">
-          Password changed. Use the new one the next time you sign in.
+          Password changed. Other browsers signed in as you have been signed out.
         </p>
       )}
       <div>

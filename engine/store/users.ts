@@ -75,16 +75,21 @@ export async function setPasswordHash(
   passwordHash: string,
   mustChange: boolean,
 ): Promise<PublicUser | undefined> {
-  return db
-    .updateTable('users')
-    .set({
-      password_hash: passwordHash,
-      must_change_password: mustChange,
-      ...(mustChange ? { sessions_valid_after: new Date() } : {}),
-    })
-    .where('id', '=', id)
-    .returning(publicColumns)
-    .executeTakeFirst();
+  return (
+    db
+      .updateTable('users')
+      // Every session from before ends: after a reset (the account may be in other hands) and after the
+      // user's own change (the reason may be a session someone else holds). The user's own session is
+      // made anew with the new password (components/settings/ChangePasswordForm.tsx).
+      .set({
+        password_hash: passwordHash,
+        must_change_password: mustChange,
+        sessions_valid_after: new Date(),
+      })
+      .where('id', '=', id)
+      .returning(publicColumns)
+      .executeTakeFirst()
+  );
 }
 
 /**

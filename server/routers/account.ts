@@ -13,7 +13,8 @@ export const accountRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      await changeOwnPassword(ctx.db, ctx.user.id, input);
-      return { changed: true };
+      const user = await changeOwnPassword(ctx.db, ctx.user.id, input);
+      // Every session of the user ended with the change: the browser signs in again with the new one.
+      return { changed: true, email: user.email };
     }),
 });
