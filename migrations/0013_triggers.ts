@@ -6,6 +6,18 @@ type AnyDb = Kysely<any>;
 
 const ENDED = `('ENDED_SUCCESS', 'ENDED_ERROR', 'ENDED_CANCELLED')`;
 
+/** The trigger that ends a trigger's parent row with its child, for children started by these kinds. */
+function endParentTrigger(name: string, startedBy: string[]): string {
+  const kinds = startedBy.map((kind) => `'${kind}'`).join(', ');
+  return `
+    create trigger ${name}
+    after update of status on executions
+    for each row
+    when (new.parent_id is not null and new.started_by->>'kind' in (${kinds})
+      and new.status in ${ENDED} and old.status not in ${ENDED})
+    execute function flowline_end_webhook_parent()`;
+}
+
 /**
  * Triggers as tables (docs/triggers.md), written in the same transaction as the flow version that holds
  * them (engine/store/triggers.ts):
@@ -95,33 +107,13 @@ export async function up(db: AnyDb): Promise<void> {
       return null;
     end $$`.execute(db);
   await sql`drop trigger executions_end_webhook_parent on executions`.execute(db);
-  await sql
-    .raw(
-      `
-    create trigger executions_end_trigger_parent
-    after update of status on executions
-    for each row
-    when (new.parent_id is not null and new.started_by->>'kind' in ('webhook', 'schedule')
-      and new.status in ${ENDED} and old.status not in ${ENDED})
-    execute function flowline_end_webhook_parent()`,
-    )
-    .execute(db);
+  await sql.raw(endParentTrigger('executions_end_trigger_parent', ['webhook', 'schedule'])).execute(db);
 }
 
 export async function down(db: AnyDb): Promise<void> {
   await sql`drop trigger if exists executions_end_trigger_parent on executions`.execute(db);
   await sql`drop index if exists executions_trigger_idx`.execute(db);
-  await sql
-    .raw(
-      `
-    create trigger executions_end_webhook_parent
-    after update of status on executions
-    for each row
-    when (new.parent_id is not null and new.started_by->>'kind' = 'webhook'
-      and new.status in ${ENDED} and old.status not in ${ENDED})
-    execute function flowline_end_webhook_parent()`,
-    )
-    .execute(db);
+  await sql.raw(endParentTrigger('executions_end_webhook_parent', ['webhook'])).execute(db);
   await db.schema.dropTable('schedule_ticks').ifExists().execute();
   await db.schema.dropTable('schedules').ifExists().execute();
   await db.schema.dropTable('webhooks').ifExists().execute();

@@ -1,6 +1,11 @@
 import { LiveHub } from '../engine/executions/live';
-import { summarizeExecution, type ExecutionSummary } from '../engine/executions/view';
-import type { Execution, ExecutionError, NodeError, NodeStatus } from '../engine/store/database';
+import {
+  summarizeExecution,
+  viewExecutionNode,
+  type ExecutionNodeView,
+  type ExecutionSummary,
+} from '../engine/executions/view';
+import type { Execution, ExecutionError } from '../engine/store/database';
 import type { LiveTreeRead } from '../engine/executions/live';
 import type { ListRead, LiveNodeRecord } from '../engine/store/live';
 
@@ -19,17 +24,7 @@ export type LiveExecution = ExecutionSummary & {
 };
 
 /** A graph node's record in the live tree (engine/store/execution-nodes.ts), keyed by execution and node. */
-export type LiveNode = {
-  execution_id: string;
-  node_id: string;
-  status: NodeStatus;
-  started_at: string | null;
-  ended_at: string | null;
-  attempts: number;
-  child_id: string | null;
-  output_value: unknown;
-  error: NodeError | null;
-};
+export type LiveNode = ExecutionNodeView & { execution_id: string };
 
 /**
  * One message of executions.onTree. `snapshot`: the whole tree, to replace what the view holds (the
@@ -50,8 +45,6 @@ export type TreeLiveEvent = {
  */
 export type ListLiveEvent = { reset: boolean; executions: ExecutionSummary[] };
 
-const iso = (date: Date | null) => (date ? date.toISOString() : null);
-
 function liveExecution(execution: Execution): LiveExecution {
   return {
     ...summarizeExecution(execution),
@@ -63,17 +56,7 @@ function liveExecution(execution: Execution): LiveExecution {
 }
 
 function liveNode(record: LiveNodeRecord): LiveNode {
-  return {
-    execution_id: record.execution_id,
-    node_id: record.node_id,
-    status: record.status,
-    started_at: iso(record.started_at),
-    ended_at: iso(record.ended_at),
-    attempts: record.attempts,
-    child_id: record.child_id,
-    output_value: record.output,
-    error: record.error,
-  };
+  return { execution_id: record.execution_id, ...viewExecutionNode(record) };
 }
 
 export function treeLiveEvent(read: LiveTreeRead, first: boolean): TreeLiveEvent {

@@ -5,6 +5,7 @@ import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
 import type { FirstAdminInput, FirstAdminResult } from '@/server/setup/first-admin';
 import { FormError } from '../ui/FormError';
+import { TextField } from '../ui/TextField';
 
 /**
  * Creates the first administrator and signs them straight in with the password they just chose; the
@@ -49,37 +50,25 @@ export function FirstAdminForm({
 
   return (
     <form className="stack" onSubmit={submit} noValidate>
-      <div className="field">
-        <label htmlFor="name">Your name</label>
-        <input id="name" name="name" className="input" autoComplete="name" autoFocus />
-      </div>
-      <div className="field">
-        <label htmlFor="email">Email</label>
-        <input id="email" name="email" type="email" className="input" autoComplete="username" required />
-      </div>
-      <div className="field">
-        <label htmlFor="password">Password</label>
-        <input
-          id="password"
-          name="password"
-          type="password"
-          className="input"
-          autoComplete="new-password"
-          required
-        />
-        <span className="field-hint">At least 8 characters.</span>
-      </div>
-      <div className="field">
-        <label htmlFor="confirm">Repeat password</label>
-        <input
-          id="confirm"
-          name="confirm"
-          type="password"
-          className="input"
-          autoComplete="new-password"
-          required
-        />
-      </div>
+      <TextField id="name" label="Your name" name="name" autoComplete="name" autoFocus />
+      <TextField id="email" label="Email" name="email" type="email" autoComplete="username" required />
+      <TextField
+        id="password"
+        label="Password"
+        name="password"
+        type="password"
+        autoComplete="new-password"
+        required
+        hint="At least 8 characters."
+      />
+      <TextField
+        id="confirm"
+        label="Repeat password"
+        name="confirm"
+        type="password"
+        autoComplete="new-password"
+        required
+      />
       <FormError message={problems} />
       <button type="submit" className="button button-primary" disabled={pending}>
         {pending ? 'Creating…' : 'Create administrator'}

@@ -1,6 +1,6 @@
 'use client';
 
-import { Dialog } from '../ui/Dialog';
+import { Dialog, DialogButtons } from '../ui/Dialog';
 import { FormError } from '../ui/FormError';
 
 /** Asks before a graph flow becomes a code flow, and says what happens to the graph. */
@@ -32,14 +32,13 @@ export function ConvertDialog({
           {unsaved && ' Your unsaved changes are saved first.'}
         </p>
         <FormError message={error} />
-        <div className="dialog-actions">
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="button" className="button button-primary" disabled={pending} onClick={onConvert}>
-            {pending ? 'Converting…' : unsaved ? 'Save and convert' : 'Convert to code'}
-          </button>
-        </div>
+        <DialogButtons
+          onCancel={onClose}
+          label={unsaved ? 'Save and convert' : 'Convert to code'}
+          pendingLabel="Converting…"
+          pending={pending}
+          onAct={onConvert}
+        />
       </div>
     </Dialog>
   );

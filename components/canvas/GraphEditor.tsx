@@ -177,7 +177,6 @@ function Editor({
     // The draft was written by this editor, but perhaps by an older build: load only a graph it can read.
     const parsed = graphSchema.safeParse(value);
     if (parsed.success) model.getState().replace(parsed.data);
-    draft.discard();
   };
 
   const onSelectionChange = useCallback<OnSelectionChangeFunc>(({ nodes }) => {
@@ -226,13 +225,7 @@ function Editor({
         </div>
       </header>
 
-      {draft.pending && !unsaved && (
-        <DraftOffer
-          at={draft.pending.at}
-          onRestore={() => restoreDraft(draft.pending!.value)}
-          onDiscard={draft.discard}
-        />
-      )}
+      <DraftOffer draft={draft} unsaved={unsaved} onRestore={restoreDraft} />
       <section className={`card ${styles.editorCard}`}>
         <div className={styles.tabs} role="toolbar" aria-label="Canvas">
           <div role="tablist" aria-label="View" className={styles.tabList}>

@@ -10,6 +10,7 @@ import { EmptyState, LoadState } from '../ui/ListStates';
 import { PlusIcon } from '../ui/icons';
 import { formatDateTime, timeAgo } from '../ui/time';
 import { TestConnectionButton } from './TestConnectionButton';
+import { TableHead } from '../ui/TableHead';
 
 export function ConnectionList() {
   const trpc = useTRPC();
@@ -52,16 +53,7 @@ export function ConnectionList() {
         )}
         {connections.data && connections.data.length > 0 && (
           <table className="table">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Connector</th>
-                <th>Updated</th>
-                <th className="actions">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead columns={['Name', 'Connector', 'Updated']} actions />
             <tbody>
               {connections.data.map((connection) => (
                 <tr key={connection.id} data-testid="connection-row">

@@ -1,7 +1,7 @@
 'use client';
 
 import { useEffect, useState } from 'react';
-import { Dialog } from '../ui/Dialog';
+import { Dialog, DialogButtons } from '../ui/Dialog';
 import styles from './editor.module.css';
 import { FormError } from '../ui/FormError';
 import { DEV_MODE_EXPLANATION } from '../executions/labels';
@@ -113,14 +113,12 @@ export function RunDialog({
           </span>
         </div>
         <FormError message={shownError} />
-        <div className="dialog-actions">
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="button button-primary" disabled={pending}>
-            {pending ? 'Starting…' : productive ? 'Run' : 'Run in dev mode'}
-          </button>
-        </div>
+        <DialogButtons
+          onCancel={onClose}
+          label={productive ? 'Run' : 'Run in dev mode'}
+          pendingLabel="Starting…"
+          pending={pending}
+        />
       </form>
     </Dialog>
   );

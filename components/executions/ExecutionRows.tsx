@@ -12,6 +12,7 @@ import styles from './executions.module.css';
 import { elapsedMs, formatDuration } from './format';
 import { typeLabel } from './labels';
 import { hasLiveChild, mergeListRows, type ListedExecution } from './live-store';
+import { TableHead } from '../ui/TableHead';
 
 const COLUMNS = 6;
 /** Children are read a page at a time too: a fan-out of thousands must not load them all at once. */
@@ -29,16 +30,7 @@ type RowsContext = {
 export function ExecutionRows({ rows, ...context }: RowsContext & { rows: readonly ListedExecution[] }) {
   return (
     <table className="table">
-      <thead>
-        <tr>
-          <th>Status</th>
-          <th>Name</th>
-          <th>Type</th>
-          <th>Mode</th>
-          <th>Started</th>
-          <th>Duration</th>
-        </tr>
-      </thead>
+      <TableHead columns={['Status', 'Name', 'Type', 'Mode', 'Started', 'Duration']} />
       <tbody>
         {rows.map((execution) => (
           <ExecutionRow key={execution.id} execution={execution} depth={0} {...context} />

@@ -96,7 +96,6 @@ export function CodeFlowEditor({ flow }: { flow: EditedFlow }) {
   const restoreDraft = (value: string) => {
     codeRef.current = value;
     setCode(value);
-    draft.discard();
   };
 
   const { openRun, runDialog } = useRunFlow({ name: flow.name, version, unsaved });
@@ -144,13 +143,7 @@ export function CodeFlowEditor({ flow }: { flow: EditedFlow }) {
         </div>
       </header>
 
-      {draft.pending && !unsaved && (
-        <DraftOffer
-          at={draft.pending.at}
-          onRestore={() => restoreDraft(draft.pending!.value)}
-          onDiscard={draft.discard}
-        />
-      )}
+      <DraftOffer draft={draft} unsaved={unsaved} onRestore={restoreDraft} />
       <section className={`card ${styles.editorCard}`} aria-label="Flow code">
         <div className={styles.editorFrame}>
           <CodeEditor

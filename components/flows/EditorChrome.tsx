@@ -8,6 +8,7 @@ import { DEV_MODE_EXPLANATION } from '../executions/labels';
 import { RunDialog } from '../editor/RunDialog';
 import { useTRPC } from '../trpc';
 import { errorMessage } from '../ui/errors';
+import type { LocalDraft } from '../ui/unsaved';
 
 /** What the last save of an editor did: the status line shows it. */
 export type SaveState =
@@ -50,23 +51,35 @@ export function SaveStatus({ state, unsaved }: { state: SaveState; unsaved: bool
   return null;
 }
 
-/** The offer of a local draft an earlier visit left (components/ui/unsaved.ts, useLocalDraft). */
-export function DraftOffer({
-  at,
+/**
+ * The offer of a local draft an earlier visit left (components/ui/unsaved.ts, useLocalDraft), while
+ * nothing is unsaved now. Restored or discarded, the draft is forgotten.
+ */
+export function DraftOffer<T>({
+  draft,
+  unsaved,
   onRestore,
-  onDiscard,
 }: {
-  at: number;
-  onRestore: () => void;
-  onDiscard: () => void;
+  draft: LocalDraft<T>;
+  unsaved: boolean;
+  onRestore: (value: T) => void;
 }) {
+  const pending = draft.pending;
+  if (!pending || unsaved) return null;
   return (
     <div className="alert" role="alert" data-testid="draft">
-      Unsaved changes from {new Date(at).toLocaleString()} were kept in this browser.{' '}
-      <button type="button" className="button button-small" onClick={onRestore}>
+      Unsaved changes from {new Date(pending.at).toLocaleString()} were kept in this browser.{' '}
+      <button
+        type="button"
+        className="button button-small"
+        onClick={() => {
+          onRestore(pending.value);
+          draft.discard();
+        }}
+      >
         Restore them
       </button>{' '}
-      <button type="button" className="button button-small button-ghost" onClick={onDiscard}>
+      <button type="button" className="button button-small button-ghost" onClick={draft.discard}>
         Discard
       </button>
     </div>

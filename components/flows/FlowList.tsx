@@ -11,6 +11,7 @@ import { EmptyState, LoadState } from '../ui/ListStates';
 import { FlowsIcon, PlusIcon } from '../ui/icons';
 import { formatDateTime, timeAgo } from '../ui/time';
 import { NameDialog } from './NameDialog';
+import { TableHead } from '../ui/TableHead';
 
 type FlowRow = { id: string; name: string; kind: string; version: number; updated_at: Date };
 
@@ -75,17 +76,7 @@ export function FlowList() {
         )}
         {flows.data && flows.data.length > 0 && (
           <table className="table">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Kind</th>
-                <th>Version</th>
-                <th>Updated</th>
-                <th className="actions">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead columns={['Name', 'Kind', 'Version', 'Updated']} actions />
             <tbody>
               {flows.data.map((flow) => (
                 <tr key={flow.id} data-testid="flow-row">

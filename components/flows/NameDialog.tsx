@@ -1,7 +1,7 @@
 'use client';
 
 import { useState, type FormEvent } from 'react';
-import { Dialog } from '../ui/Dialog';
+import { Dialog, DialogButtons } from '../ui/Dialog';
 import { FormError } from '../ui/FormError';
 
 /** Asks for a flow name (create and rename), showing the server's answer when it refuses. */
@@ -106,14 +106,12 @@ function NameForm(props: {
         </fieldset>
       )}
       <FormError message={props.error} />
-      <div className="dialog-actions">
-        <button type="button" className="button" onClick={props.onClose}>
-          Cancel
-        </button>
-        <button type="submit" className="button button-primary" disabled={props.pending}>
-          {props.pending ? 'Saving…' : props.submitLabel}
-        </button>
-      </div>
+      <DialogButtons
+        onCancel={props.onClose}
+        label={props.submitLabel}
+        pendingLabel="Saving…"
+        pending={props.pending}
+      />
     </form>
   );
 }

@@ -4,13 +4,15 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useNow } from '../executions/use-now';
 import { useTRPC } from '../trpc';
-import { ConfirmDialog, Dialog } from '../ui/Dialog';
+import { ConfirmDialog, Dialog, DialogButtons } from '../ui/Dialog';
 import { errorMessage } from '../ui/errors';
 import { EmptyState, LoadState } from '../ui/ListStates';
 import { KeyIcon, PlusIcon } from '../ui/icons';
 import { formatDateTime, timeAgo } from '../ui/time';
 import { FormError } from '../ui/FormError';
 import { OneTimeSecret } from './OneTimeSecret';
+import { TableHead } from '../ui/TableHead';
+import { TextField } from '../ui/TextField';
 
 type TokenRow = {
   id: string;
@@ -87,18 +89,7 @@ export function ApiTokenSettings() {
       )}
       {tokens.data && tokens.data.length > 0 && (
         <table className="table">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Token</th>
-              <th>Created</th>
-              <th>Last used</th>
-              <th>Expires</th>
-              <th className="actions">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Name', 'Token', 'Created', 'Last used', 'Expires']} actions />
           <tbody>
             {tokens.data.map((token) => (
               <tr key={token.id} data-testid="token-row">
@@ -190,22 +181,17 @@ function NewTokenForm(props: {
   }
   return (
     <form className="stack" onSubmit={submit} noValidate>
-      <div className="field">
-        <label htmlFor="token-name">Name</label>
-        <input
-          id="token-name"
-          className="input"
-          value={name}
-          onChange={(event) => setName(event.target.value)}
-          placeholder="e.g. deploy pipeline"
-          aria-invalid={props.error ? true : undefined}
-          autoFocus
-          autoComplete="off"
-        />
-        <span className="field-hint">
-          Say where the token will be used, so you know what to revoke later.
-        </span>
-      </div>
+      <TextField
+        id="token-name"
+        label="Name"
+        value={name}
+        onChange={(event) => setName(event.target.value)}
+        placeholder="e.g. deploy pipeline"
+        aria-invalid={props.error ? true : undefined}
+        autoFocus
+        autoComplete="off"
+        hint="Say where the token will be used, so you know what to revoke later."
+      />
       <div className="field">
         <label htmlFor="token-expiry">Expires</label>
         <select
@@ -223,14 +209,12 @@ function NewTokenForm(props: {
         <span className="field-hint">An expired token is refused; a script then says when it expired.</span>
       </div>
       <FormError message={props.error} />
-      <div className="dialog-actions">
-        <button type="button" className="button" onClick={props.onCancel}>
-          Cancel
-        </button>
-        <button type="submit" className="button button-primary" disabled={props.pending}>
-          {props.pending ? 'Creating…' : 'Create token'}
-        </button>
-      </div>
+      <DialogButtons
+        onCancel={props.onCancel}
+        label="Create token"
+        pendingLabel="Creating…"
+        pending={props.pending}
+      />
     </form>
   );
 }

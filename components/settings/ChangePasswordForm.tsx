@@ -6,6 +6,7 @@ import { useState, type FormEvent } from 'react';
 import { useTRPC } from '../trpc';
 import { errorMessage } from '../ui/errors';
 import { FormError } from '../ui/FormError';
+import { TextField } from '../ui/TextField';
 
 /**
  * The signed-in user's new password, given the current one; `onChanged` after it is stored. A change
@@ -38,37 +39,28 @@ export function ChangePasswordForm({ onChanged }: { onChanged?: () => void }) {
 
   return (
     <form className="stack form-narrow" onSubmit={submit} noValidate aria-label="Change password">
-      <div className="field">
-        <label htmlFor="current-password">Current password</label>
-        <input
-          id="current-password"
-          name="currentPassword"
-          type="password"
-          className="input"
-          autoComplete="current-password"
-        />
-      </div>
-      <div className="field">
-        <label htmlFor="new-password">New password</label>
-        <input
-          id="new-password"
-          name="newPassword"
-          type="password"
-          className="input"
-          autoComplete="new-password"
-        />
-        <span className="field-hint">At least 8 characters.</span>
-      </div>
-      <div className="field">
-        <label htmlFor="repeat-password">Repeat new password</label>
-        <input
-          id="repeat-password"
-          name="repeatPassword"
-          type="password"
-          className="input"
-          autoComplete="new-password"
-        />
-      </div>
+      <TextField
+        id="current-password"
+        label="Current password"
+        name="currentPassword"
+        type="password"
+        autoComplete="current-password"
+      />
+      <TextField
+        id="new-password"
+        label="New password"
+        name="newPassword"
+        type="password"
+        autoComplete="new-password"
+        hint="At least 8 characters."
+      />
+      <TextField
+        id="repeat-password"
+        label="Repeat new password"
+        name="repeatPassword"
+        type="password"
+        autoComplete="new-password"
+      />
       <FormError message={change.error ? errorMessage(change.error) : null} />
       {done && (
         <p className="alert alert-success" role="status">

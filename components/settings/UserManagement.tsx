@@ -3,13 +3,15 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTRPC } from '../trpc';
-import { ConfirmContent, ConfirmDialog, Dialog } from '../ui/Dialog';
+import { ConfirmContent, ConfirmDialog, Dialog, DialogButtons } from '../ui/Dialog';
 import { errorMessage } from '../ui/errors';
 import { FormError } from '../ui/FormError';
 import { LoadState } from '../ui/ListStates';
 import { PlusIcon } from '../ui/icons';
 import { timeAgo, formatDateTime } from '../ui/time';
 import { OneTimeSecret } from './OneTimeSecret';
+import { TableHead } from '../ui/TableHead';
+import { TextField } from '../ui/TextField';
 
 type UserRow = {
   id: string;
@@ -57,17 +59,7 @@ export function UserManagement({ currentUserId }: { currentUserId: string }) {
       <LoadState query={users} noun="users" />
       {users.data && (
         <table className="table">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Email</th>
-              <th>Role</th>
-              <th>Status</th>
-              <th className="actions">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Name', 'Email', 'Role', 'Status']} actions />
           <tbody>
             {users.data.map((user) => (
               <tr key={user.id} data-testid="user-row">
@@ -215,26 +207,18 @@ function InviteForm(props: {
   }
   return (
     <form className="stack" onSubmit={submit} noValidate>
-      <div className="field">
-        <label htmlFor="invite-email">Email</label>
-        <input id="invite-email" name="email" type="email" className="input" autoComplete="off" autoFocus />
-      </div>
-      <div className="field">
-        <label htmlFor="invite-name">Name</label>
-        <input id="invite-name" name="name" className="input" autoComplete="off" />
-      </div>
+      <TextField id="invite-email" label="Email" name="email" type="email" autoComplete="off" autoFocus />
+      <TextField id="invite-name" label="Name" name="name" autoComplete="off" />
       <label className="checkbox-field">
         <input type="checkbox" name="isAdmin" /> Administrator (can manage users)
       </label>
       <FormError message={props.error} />
-      <div className="dialog-actions">
-        <button type="button" className="button" onClick={props.onCancel}>
-          Cancel
-        </button>
-        <button type="submit" className="button button-primary" disabled={props.pending}>
-          {props.pending ? 'Inviting…' : 'Invite'}
-        </button>
-      </div>
+      <DialogButtons
+        onCancel={props.onCancel}
+        label="Invite"
+        pendingLabel="Inviting…"
+        pending={props.pending}
+      />
     </form>
   );
 }

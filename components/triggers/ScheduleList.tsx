@@ -3,86 +3,70 @@
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useTRPC } from '../trpc';
-import { EmptyState, LoadState } from '../ui/ListStates';
 import { EnabledSwitch } from './EnabledSwitch';
+import { TRIGGER_PAGE_REFRESH_MS, TriggerPage } from './TriggerPage';
 import { NextRuns } from './NextRuns';
 import { TickList } from './TickList';
-
-/** How often the overview is read again while open: ticks of a fast schedule keep coming. */
-const REFRESH_MS = 5000;
 
 /** Every schedule node of every flow's current version: its timing, state, next runs and last ticks. */
 export function ScheduleList() {
   const trpc = useTRPC();
-  const schedules = useQuery({ ...trpc.triggers.schedules.queryOptions(), refetchInterval: REFRESH_MS });
+  const schedules = useQuery({
+    ...trpc.triggers.schedules.queryOptions(),
+    refetchInterval: TRIGGER_PAGE_REFRESH_MS,
+  });
   return (
-    <div className="page">
-      <header className="page-header">
-        <div>
-          <h1>Schedules</h1>
-          <p>
-            Flows that start on a cron schedule: each schedule node of a graph flow&apos;s current version.
-          </p>
-        </div>
-      </header>
-      <section className="card" aria-label="Schedules">
-        <LoadState query={schedules} noun="schedules" />
-        {schedules.data?.length === 0 && (
-          <EmptyState title="No schedules yet">
+    <TriggerPage
+      title="Schedules"
+      description={
+        <>Flows that start on a cron schedule: each schedule node of a graph flow&apos;s current version.</>
+      }
+      query={schedules}
+      noun="schedules"
+      empty={{
+        title: 'No schedules yet',
+        body: (
+          <>
             Add a <strong>Schedule</strong> node to a graph flow, give it a cron expression such as{' '}
             <code>0 9 * * MON-FRI</code> (9:00 on weekdays) and a time zone, enable it and save: each tick
             starts the flow with <code>{'{ scheduled_at, schedule }'}</code> as its input.
-          </EmptyState>
-        )}
-        {schedules.data && schedules.data.length > 0 && (
-          <table className="table">
-            <thead>
-              <tr>
-                <th>Flow</th>
-                <th>Schedule</th>
-                <th>State</th>
-                <th>Next runs</th>
-                <th>Last runs</th>
-              </tr>
-            </thead>
-            <tbody>
-              {schedules.data.map((schedule) => (
-                <tr key={schedule.id} data-testid="schedule-row">
-                  <td className="name-cell">
-                    <Link href={`/flows/${encodeURIComponent(schedule.flow)}`}>{schedule.flow}</Link>
-                    <div className="muted">node {schedule.nodeId}</div>
-                  </td>
-                  <td>
-                    <code>{schedule.cron}</code>
-                    <div className="muted">
-                      {schedule.timezone} · overlap {schedule.overlap} · missed ticks{' '}
-                      {schedule.catchUp === 'last' ? 'run the last one' : 'not run'}
-                    </div>
-                  </td>
-                  <td>
-                    <EnabledSwitch
-                      flow={schedule.flow}
-                      node={schedule.nodeId}
-                      enabled={schedule.enabled}
-                      label={`Schedule ${schedule.nodeId} of ${schedule.flow}`}
-                    />
-                  </td>
-                  <td>
-                    {schedule.enabled ? (
-                      <NextRuns times={schedule.nextRuns} timezone={schedule.timezone} />
-                    ) : (
-                      <span className="muted">Off</span>
-                    )}
-                  </td>
-                  <td>
-                    <TickList ticks={schedule.lastTicks} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </section>
-    </div>
+          </>
+        ),
+      }}
+      columns={['Flow', 'Schedule', 'State', 'Next runs', 'Last runs']}
+      row={(schedule) => (
+        <tr key={schedule.id} data-testid="schedule-row">
+          <td className="name-cell">
+            <Link href={`/flows/${encodeURIComponent(schedule.flow)}`}>{schedule.flow}</Link>
+            <div className="muted">node {schedule.nodeId}</div>
+          </td>
+          <td>
+            <code>{schedule.cron}</code>
+            <div className="muted">
+              {schedule.timezone} · overlap {schedule.overlap} · missed ticks{' '}
+              {schedule.catchUp === 'last' ? 'run the last one' : 'not run'}
+            </div>
+          </td>
+          <td>
+            <EnabledSwitch
+              flow={schedule.flow}
+              node={schedule.nodeId}
+              enabled={schedule.enabled}
+              label={`Schedule ${schedule.nodeId} of ${schedule.flow}`}
+            />
+          </td>
+          <td>
+            {schedule.enabled ? (
+              <NextRuns times={schedule.nextRuns} timezone={schedule.timezone} />
+            ) : (
+              <span className="muted">Off</span>
+            )}
+          </td>
+          <td>
+            <TickList ticks={schedule.lastTicks} />
+          </td>
+        </tr>
+      )}
+    />
   );
 }

@@ -83,14 +83,53 @@ export function ConfirmContent({
     <>
       <p>{message}</p>
       <FormError message={error} />
-      <div className="dialog-actions">
-        <button type="button" className="button" onClick={onClose}>
-          {cancelLabel}
-        </button>
-        <button type="button" className="button button-danger" disabled={pending} onClick={onConfirm}>
-          {pending ? 'Working…' : confirmLabel}
-        </button>
-      </div>
+      <DialogButtons
+        cancelLabel={cancelLabel}
+        onCancel={onClose}
+        label={confirmLabel}
+        pendingLabel="Working…"
+        pending={pending}
+        onAct={onConfirm}
+        danger
+      />
     </>
+  );
+}
+
+/**
+ * A dialog's two buttons: one backs out, one does what the dialog is for, showing `pendingLabel` while
+ * that runs. The second submits the dialog's form unless `onAct` is given.
+ */
+export function DialogButtons({
+  cancelLabel = 'Cancel',
+  onCancel,
+  label,
+  pendingLabel,
+  pending,
+  onAct,
+  danger = false,
+}: {
+  cancelLabel?: string;
+  onCancel: () => void;
+  label: string;
+  pendingLabel: string;
+  pending: boolean;
+  onAct?: () => void;
+  danger?: boolean;
+}) {
+  return (
+    <div className="dialog-actions">
+      <button type="button" className="button" onClick={onCancel}>
+        {cancelLabel}
+      </button>
+      <button
+        type={onAct ? 'button' : 'submit'}
+        className={`button ${danger ? 'button-danger' : 'button-primary'}`}
+        disabled={pending}
+        onClick={onAct}
+      >
+        {pending ? pendingLabel : label}
+      </button>
+    </div>
   );
 }

@@ -54,7 +54,10 @@ type DraftState<T> = { base: number; value: T; saved: T; offered: boolean };
  * nothing. `pending` is a draft left by an earlier visit, based on the version this editor opened at,
  * that differs from what is saved; `discard` forgets it (after a save, or when the user declines it).
  */
-export function useLocalDraft<T>(key: string, base: number, value: T, saved: T) {
+/** A draft a visit left (or none), and the way to forget it. */
+export type LocalDraft<T> = { pending: Draft<T> | null; discard(): void };
+
+export function useLocalDraft<T>(key: string, base: number, value: T, saved: T): LocalDraft<T> {
   const storageKey = `flowline:draft:${key}`;
   const [pending, setPending] = useState<Draft<T> | null>(null);
   const [openedWith] = useState(saved);

@@ -8,7 +8,7 @@ import type {
   NodeStatus,
   StartedBy,
 } from '../store/database';
-import { listExecutionNodes } from '../store/execution-nodes';
+import { listExecutionNodes, type ExecutionNodeRecord } from '../store/execution-nodes';
 import { getChildren, getExecution, type Conn } from '../store/executions';
 import { UserError } from '../errors';
 
@@ -104,7 +104,12 @@ export type ExecutionNodeView = {
 export async function getExecutionNodesView(db: Conn, id: string): Promise<ExecutionNodeView[]> {
   const [execution, records] = await Promise.all([getExecution(db, id), listExecutionNodes(db, id)]);
   if (!execution) throw new ExecutionNotFoundError(id);
-  return records.map((record) => ({
+  return records.map(viewExecutionNode);
+}
+
+/** A node record as the API and the live views show it: times as ISO strings, its output as `output_value`. */
+export function viewExecutionNode(record: ExecutionNodeRecord): ExecutionNodeView {
+  return {
     node_id: record.node_id,
     status: record.status,
     started_at: iso(record.started_at),
@@ -113,5 +118,5 @@ export async function getExecutionNodesView(db: Conn, id: string): Promise<Execu
     child_id: record.child_id,
     output_value: record.output,
     error: record.error,
-  }));
+  };
 }
